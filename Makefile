@@ -1,0 +1,33 @@
+# The two commands of the README: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint venv clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "SMVE needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	DEBUG=1 $(PY) manage.py migrate --no-input -v 0
+	DEBUG=1 $(PY) manage.py load_profile fixtures/demo_substation.json --activate
+	DEBUG=1 $(PY) manage.py create_demo_users
+	@echo "SMVE demo: open http://127.0.0.1:8000/admin/ (Ctrl-C stops it)"
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP)
+	$(PY) scripts/run_tests.py
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+clean:
+	rm -rf $(VENV) var db.sqlite3

@@ -1,0 +1,28 @@
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+
+from poll.roles import ROLE_NAMES
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo users viewer, operator, engineer and admin, each with its name as "
+        "password. For demonstrations only: never run this on a production site."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        users = get_user_model()
+        for name in (*ROLE_NAMES, "admin"):
+            user, _ = users.objects.get_or_create(username=name)
+            user.is_staff = True
+            user.is_superuser = name == "admin"
+            user.set_password(name)
+            user.save()
+            if name in ROLE_NAMES:
+                user.groups.set([Group.objects.get(name=name)])
+        self.stdout.write("Demo logins (user / password):")
+        for name in (*ROLE_NAMES, "admin"):
+            self.stdout.write(f"  {name} / {name}")

@@ -1,0 +1,25 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from poll.profiles import ProfileFileError, load_profile, read_profile_file
+
+
+class Command(BaseCommand):
+    help = "Load a profile file (docs/profile-format.md) into the database, updating it in place."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("file", help="Profile file (JSON).")
+        parser.add_argument("--activate", action="store_true", help="Make it the active profile.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            profile = load_profile(read_profile_file(options["file"]), activate=options["activate"])
+        except ProfileFileError as exc:
+            raise CommandError(str(exc)) from exc
+        points = profile.points.count()
+        state = "active" if profile.active else "inactive"
+        self.stdout.write(
+            f"Loaded profile {profile.name} ({state}): "
+            f"{profile.comasters.count()} COMasters, {points} points."
+        )

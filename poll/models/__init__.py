@@ -1,0 +1,21 @@
+"""The field model: what engineers configure and what the field produces."""
+
+from poll.models.field import IED, COMaster, Profile
+from poll.models.points import AI, DI, SV, Point, PointKind
+from poll.models.records import ComEvent, Energy, Event, Revision, Sample
+
+__all__ = [
+    "AI",
+    "COMaster",
+    "ComEvent",
+    "DI",
+    "Energy",
+    "Event",
+    "IED",
+    "Point",
+    "PointKind",
+    "Profile",
+    "Revision",
+    "SV",
+    "Sample",
+]

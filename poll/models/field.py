@@ -1,0 +1,154 @@
+"""Profiles, COMasters and IEDs: the tree an engineer configures."""
+
+from __future__ import annotations
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
+from django.db.models import Q
+
+from poll.live_state import LiveStateModel
+
+MARA_ADDRESS = [MinValueValidator(0), MaxValueValidator(255)]
+
+
+class Profile(models.Model):
+    """A whole site configuration. Exactly one is active: the one the poller runs."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    active = models.BooleanField(
+        default=False, help_text="The poller and the screens use the active profile."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"],
+                condition=Q(active=True),
+                name="one_active_profile",
+                violation_error_message="Another profile is already active; deactivate it first.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def get_active(cls) -> Profile:
+        """The active profile; raises ``Profile.DoesNotExist`` when none is."""
+        return cls.objects.get(active=True)
+
+    def activate(self) -> None:
+        """Make this the active profile, deactivating the one that was."""
+        with transaction.atomic():
+            Profile.objects.filter(active=True).exclude(pk=self.pk).update(active=False)
+            self.active = True
+            self.save(update_fields=["active"])
+
+
+class COMaster(LiveStateModel):
+    """A Mara concentrator reached over TCP, with its communication state."""
+
+    LIVE_FIELDS = (
+        "online",
+        "state_since",
+        "last_poll_at",
+        "last_error",
+        "polls",
+        "timeouts",
+        "bad_frames",
+        "events_received",
+        "reconnects",
+        "latency_ms",
+        "revision",
+    )
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="comasters")
+    name = models.CharField(max_length=60)
+    host = models.CharField(max_length=255, help_text="IP address or host name.")
+    port = models.PositiveIntegerField(default=9761, validators=[MaxValueValidator(65535)])
+    address = models.PositiveSmallIntegerField(
+        default=1, validators=MARA_ADDRESS, help_text="The COMaster's Mara address."
+    )
+    master_address = models.PositiveSmallIntegerField(
+        default=0x40, validators=MARA_ADDRESS, help_text="Our Mara address (0x40 = 64)."
+    )
+    enabled = models.BooleanField(default=True)
+    poll_interval = models.FloatField(
+        default=5.0, validators=[MinValueValidator(0.5)], help_text="Seconds between polls."
+    )
+    reply_timeout = models.FloatField(
+        default=2.0, validators=[MinValueValidator(0.1)], help_text="Seconds to wait for a reply."
+    )
+    retries = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="Tries of one request before the COMaster is marked offline.",
+    )
+    time_set_interval = models.FloatField(
+        default=3600.0,
+        validators=[MinValueValidator(10)],
+        help_text="Seconds between time-set (PEH) broadcasts.",
+    )
+    description = models.TextField(blank=True)
+
+    # Live communication state, maintained by the poller.
+    online = models.BooleanField(default=False, editable=False)
+    state_since = models.DateTimeField(null=True, blank=True, editable=False)
+    last_poll_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.CharField(max_length=300, blank=True, editable=False)
+    polls = models.BigIntegerField(default=0, editable=False)
+    timeouts = models.BigIntegerField(default=0, editable=False)
+    bad_frames = models.BigIntegerField(default=0, editable=False)
+    events_received = models.BigIntegerField(default=0, editable=False)
+    reconnects = models.BigIntegerField(default=0, editable=False)
+    latency_ms = models.FloatField(null=True, blank=True, editable=False)
+    revision = models.BigIntegerField(default=0, db_index=True, editable=False)
+
+    class Meta:
+        ordering = ["profile", "name"]
+        verbose_name = "COMaster"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "name"],
+                name="comaster_name_unique_in_profile",
+                violation_error_message="A COMaster with this name exists in the profile.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IED(models.Model):
+    """A field device behind a COMaster, reached on RS485."""
+
+    comaster = models.ForeignKey(COMaster, on_delete=models.CASCADE, related_name="ieds")
+    offset = models.PositiveSmallIntegerField(
+        help_text="Order of this IED in the COMaster's tables (0 = the COMaster itself)."
+    )
+    address = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(255)], help_text="RS485 address, as it appears in events."
+    )
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["comaster", "offset"]
+        verbose_name = "IED"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comaster", "address"],
+                name="ied_address_unique_in_comaster",
+                violation_error_message="Another IED of this COMaster has this RS485 address.",
+            ),
+            models.UniqueConstraint(
+                fields=["comaster", "offset"],
+                name="ied_offset_unique_in_comaster",
+                violation_error_message="Another IED of this COMaster has this offset.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.comaster.name} / {self.name}"

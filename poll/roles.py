@@ -1,0 +1,92 @@
+"""Roles as Django groups: viewer, operator, engineer (superusers have every right).
+
+The table below is the single statement of who may do what. A data migration creates the
+groups, and after every ``migrate`` they are brought in line with it again, so that the
+permissions of models added later by other apps join the right roles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Apps whose data every role may read.
+READABLE_APPS = ("poll", "hmi")
+
+# Rights added to reading, per role; each role also has the rights of the one before it.
+OPERATOR_PERMISSIONS = ("poll.acknowledge_event", "poll.send_command")
+
+# Models that make up the configuration an engineer edits ("app.model", lower case).
+CONFIG_MODELS = (
+    "poll.profile",
+    "poll.comaster",
+    "poll.ied",
+    "poll.point",
+    "poll.sv",
+    "poll.di",
+    "poll.ai",
+    "hmi.screen",
+    "hmi.graphicelement",
+    "hmi.formula",
+    "hmi.colour",
+)
+
+ROLE_NAMES = ("viewer", "operator", "engineer")
+
+
+def role_permission_codes(app_models: dict[str, list[str]]) -> dict[str, set[str]]:
+    """Permission codes ("app.codename") per role, for the models that exist now."""
+    viewer = {f"{app}.view_{model}" for app in READABLE_APPS for model in app_models.get(app, [])}
+    operator = viewer | set(OPERATOR_PERMISSIONS)
+    existing = {f"{app}.{model}" for app, models in app_models.items() for model in models}
+    engineer = operator | {
+        f"{label.split('.')[0]}.{action}_{label.split('.')[1]}"
+        for label in CONFIG_MODELS
+        if label in existing
+        for action in ("add", "change", "delete")
+    }
+    return {"viewer": viewer, "operator": operator, "engineer": engineer}
+
+
+def sync_roles(apps: Any) -> None:
+    """Create the role groups and give each exactly the permissions of the table."""
+    from django.contrib.auth.management import create_permissions
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for app_config in apps.get_app_configs():
+        # Migration-state apps have no models module, and create_permissions skips those.
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = original
+    app_models = {
+        app: [m._meta.model_name for m in apps.get_app_config(app).get_models()]
+        for app in READABLE_APPS
+        if _has_app(apps, app)
+    }
+    for role, codes in role_permission_codes(app_models).items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for code in sorted(codes):
+            app_label, codename = code.split(".", 1)
+            perm = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if perm is not None:
+                wanted.append(perm)
+        group.permissions.set(wanted)
+
+
+def _has_app(apps: Any, label: str) -> bool:
+    try:
+        apps.get_app_config(label)
+    except LookupError:
+        return False
+    return True
+
+
+def sync_roles_after_migrate(sender: Any, apps: Any = None, **kwargs: Any) -> None:
+    """post_migrate receiver: runs once per migrate, after the poll app's signal."""
+    if apps is None or getattr(sender, "name", None) != "poll":
+        return
+    sync_roles(apps)
