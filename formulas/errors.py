@@ -1,0 +1,68 @@
+"""Problems found before a formula runs: it does not parse, names something unknown, breaks a
+limit, or closes a cycle. Problems found while it runs are values, not exceptions (see
+`formulas.values.FormulaErrorValue`)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from formulas.names import Target
+
+
+class FormulaError(Exception):
+    """A formula that cannot be compiled or installed.
+
+    `kind` says which family of problem it is (the CLI and the admin show it), `message` is
+    a sentence for an engineer, `position` the 0-based character offset in the source when
+    one place is to blame.
+    """
+
+    kind: ClassVar[str] = "formula"
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.position = position
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class FormulaSyntaxError(FormulaError):
+    """The text is not a formula; `expected` says in human terms what would have fitted."""
+
+    kind = "syntax"
+
+    def __init__(self, message: str, position: int | None = None, expected: str = "") -> None:
+        super().__init__(message, position)
+        self.expected = expected
+
+
+class FormulaNameError(FormulaError):
+    """A name, attribute or function that does not exist; `names` lists the culprits."""
+
+    kind = "name"
+
+    def __init__(
+        self, message: str, position: int | None = None, names: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message, position)
+        self.names = names
+
+
+class FormulaLimitError(FormulaError):
+    """A formula too long, too deep or with a literal too large to be safe to run."""
+
+    kind = "limit"
+
+
+class CycleError(FormulaError):
+    """Formulas that read each other's results in a circle; `cycle` lists the element
+    attributes in reading order, the first repeated at the end."""
+
+    kind = "cycle"
+
+    def __init__(self, cycle: tuple[Target, ...]) -> None:
+        path = " -> ".join(str(target) for target in cycle)
+        super().__init__(f"circular reference: {path}")
+        self.cycle = cycle

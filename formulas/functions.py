@@ -1,0 +1,194 @@
+"""The functions formulas can call, as a registry: one `Function` entry per function.
+
+An eager function's implementation receives its arguments already evaluated and never an
+error value (the first error argument is the call's result, as in Excel). It converts them
+with `formulas.values` (whose failures become the call's result) and returns a value.
+
+A lazy function's implementation receives the lookup and one callable per argument, and
+evaluates only what it needs; it handles error values itself.
+
+Names are case-insensitive, except the lowercase `int` and `float`, the Python-style
+conversions of the first formulas, which differ from Excel's `INT` and `FLOAT`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Context, Decimal
+from typing import Any
+
+from formulas.values import (
+    NUM,
+    VALUE,
+    ErrorSignal,
+    as_bool,
+    as_number,
+    as_text,
+    checked,
+)
+
+#: Excel's limit on the number of arguments of one call.
+MAX_ARGUMENTS = 255
+
+Thunk = Callable[[Mapping[Any, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Function:
+    """One entry of the registry: the names it answers to (Spanish first), how many
+    arguments it takes, what it does, and whether it evaluates its arguments itself."""
+
+    names: tuple[str, ...]
+    implementation: Callable[..., Any]
+    min_args: int
+    max_args: int
+    lazy: bool = False
+    exact_case: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.names[0]
+
+    def arity_text(self) -> str:
+        if self.min_args == self.max_args:
+            return f"{self.min_args} argument" + ("" if self.min_args == 1 else "s")
+        if self.max_args == MAX_ARGUMENTS:
+            return f"at least {self.min_args} argument" + ("" if self.min_args == 1 else "s")
+        return f"{self.min_args} to {self.max_args} arguments"
+
+
+def _if(lookup: Mapping[Any, Any], condition: Thunk, when_true: Thunk,
+        when_false: Thunk | None = None) -> Any:
+    """SI / IF: only the chosen branch runs; without a third argument, FALSE."""
+    try:
+        chosen = as_bool(condition(lookup))
+    except ErrorSignal as signal:
+        return signal.value
+    if chosen:
+        return when_true(lookup)
+    return False if when_false is None else when_false(lookup)
+
+
+def _truths(values: tuple[Any, ...]) -> list[bool]:
+    """AND and OR skip empty inputs; with nothing left they are #VALUE!, as in Excel."""
+    truths = [as_bool(value) for value in values if value is not None]
+    if not truths:
+        raise ErrorSignal(VALUE)
+    return truths
+
+
+def _and(*values: Any) -> bool:
+    return all(_truths(values))
+
+
+def _or(*values: Any) -> bool:
+    return any(_truths(values))
+
+
+def _not(value: Any) -> bool:
+    return not as_bool(value)
+
+
+def _sqrt(value: Any) -> float:
+    number = as_number(value)
+    if number < 0:
+        raise ErrorSignal(NUM)
+    return math.sqrt(number)
+
+
+def _sum(*values: Any) -> int | float:
+    return checked(sum(as_number(value) for value in values))
+
+
+def _abs(value: Any) -> int | float:
+    return abs(as_number(value))
+
+
+def _min(*values: Any) -> int | float:
+    return min(as_number(value) for value in values)
+
+
+def _max(*values: Any) -> int | float:
+    return max(as_number(value) for value in values)
+
+
+# Wide enough for any float at any number of decimals we accept.
+_DECIMALS = Context(prec=1000)
+_MAX_DIGITS = 400
+
+
+def _round_half_away(number: int | float, digits: int) -> Decimal:
+    """`number` rounded to `digits` decimals (negative: tens, hundreds...), halves away
+    from zero. It rounds the shortest decimal that reads back as the float, as Excel rounds
+    what it shows: 2.675 rounds to 2.68 although the float is slightly below 2.675."""
+    digits = max(-_MAX_DIGITS, min(_MAX_DIGITS, digits))
+    exact = Decimal(repr(number))
+    return exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP, context=_DECIMALS)
+
+
+def _digits(value: Any) -> int:
+    return math.trunc(as_number(value))
+
+
+def _round(value: Any, digits: Any) -> int | float:
+    places = _digits(digits)
+    rounded = _round_half_away(as_number(value), places)
+    return checked(int(rounded) if places <= 0 else float(rounded))
+
+
+def _floor(value: Any) -> int:
+    return math.floor(as_number(value))
+
+
+def _truncate(value: Any) -> int:
+    return math.trunc(as_number(value))
+
+
+def _to_float(value: Any) -> float:
+    return float(as_number(value))
+
+
+_MAX_FIXED_DECIMALS = 15
+
+
+def _fixed(value: Any, decimals: Any = 3) -> str:
+    """FLOAT(x, n): x as text with exactly n decimals (0 to 15), rounded like ROUND."""
+    places = _digits(decimals)
+    if not 0 <= places <= _MAX_FIXED_DECIMALS:
+        raise ErrorSignal(VALUE)
+    rounded = _round_half_away(as_number(value), places)
+    return format(abs(rounded) if rounded == 0 else rounded, "f")
+
+
+#: SI / IF, which the compiler also recognises to pick between constant branches in place.
+CONDITION = Function(("SI", "IF"), _if, 2, 3, lazy=True)
+
+FUNCTIONS: tuple[Function, ...] = (
+    CONDITION,
+    Function(("Y", "AND"), _and, 1, MAX_ARGUMENTS),
+    Function(("O", "OR"), _or, 1, MAX_ARGUMENTS),
+    Function(("NO", "NOT"), _not, 1, 1),
+    Function(("RAIZ", "SQRT"), _sqrt, 1, 1),
+    Function(("SUMA", "SUM"), _sum, 1, MAX_ARGUMENTS),
+    Function(("ABS",), _abs, 1, 1),
+    Function(("MIN",), _min, 1, MAX_ARGUMENTS),
+    Function(("MAX",), _max, 1, MAX_ARGUMENTS),
+    Function(("REDONDEAR", "ROUND"), _round, 2, 2),
+    Function(("ENTERO", "INT"), _floor, 1, 1),
+    Function(("FLOAT",), _fixed, 1, 2),
+    Function(("STR",), as_text, 1, 1),
+    Function(("int",), _truncate, 1, 1, exact_case=True),
+    Function(("float",), _to_float, 1, 1, exact_case=True),
+)
+
+_BY_EXACT_NAME = {name: entry for entry in FUNCTIONS if entry.exact_case for name in entry.names}
+_BY_NAME = {
+    name.upper(): entry for entry in FUNCTIONS if not entry.exact_case for name in entry.names
+}
+
+
+def find_function(name: str) -> Function | None:
+    """The function called `name` in a formula, or None."""
+    return _BY_EXACT_NAME.get(name) or _BY_NAME.get(name.upper())
