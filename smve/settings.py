@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "poll",
+    "hmi",
 ]
 
 MIDDLEWARE = [
