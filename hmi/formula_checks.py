@@ -48,7 +48,6 @@ def check_formula(formula: Formula) -> Any:
 def check_no_cycle(formula: Formula, compiled: Any) -> None:
     """Reject a formula that, with the profile's other formulas, reads its own result."""
     from formulas.engine import Engine
-
     from hmi.models import Formula as FormulaModel
 
     engine = Engine()
