@@ -1,0 +1,191 @@
+"""A simulated COMaster with no I/O: frames in, reply bytes out.
+
+It answers polls addressed to it from its master with the SV, DI and AI sections and as
+many buffered events as fit, hands every event out once, answers a repeated SEQ with the
+previous answer (BufRetry) whichever connection it comes from, echoes port commands and
+sets its clock on a time set.
+"""
+
+import random
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..constants import BROADCAST_ADDRESS, Command
+from ..encode import (
+    encode_event,
+    encode_logical_port_command,
+    encode_poll_reply,
+    encode_port_command,
+)
+from ..messages import Event, Frame, LogicalPortCommand, PollReply, PortCommand, TimeSet
+from ..reply_parser import decode_event
+from .clock import SimulatedClock
+from .field import SimulatedField
+from .profile import RAW_MAX, ComasterProfile
+
+EVENT_BUFFER_SIZE = 10_000
+"""Events kept for the master; beyond this the oldest are lost, as in a real COMaster."""
+
+HandOutListener = Callable[[str, Sequence[Event]], None]
+"""Told the COMaster's name and the events of each reply when they are first handed out."""
+
+
+class UnknownPoint(KeyError):
+    """A tag that is not a point of this COMaster."""
+
+
+class SimulatedCOMaster:
+    """One COMaster of a profile, simulated."""
+
+    def __init__(
+        self,
+        profile: ComasterProfile,
+        clock: SimulatedClock,
+        rng: random.Random,
+        *,
+        on_hand_out: HandOutListener | None = None,
+        buffer_size: int = EVENT_BUFFER_SIZE,
+    ) -> None:
+        self.profile = profile
+        self.clock = clock
+        self._field = SimulatedField(profile, clock.now(), rng)
+        self._events: deque[Event] = deque()
+        self._buffer_size = buffer_size
+        self._lost_events = 0
+        self._last_seq: int | None = None
+        self._last_answer: bytes | None = None
+        self._on_hand_out = on_hand_out
+
+    @property
+    def name(self) -> str:
+        return self.profile.name
+
+    @property
+    def pending_events(self) -> int:
+        """Events waiting to be handed out (after bringing the field up to date)."""
+        self._catch_up()
+        return len(self._events)
+
+    def handle(self, frame: Frame) -> bytes | None:
+        """The reply to ``frame``, or ``None`` when the COMaster stays silent."""
+        profile = self.profile
+        if frame.src != profile.master_address or frame.dst not in (
+            profile.address,
+            BROADCAST_ADDRESS,
+        ):
+            return None
+        self._catch_up()
+        if frame.cmd == Command.TIME_SET:
+            if isinstance(frame.payload, TimeSet) and frame.payload.time is not None:
+                self.clock.set(frame.payload.time)
+                self._field.restart(frame.payload.time)
+            return None
+        if frame.dst == BROADCAST_ADDRESS:
+            return None
+        if frame.seq == self._last_seq:
+            return self._last_answer
+        answer = self._answer(frame)
+        if answer is not None:
+            self._last_seq, self._last_answer = frame.seq, answer
+        return answer
+
+    # --- control -----------------------------------------------------------------------
+
+    def set_di(self, tag: str, value: int) -> bool:
+        """Set a DI (its value as stored, mask applied); returns whether it changed,
+        in which case its digital event is buffered."""
+        self._check_tag(tag, digital=True)
+        self._catch_up()
+        events = self._field.set_digital(tag, 1 if value else 0, self.clock.now())
+        self._store(events)
+        return bool(events)
+
+    def set_ai(self, tag: str, raw: int, q: int = 0, hold: bool = True) -> None:
+        """Set an AI's raw value (0..4095) and qualifier (0..3)."""
+        self._check_tag(tag, digital=False)
+        if not 0 <= raw <= RAW_MAX or not 0 <= q <= 3:
+            raise ValueError(f"raw must be within 0..{RAW_MAX} and q within 0..3")
+        self._catch_up()
+        self._field.set_analog(tag, raw, q, hold)
+
+    def state(self) -> dict[str, Any]:
+        """Current values by tag, clock and buffer, JSON-ready."""
+        self._catch_up()
+        return {
+            "time": self.clock.now().isoformat(),
+            "di": {
+                point.tag: self._field.digital_value(point.tag) for point in self.profile.digital
+            },
+            "ai": {
+                point.tag: {"q": value.q, "raw": value.raw}
+                for point, value in zip(self.profile.analog, self._field.ai_values(), strict=True)
+            },
+            "pending_events": len(self._events),
+            "lost_events": self._lost_events,
+        }
+
+    # --- inner workings ----------------------------------------------------------------
+
+    def _answer(self, frame: Frame) -> bytes | None:
+        match frame.cmd, frame.payload:
+            case Command.POLL, None:
+                return self._poll_reply(frame)
+            case Command.PORT, PortCommand() as command:
+                self._drive_port(command.port, command.bit, command.state)
+                return encode_port_command(
+                    frame.src,
+                    self.profile.address,
+                    frame.seq,
+                    port=command.port,
+                    bit=command.bit,
+                    state=command.state,
+                    indirect=command.indirect,
+                )
+            case Command.LOGICAL_PORT, LogicalPortCommand() as command:
+                wired = self._drive_port(command.port, command.bit, 1 if command.state else 0)
+                return encode_logical_port_command(
+                    frame.src,
+                    self.profile.address,
+                    frame.seq,
+                    port=command.port,
+                    bit=command.bit if wired else LogicalPortCommand.ERROR_BIT,
+                    state=command.state,
+                )
+        return None
+
+    def _poll_reply(self, frame: Frame) -> bytes:
+        count = min(self.profile.events_per_reply, len(self._events))
+        events = tuple(self._events.popleft() for _ in range(count))
+        reply = PollReply(
+            sv=bytes(self.profile.sv_size),
+            di=self._field.di_words(),
+            ai=self._field.ai_values(),
+            events=events,
+        )
+        answer = encode_poll_reply(frame.src, self.profile.address, frame.seq, reply)
+        if events and self._on_hand_out is not None:
+            self._on_hand_out(self.name, events)
+        return answer
+
+    def _drive_port(self, port: int, bit: int, state: int) -> bool:
+        wired, events = self._field.drive_port(port, bit, state, self.clock.now())
+        self._store(events)
+        return wired
+
+    def _catch_up(self) -> None:
+        self._store(self._field.advance(self.clock.now()))
+
+    def _store(self, events: Sequence[Event]) -> None:
+        for event in events:
+            if len(self._events) >= self._buffer_size:
+                self._events.popleft()
+                self._lost_events += 1
+            # Kept as the master will decode it: times rounded to the 1/32768 s tick.
+            self._events.append(decode_event(encode_event(event)))
+
+    def _check_tag(self, tag: str, *, digital: bool) -> None:
+        points = self.profile.digital if digital else self.profile.analog
+        if all(point.tag != tag for point in points):
+            kind = "DI" if digital else "AI"
+            raise UnknownPoint(f"{self.name} has no {kind} {tag!r}")
