@@ -126,9 +126,7 @@ def _arithmetic(operator: BinaryOperator, left: Evaluator, right: Evaluator) -> 
     return run
 
 
-def _arithmetic_with_number(
-    operator: BinaryOperator, left: Evaluator, y: int | float
-) -> Evaluator:
+def _arithmetic_with_number(operator: BinaryOperator, left: Evaluator, y: int | float) -> Evaluator:
     fast, apply = operator.fast, operator.apply
     if operator.symbol == "/" and y == 0:
         return _generic(apply, left, evaluator(Const(y)))

@@ -59,8 +59,9 @@ class Function:
         return f"{self.min_args} to {self.max_args} arguments"
 
 
-def _if(lookup: Mapping[Any, Any], condition: Thunk, when_true: Thunk,
-        when_false: Thunk | None = None) -> Any:
+def _if(
+    lookup: Mapping[Any, Any], condition: Thunk, when_true: Thunk, when_false: Thunk | None = None
+) -> Any:
     """SI / IF: only the chosen branch runs; without a third argument, FALSE."""
     try:
         chosen = as_bool(condition(lookup))

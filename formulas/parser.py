@@ -85,8 +85,7 @@ def _syntax_error(source: str, error: UnexpectedInput) -> FormulaSyntaxError:
         return FormulaSyntaxError(f"{problem}; expected {expected}", position, expected)
     found = _TOKEN_NAMES.get(token.type)
     found = f"{found} {token.value}" if found else repr(token.value)
-    return FormulaSyntaxError(f"unexpected {found}; expected {expected}", token.start_pos,
-                              expected)
+    return FormulaSyntaxError(f"unexpected {found}; expected {expected}", token.start_pos, expected)
 
 
 def _accepted_after(prefix: str) -> set[str]:
