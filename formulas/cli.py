@@ -67,7 +67,7 @@ def evaluate_source(source: str, context_path: Path | None) -> Report:
     try:
         formula = compile_formula(source, known_tags)
     except FormulaError as error:
-        return _error_report(error.message, error.kind, error.position)
+        return _error_report(str(error), error.kind, error.position)
     value = formula.evaluate(lookup)
     return {"value": value.code if type(value) is FormulaErrorValue else _json_value(value)}
 

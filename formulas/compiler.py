@@ -164,9 +164,8 @@ class _Compiler:
         if function is None:
             return self.problem(name, f"unknown function {name}")
         if not function.min_args <= len(arguments) <= function.max_args:
-            expected = function.arity_text()
             raise FormulaSyntaxError(
-                f"{name} takes {expected}, not {len(arguments)}", name.start_pos, expected
+                f"{name} takes {function.arity_text()}, not {len(arguments)}", name.start_pos
             )
         operands = [self.operand(argument) for argument in arguments]
         return _fold(operands, closures.call(function, operands))

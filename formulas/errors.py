@@ -29,13 +29,18 @@ class FormulaError(Exception):
 
 
 class FormulaSyntaxError(FormulaError):
-    """The text is not a formula; `expected` says in human terms what would have fitted."""
+    """The text is not a formula. `message` says what is wrong at `position`, `expected`
+    what would have fitted there in human terms ("a number, a text, a name or '('", empty
+    when no list of tokens helps); `str()` gives both."""
 
     kind = "syntax"
 
     def __init__(self, message: str, position: int | None = None, expected: str = "") -> None:
         super().__init__(message, position)
         self.expected = expected
+
+    def __str__(self) -> str:
+        return f"{self.message}; expected {self.expected}" if self.expected else self.message
 
 
 class FormulaNameError(FormulaError):

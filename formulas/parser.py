@@ -61,16 +61,14 @@ def _check_depth(tree: Tree) -> None:
 def _syntax_error(source: str, error: UnexpectedInput) -> FormulaSyntaxError:
     if isinstance(error, UnexpectedCharacters):
         position = error.pos_in_stream
-        expected = _describe(_accepted_after(source[:position]) or set(error.allowed or ()))
         if source[position] == '"':
             return FormulaSyntaxError(
                 'a text has no closing \'"\' (write "" for a quote inside a text)',
                 position,
-                expected,
+                "a closing '\"'",
             )
-        return FormulaSyntaxError(
-            f"unexpected character {source[position]!r}; expected {expected}", position, expected
-        )
+        expected = _describe(_accepted_after(source[:position]) or set(error.allowed or ()))
+        return FormulaSyntaxError(f"unexpected character {source[position]!r}", position, expected)
     assert isinstance(error, UnexpectedToken)
     expected = _describe(set(error.accepts or error.expected))
     token = error.token
@@ -82,10 +80,10 @@ def _syntax_error(source: str, error: UnexpectedInput) -> FormulaSyntaxError:
             problem = "the formula is empty"
         else:
             problem = "the formula ends too early"
-        return FormulaSyntaxError(f"{problem}; expected {expected}", position, expected)
+        return FormulaSyntaxError(problem, position, expected)
     found = _TOKEN_NAMES.get(token.type)
     found = f"{found} {token.value}" if found else repr(token.value)
-    return FormulaSyntaxError(f"unexpected {found}; expected {expected}", token.start_pos, expected)
+    return FormulaSyntaxError(f"unexpected {found}", token.start_pos, expected)
 
 
 def _accepted_after(prefix: str) -> set[str]:
