@@ -31,7 +31,7 @@ HandOutListener = Callable[[str, Sequence[Event]], None]
 """Told the COMaster's name and the events of each reply when they are first handed out."""
 
 
-class UnknownPoint(KeyError):
+class UnknownPoint(LookupError):
     """A tag that is not a point of this COMaster."""
 
 
