@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import models
 
 from formulas.names import TARGET_ATTRIBUTES
+from hmi.palette import validate_css_colour
 from poll.live_state import LiveStateModel
 from poll.models import Profile
 from poll.models.points import tag_validator
@@ -26,6 +27,13 @@ class Screen(models.Model):
     svg = models.TextField(blank=True, help_text="The sanitised SVG drawing.")
     order = models.PositiveSmallIntegerField(default=0)
     description = models.CharField(max_length=200, blank=True)
+    links = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="linked_by",
+        help_text="Screens the drawing's own links (not bound to a tag) open.",
+    )
 
     class Meta:
         ordering = ["profile", "order", "name"]
@@ -44,7 +52,16 @@ class Screen(models.Model):
 class GraphicElement(LiveStateModel):
     """An element of the drawings, found by its tag; formulas set its attributes."""
 
-    LIVE_FIELDS = ("text", "fill", "stroke", "mark", "error", "revision", "updated_at")
+    LIVE_FIELDS = (
+        "text",
+        "fill",
+        "stroke",
+        "mark",
+        "error",
+        "current",
+        "revision",
+        "updated_at",
+    )
 
     profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="elements")
     tag = models.CharField(max_length=40, validators=[tag_validator])
@@ -65,6 +82,11 @@ class GraphicElement(LiveStateModel):
     stroke = models.SmallIntegerField(null=True, blank=True, editable=False)
     mark = models.SmallIntegerField(null=True, blank=True, editable=False)
     error = models.CharField(max_length=200, blank=True, editable=False)
+    current = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="False while a point its formulas read is not current (no communication).",
+    )
     revision = models.BigIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -116,3 +138,30 @@ class Formula(LiveStateModel):
         super().clean()
         if self.element_id and self.attribute and self.source:
             self.compiled = check_formula(self)
+
+
+class Colour(models.Model):
+    """One code of a profile's palette: what fill and stroke formulas return."""
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="colours")
+    index = models.SmallIntegerField(help_text="The code formulas return, e.g. 1.")
+    name = models.CharField(max_length=60)
+    css = models.CharField(
+        "CSS colour",
+        max_length=40,
+        validators=[validate_css_colour],
+        help_text="#rrggbb, rgb(r, g, b), hsl(...) or a CSS name.",
+    )
+
+    class Meta:
+        ordering = ["profile", "index"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile", "index"],
+                name="colour_index_unique_in_profile",
+                violation_error_message="This code already has a colour in the profile.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.index} {self.name}"
