@@ -11,7 +11,7 @@ from typing import Any
 
 from lark import Token, Tree
 
-from formulas import closures
+from formulas import calls, closures
 from formulas.closures import Const, Evaluator, Load, Lookup, Operand
 from formulas.errors import FormulaLimitError, FormulaNameError, FormulaSyntaxError
 from formulas.functions import find_function
@@ -40,7 +40,8 @@ class CompiledFormula:
 
     def evaluate(self, lookup: Lookup) -> Any:
         """The formula's value given `lookup` (`Ref` -> current value; a missing input
-        reads as `#REF!`, `None` as empty). Any failure comes back as an error value."""
+        reads as `#REF!`, `None` as empty; numbers are expected within +-1E+308, as the
+        `Engine` keeps them). Any failure comes back as an error value."""
         return run_guarded(self.evaluator, lookup)
 
     def __repr__(self) -> str:
@@ -168,4 +169,4 @@ class _Compiler:
                 f"{name} takes {function.arity_text()}, not {len(arguments)}", name.start_pos
             )
         operands = [self.operand(argument) for argument in arguments]
-        return _fold(operands, closures.call(function, operands))
+        return _fold(operands, calls.call(function, operands))

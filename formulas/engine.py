@@ -15,7 +15,7 @@ from formulas.compiler import CompiledFormula, KnownTags, compile_formula
 from formulas.errors import FormulaError
 from formulas.graph import DependencyGraph, find_cycles
 from formulas.names import Ref, Target
-from formulas.values import VALUE, FormulaErrorValue
+from formulas.values import MAX_NUMBER, NUM, REAL, VALUE, FormulaErrorValue
 
 # One formula to run: (target, the Ref its output is stored under, its closure).
 _Step = tuple[Target, Ref, Any]
@@ -131,6 +131,10 @@ class Engine:
         self._plans.clear()
         self._full_plan = None
 
+    def formula(self, target: Target) -> CompiledFormula | None:
+        """The formula driving `target`, if any."""
+        return self._formulas.get(target)
+
     @property
     def targets(self) -> frozenset[Target]:
         """The element attributes driven by a formula."""
@@ -146,7 +150,10 @@ class Engine:
                 self._stale_refs.add(ref)
 
     def _store(self, ref: Ref, value: Any) -> bool:
-        """Record one input; whether the lookup changed."""
+        """Record one input; whether the lookup changed. A number out of range (NaN or an
+        infinity from a device) reads as `#NUM!`, so formulas only ever see finite ones."""
+        if type(value) in REAL and not -MAX_NUMBER <= value <= MAX_NUMBER:
+            value = NUM
         if ref.kind == "eg":
             self._static[ref] = value
             if Target(ref.tag, ref.attr) in self._formulas:
@@ -185,9 +192,14 @@ class Engine:
         self._reverted = {}
         self._stale_refs = set()
         self._stale_formulas = set()
-        self._run(self._full_plan, {})
         values = self._values
-        return {target: values[ref] for target, ref, _ in self._full_plan}
+        results = {}
+        for target, ref, evaluator in self._full_plan:
+            try:
+                values[ref] = results[target] = evaluator(values)
+            except Exception:
+                values[ref] = results[target] = VALUE
+        return results
 
     def _run(self, steps: Iterable[_Step], results: dict[Target, Any]) -> dict[Target, Any]:
         values = self._values

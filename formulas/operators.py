@@ -94,13 +94,12 @@ def negate(operand: Any) -> Any:
 
 class BinaryOperator(NamedTuple):
     """One infix operator: its full semantics and, when there is one, the plain Python
-    operation that gives the same result when both operands are `int` or `float` (for `/`
-    only when the divisor is not zero)."""
+    operation that gives the same result when both operands are `int` or `float` and it
+    neither raises `ArithmeticError` nor leaves the range of numbers."""
 
     symbol: str
     apply: Callable[[Any, Any], Any]
     fast: Callable[[Any, Any], Any] | None
-    is_comparison: bool = False
 
 
 def _operators() -> dict[str, BinaryOperator]:
@@ -111,12 +110,12 @@ def _operators() -> dict[str, BinaryOperator]:
         BinaryOperator("/", _numeric(_divide), operator.truediv),
         BinaryOperator("^", _numeric(_power), None),
         BinaryOperator("&", concatenate, None),
-        BinaryOperator("=", _comparison(lambda order: order == 0), operator.eq, True),
-        BinaryOperator("<>", _comparison(lambda order: order != 0), operator.ne, True),
-        BinaryOperator("<", _comparison(lambda order: order < 0), operator.lt, True),
-        BinaryOperator("<=", _comparison(lambda order: order <= 0), operator.le, True),
-        BinaryOperator(">", _comparison(lambda order: order > 0), operator.gt, True),
-        BinaryOperator(">=", _comparison(lambda order: order >= 0), operator.ge, True),
+        BinaryOperator("=", _comparison(lambda order: order == 0), operator.eq),
+        BinaryOperator("<>", _comparison(lambda order: order != 0), operator.ne),
+        BinaryOperator("<", _comparison(lambda order: order < 0), operator.lt),
+        BinaryOperator("<=", _comparison(lambda order: order <= 0), operator.le),
+        BinaryOperator(">", _comparison(lambda order: order > 0), operator.gt),
+        BinaryOperator(">=", _comparison(lambda order: order >= 0), operator.ge),
     ]
     by_symbol = {entry.symbol: entry for entry in table}
     by_symbol["!="] = by_symbol["<>"]

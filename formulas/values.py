@@ -76,6 +76,8 @@ class ErrorSignal(Exception):
         self.value = value
 
 
+# Digits only: read as an exact integer (like a literal) when short enough to be in range.
+_LONGEST_EXACT_TEXT = 309
 _NUMBER_TEXT = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
 _TRUE_TEXTS = frozenset({"TRUE", "VERDADERO"})
 _FALSE_TEXTS = frozenset({"FALSE", "FALSO"})
@@ -97,8 +99,11 @@ def as_number(value: Any) -> int | float:
         return int(value)
     if value is None:
         return 0
-    if kind is str and _NUMBER_TEXT.fullmatch(value):
-        return checked(float(value))
+    if kind is str:
+        if value.isdigit() and value.isascii() and len(value) < _LONGEST_EXACT_TEXT:
+            return checked(int(value))
+        if _NUMBER_TEXT.fullmatch(value):
+            return checked(float(value))
     raise ErrorSignal(value if kind is FormulaErrorValue else VALUE)
 
 
@@ -145,9 +150,10 @@ def format_number(number: int | float) -> str:
     """A number as Excel writes it in text: up to 15 significant digits, no trailing zeros."""
     if type(number) is int and -(10**15) < number < 10**15:
         return str(number)
-    if number == 0:
-        return "0"
-    return format(float(number), ".15g").replace("e", "E")
+    text = "%.15g" % number  # noqa: UP031 - printf style is the quickest to format floats
+    if "e" in text:
+        return text.replace("e", "E")
+    return "0" if text == "-0" else text
 
 
 _SORT_RANK = {int: 0, float: 0, str: 1, bool: 2}
