@@ -11,9 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 
-from formulas.compiler import compile_formula
-from formulas.errors import FormulaError, FormulaSyntaxError
-from formulas.names import Target
+from formulas import (
+    CycleError,
+    FormulaError,
+    FormulaSyntaxError,
+    Target,
+    compile_formula,
+    validate_formulas,
+)
 from hmi.formula_context import known_tags
 
 if TYPE_CHECKING:
@@ -41,27 +46,22 @@ def check_formula(formula: Formula) -> Any:
         compiled = compile_formula(formula.source, known_tags(profile))
     except FormulaError as exc:
         raise ValidationError({"source": describe_problem(formula.source, exc)}) from exc
-    check_no_cycle(formula, compiled)
+    check_no_cycle(formula)
     return compiled
 
 
-def check_no_cycle(formula: Formula, compiled: Any) -> None:
+def check_no_cycle(formula: Formula) -> None:
     """Reject a formula that, with the profile's other formulas, reads its own result."""
-    from formulas.engine import Engine
     from hmi.models import Formula as FormulaModel
 
-    engine = Engine()
     others = (
         FormulaModel.objects.filter(element__profile=formula.element.profile)
         .exclude(pk=formula.pk)
         .select_related("element")
     )
-    for other in others:
-        try:
-            engine.set_formula(Target(other.element.tag, other.attribute), other.source)
-        except FormulaError:
-            continue  # an older formula in error cannot close a cycle through this one
-    try:
-        engine.set_formula(Target(formula.element.tag, formula.attribute), formula.source)
-    except FormulaError as exc:
-        raise ValidationError({"source": exc.message}) from exc
+    sources = {Target(other.element.tag, other.attribute): other.source for other in others}
+    target = Target(formula.element.tag, formula.attribute)
+    sources[target] = formula.source
+    problem = validate_formulas(sources).get(target)
+    if isinstance(problem, CycleError):
+        raise ValidationError({"source": problem.message})

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from formulas.values import FormulaErrorValue
+from formulas import FormulaError, FormulaErrorValue, compile_formula
 from hmi.formula_context import current_values
 
 
@@ -23,9 +23,6 @@ def describe_value(value: Any) -> str:
 
 def refresh_result(formula: Any) -> None:
     """Evaluate a saved formula now and store its last value or last error."""
-    from formulas.compiler import compile_formula
-    from formulas.errors import FormulaError
-
     try:
         value = evaluate_now(compile_formula(formula.source), formula.element.profile)
     except FormulaError as exc:
