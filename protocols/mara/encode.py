@@ -92,10 +92,10 @@ def encode_poll_reply(dst: int, src: int, seq: int, reply: PollReply) -> bytes:
     payload = _build(
         POLL_REPLY,
         {
-            "sv": {"items": reply.sv},
-            "di": {"items": reply.di},
-            "ai": {"items": [{"q": value.q, "raw": value.raw} for value in reply.ai]},
-            "events": {"items": [_event_fields(event) for event in reply.events]},
+            "sv": {"entries": reply.sv},
+            "di": {"entries": reply.di},
+            "ai": {"entries": [{"q": value.q, "raw": value.raw} for value in reply.ai]},
+            "events": {"entries": [_event_fields(event) for event in reply.events]},
         },
     )
     return encode_frame(dst, src, seq, Command.POLL, payload)

@@ -64,11 +64,11 @@ FRAME = Struct(
 
 def counted_section(item: Construct, item_size: int) -> Struct:
     """A reply section: a count byte equal to the section's length in bytes plus one,
-    then the items."""
+    then the entries."""
     return Struct(
-        "count" / Rebuild(Int8ub, len_(this.items) * item_size + 1),
+        "count" / Rebuild(Int8ub, len_(this.entries) * item_size + 1),
         Check(lambda ctx: ctx.count >= 1 and (ctx.count - 1) % item_size == 0),
-        "items" / Array((this.count - 1) // item_size, item),
+        "entries" / Array((this.count - 1) // item_size, item),
     )
 
 
