@@ -78,7 +78,7 @@ class ErrorSignal(Exception):
 
 # Digits only: read as an exact integer (like a literal) when short enough to be in range.
 _LONGEST_EXACT_TEXT = 309
-_NUMBER_TEXT = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*")
+_NUMBER_TEXT = re.compile(r"\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*", re.ASCII)
 _TRUE_TEXTS = frozenset({"TRUE", "VERDADERO"})
 _FALSE_TEXTS = frozenset({"FALSE", "FALSO"})
 
