@@ -103,6 +103,7 @@ class ControlCommands:
                     **self._devices[name].state(),
                     "faults": self._faults[name].settings.as_dict(),
                     "silent": self._faults[name].silent,
+                    "ignored_requests": self._faults[name].ignored_requests,
                 }
                 for name in names
             }

@@ -123,6 +123,7 @@ class SimulatedCOMaster:
             },
             "pending_events": len(self._events),
             "lost_events": self._lost_events,
+            "last_seq": self._last_seq,
         }
 
     # --- inner workings ----------------------------------------------------------------

@@ -82,6 +82,8 @@ class FaultInjector:
         self._reactor = reactor
         self._silent_until: float | None = None
         self._requests = 0
+        self.ignored_requests = 0
+        """Requests that arrived while the COMaster was not answering."""
 
     @property
     def silent(self) -> bool:
@@ -99,11 +101,13 @@ class FaultInjector:
         """Whether a request that just arrived is handled at all (not during silence;
         the N-th request of ``stall_every`` starts a silence and is not handled)."""
         if self.silent:
+            self.ignored_requests += 1
             return False
         self._requests += 1
         every = self.settings.stall_every
         if every and self._requests % every == 0:
             self.stop(self.settings.stall_for)
+            self.ignored_requests += 1
             return False
         return True
 
