@@ -1,8 +1,33 @@
-"""Top-level URLs: the admin for engineers, the REST API under /api/."""
+"""Top-level URLs: the admin for engineers, the REST API and its documentation under /api/."""
 
 from django.contrib import admin
-from django.urls import path
+from django.http import HttpRequest, JsonResponse
+from django.urls import include, path, re_path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
+from rest_framework.authtoken.views import obtain_auth_token
+
+
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    """Unknown API paths answer in JSON like the rest of the API."""
+    return JsonResponse({"detail": f"There is no API endpoint {request.path}."}, status=404)
+
+
+api_patterns = [
+    path("", include("poll.api_urls")),
+    path("", include("hmi.api_urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("auth/", include("rest_framework.urls")),
+    path("auth/token/", obtain_auth_token, name="api-token"),
+    re_path(r"^.*$", api_not_found),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
 ]

@@ -1,0 +1,150 @@
+"""The latest committed revision, watched once per web process for all its live streams.
+
+On PostgreSQL one connection LISTENs for the poller's ``NOTIFY smve_revision, '<rev>'``;
+on SQLite, which has no notifications, one query reads the latest revision at a short
+interval. Either way a stream that waits costs no query of its own: it sleeps until the
+feed announces a revision beyond the one it has sent. The watching runs only while some
+stream is subscribed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
+from typing import Any, TypeVar
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+from hmi.screen_state import latest_revision
+from poll.models import Revision
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "smve_revision"
+#: How often a PostgreSQL listener with no subscriber left checks whether to stop, and
+#: how long it waits before connecting again after losing its connection.
+LISTEN_IDLE_CHECK_SECONDS = 30.0
+LISTEN_RETRY_SECONDS = 2.0
+
+T = TypeVar("T")
+
+
+async def read_database(function: Callable[..., T], *args: Any) -> T:
+    """Run a blocking database read off the event loop, in a pooled thread whose
+    connection is checked (and closed when stale) around it, like a request's."""
+
+    def run() -> T:
+        close_old_connections()
+        try:
+            return function(*args)
+        finally:
+            close_old_connections()
+
+    return await sync_to_async(run, thread_sensitive=False)()
+
+
+class RevisionFeed:
+    """Announces each new latest revision to every waiting stream."""
+
+    def __init__(self, poll_interval: float) -> None:
+        self.latest = 0
+        self.poll_interval = poll_interval
+        self._changed = asyncio.Event()
+        self._subscribers = 0
+        self._watcher: asyncio.Task[None] | None = None
+
+    @asynccontextmanager
+    async def subscription(self) -> AsyncIterator[RevisionFeed]:
+        """Keep the feed watching while the caller follows it."""
+        self._subscribers += 1
+        if self._watcher is None or self._watcher.done():
+            self._watcher = asyncio.create_task(self._watch())
+        try:
+            yield self
+        finally:
+            self._subscribers -= 1
+
+    async def wait_beyond(self, revision: int, timeout: float) -> int:
+        """The latest revision, once it is beyond ``revision`` or ``timeout`` passed."""
+        if self.latest <= revision:
+            changed = self._changed
+            with suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), timeout)
+        return self.latest
+
+    def publish(self, revision: int) -> None:
+        if revision > self.latest:
+            self.latest = revision
+            changed, self._changed = self._changed, asyncio.Event()
+            changed.set()
+
+    async def _watch(self) -> None:
+        if connection.vendor == "postgresql":
+            await self._listen()
+        else:
+            await self._poll()
+
+    async def _poll(self) -> None:
+        while self._subscribers:
+            self.publish(await read_database(latest_revision))
+            await asyncio.sleep(self.poll_interval)
+
+    async def _listen(self) -> None:
+        while self._subscribers:
+            try:
+                await self._listen_once()
+            except Exception:
+                log.exception("Lost the revision listener; listening again soon")
+                await asyncio.sleep(LISTEN_RETRY_SECONDS)
+
+    async def _listen_once(self) -> None:
+        import psycopg
+        from psycopg import sql
+
+        latest_query = sql.SQL("SELECT MAX(id) FROM {}").format(
+            sql.Identifier(Revision._meta.db_table)
+        )
+        async with await psycopg.AsyncConnection.connect(
+            **_libpq_parameters(), autocommit=True
+        ) as listener:
+            await listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+            # Whatever committed before LISTEN took effect is read, not announced.
+            self.publish(await _scalar(listener, latest_query))
+            while self._subscribers:
+                async for notify in listener.notifies(timeout=LISTEN_IDLE_CHECK_SECONDS):
+                    if notify.payload.isdigit():
+                        self.publish(int(notify.payload))
+                    else:
+                        self.publish(await _scalar(listener, latest_query))
+
+
+async def _scalar(listener: Any, query: Any) -> int:
+    row = await (await listener.execute(query)).fetchone()
+    return (row[0] if row else None) or 0
+
+
+def _libpq_parameters() -> dict[str, Any]:
+    """Django's connection parameters, less the ones only Django's cursor uses."""
+    params = connection.get_connection_params()
+    for django_only in ("cursor_factory", "context", "prepare_threshold"):
+        params.pop(django_only, None)
+    return params
+
+
+_feeds: dict[asyncio.AbstractEventLoop, RevisionFeed] = {}
+
+
+def revision_feed() -> RevisionFeed:
+    """This process's feed (one per event loop)."""
+    loop = asyncio.get_running_loop()
+    feed = _feeds.get(loop)
+    if feed is None:
+        for old_loop in [old for old in _feeds if old.is_closed()]:
+            del _feeds[old_loop]
+        interval = getattr(settings, "STREAM_POLL_SECONDS", 0.25)
+        feed = _feeds[loop] = RevisionFeed(poll_interval=interval)
+    return feed

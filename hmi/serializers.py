@@ -1,0 +1,260 @@
+"""JSON shapes of screens, graphic elements, formulas and the palette for the REST API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from hmi.models import Colour, Formula, GraphicElement, Screen
+from hmi.palette import Palette
+from hmi.svg_sanitiser import DrawingError, parse_drawing
+
+
+def _django_errors(exc: DjangoValidationError) -> serializers.ValidationError:
+    """A model validation error as the API's field -> messages error."""
+    if hasattr(exc, "error_dict"):
+        return serializers.ValidationError(exc.message_dict)
+    return serializers.ValidationError({"non_field_errors": exc.messages})
+
+
+class ScreenLinkSerializer(serializers.Serializer):
+    screen = serializers.IntegerField(help_text="The screen the link opens.")
+    name = serializers.CharField()
+    tag = serializers.CharField(
+        allow_null=True,
+        help_text="The bound element that opens it; null for a link of the drawing itself.",
+    )
+
+
+class ScreenSerializer(serializers.ModelSerializer):
+    """A screen of the tree. Writing ``svg`` (text) or ``drawing`` (an uploaded file)
+    imports an Inkscape drawing into it, as ``manage.py import_screens`` does."""
+
+    children = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    links = serializers.SerializerMethodField()
+    svg = serializers.CharField(
+        write_only=True, required=False, help_text="An Inkscape SVG drawing to import."
+    )
+    drawing = serializers.FileField(
+        write_only=True, required=False, help_text="An Inkscape SVG file to import."
+    )
+
+    class Meta:
+        model = Screen
+        fields = (
+            "id",
+            "profile",
+            "name",
+            "parent",
+            "order",
+            "description",
+            "children",
+            "links",
+            "svg",
+            "drawing",
+        )
+        validators: list[Any] = []  # the model's constraints, with its messages, in validate()
+
+    @extend_schema_field(ScreenLinkSerializer(many=True))
+    def get_links(self, screen: Screen) -> list[dict[str, Any]]:
+        links = [
+            {"screen": e.link_id, "name": e.link.name, "tag": e.tag}
+            for e in screen.elements.filter(link__isnull=False).select_related("link")
+        ]
+        links.extend({"screen": s.pk, "name": s.name, "tag": None} for s in screen.links.all())
+        return links
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        profile = attrs.get("profile", getattr(self.instance, "profile", None))
+        parent = attrs.get("parent")
+        if parent is not None:
+            if parent.profile_id != profile.pk:
+                raise serializers.ValidationError({"parent": "The parent is in another profile."})
+            if self.instance is not None and _below(parent, self.instance):
+                raise serializers.ValidationError(
+                    {"parent": "The parent is this screen or one below it."}
+                )
+        text = attrs.pop("svg", None)
+        upload = attrs.pop("drawing", None)
+        if text is not None and upload is not None:
+            raise serializers.ValidationError("Send the drawing as svg or as drawing, not both.")
+        data = upload.read() if upload is not None else text
+        if data is not None:
+            try:
+                attrs["parsed_drawing"] = parse_drawing(data)
+            except DrawingError as exc:
+                raise serializers.ValidationError(
+                    {"drawing" if upload else "svg": f"This drawing cannot be imported: {exc}."}
+                ) from exc
+        instance = Screen(**{k: v for k, v in attrs.items() if k != "parsed_drawing"})
+        if self.instance is not None:
+            instance.pk = self.instance.pk
+        try:
+            instance.validate_constraints()
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return attrs
+
+
+def _below(candidate: Screen, screen: Screen) -> bool:
+    """Whether ``candidate`` is ``screen`` or in its subtree."""
+    seen: set[int] = set()
+    node: Screen | None = candidate
+    while node is not None and node.pk not in seen:
+        if node.pk == screen.pk:
+            return True
+        seen.add(node.pk)
+        node = node.parent
+    return False
+
+
+class ImportReportSerializer(serializers.Serializer):
+    screen = serializers.CharField()
+    created = serializers.BooleanField()
+    bound = serializers.ListField(child=serializers.CharField())
+    added = serializers.ListField(child=serializers.CharField())
+    vanished = serializers.ListField(child=serializers.CharField())
+    unplaced = serializers.ListField(child=serializers.CharField())
+    without_formula = serializers.ListField(child=serializers.CharField())
+    removed = serializers.ListField(child=serializers.CharField())
+    problems = serializers.ListField(child=serializers.CharField())
+
+
+class ScreenWrittenSerializer(ScreenSerializer):
+    """A screen after a write, with the report of the drawing it imported (if any)."""
+
+    import_report = ImportReportSerializer(read_only=True, allow_null=True)
+
+    class Meta(ScreenSerializer.Meta):
+        fields = (*ScreenSerializer.Meta.fields, "import_report")
+
+
+class ElementStateSerializer(serializers.Serializer):
+    tag = serializers.CharField()
+    text = serializers.CharField(allow_blank=True)
+    fill = serializers.IntegerField(allow_null=True)
+    fill_color = serializers.CharField(allow_null=True)
+    stroke = serializers.IntegerField(allow_null=True)
+    stroke_color = serializers.CharField(allow_null=True)
+    mark = serializers.IntegerField(allow_null=True)
+    current = serializers.BooleanField()
+    error = serializers.CharField(allow_blank=True)
+
+
+class ScreenStateSerializer(serializers.Serializer):
+    revision = serializers.IntegerField(help_text="The latest revision when this was read.")
+    elements = ElementStateSerializer(many=True)
+
+
+class FormulaSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Formula
+        fields = ("id", "attribute", "source", "last_error")
+
+
+class GraphicElementSerializer(serializers.ModelSerializer):
+    """An element with its live attributes; colours as codes and as CSS."""
+
+    placed = serializers.SerializerMethodField(help_text="False when on no screen.")
+    fill_color = serializers.SerializerMethodField()
+    stroke_color = serializers.SerializerMethodField()
+    formulas = FormulaSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = GraphicElement
+        fields = (
+            "id",
+            "profile",
+            "tag",
+            "description",
+            "screens",
+            "placed",
+            "link",
+            "text",
+            "fill",
+            "fill_color",
+            "stroke",
+            "stroke_color",
+            "mark",
+            "current",
+            "error",
+            "revision",
+            "updated_at",
+            "formulas",
+        )
+
+    def get_placed(self, element: GraphicElement) -> bool:
+        return bool(element.screens.all())
+
+    def get_fill_color(self, element: GraphicElement) -> str | None:
+        return self._palette(element).css(element.fill)
+
+    def get_stroke_color(self, element: GraphicElement) -> str | None:
+        return self._palette(element).css(element.stroke)
+
+    def _palette(self, element: GraphicElement) -> Palette:
+        palettes = self.context.setdefault("palettes", {})
+        if element.profile_id not in palettes:
+            palettes[element.profile_id] = Palette.of(element.profile_id)
+        return palettes[element.profile_id]
+
+
+class FormulaSerializer(serializers.ModelSerializer):
+    """A formula; written ones are checked exactly as in the admin (syntax, names, cycles)."""
+
+    tag = serializers.CharField(source="element.tag", read_only=True)
+    unplaced = serializers.SerializerMethodField(help_text="Its element is on no screen.")
+
+    class Meta:
+        model = Formula
+        fields = (
+            "id",
+            "element",
+            "tag",
+            "attribute",
+            "source",
+            "unplaced",
+            "last_value",
+            "last_error",
+            "evaluated_at",
+        )
+        read_only_fields = ("last_value", "last_error", "evaluated_at")
+        validators: list[Any] = []  # full_clean() in validate() checks like the admin
+
+    def get_unplaced(self, formula: Formula) -> bool:
+        return not formula.element.screens.all()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        formula = Formula(pk=getattr(self.instance, "pk", None))
+        for name in ("element", "attribute", "source"):
+            value = attrs.get(name, getattr(self.instance, name, None))
+            setattr(formula, name, value)
+        try:
+            formula.full_clean(exclude=["last_value", "last_error", "evaluated_at"])
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return attrs
+
+
+class ColourSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Colour
+        fields = ("id", "profile", "index", "name", "css")
+        validators: list[Any] = []  # the model's constraints, with its messages, in validate()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        colour = Colour(pk=getattr(self.instance, "pk", None))
+        for name in ("profile", "index", "name", "css"):
+            value = attrs.get(name, getattr(self.instance, name, None))
+            if name == "profile":
+                colour.profile_id = value.pk if value is not None else None
+            else:
+                setattr(colour, name, value)
+        try:
+            colour.validate_constraints()
+        except DjangoValidationError as exc:
+            raise _django_errors(exc) from exc
+        return attrs

@@ -1,0 +1,135 @@
+"""``GET /api/stream?screen=ID``: a screen's changes as Server-Sent Events.
+
+The first message is the whole state of the screen (``id:`` its revision); each later
+message carries the elements that changed after the previous one. A client that reconnects
+with ``Last-Event-ID`` (browsers do it by themselves) first gets what changed after that
+revision, so it misses nothing. Comments (``: heartbeat``) keep proxies from closing an
+idle stream. Messages are the JSON of ``GET /api/screens/ID/state``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.http import HttpRequest, HttpResponseBase, JsonResponse, StreamingHttpResponse
+from django.views.decorators.http import require_GET
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from hmi.models import Screen
+from hmi.revision_feed import RevisionFeed, read_database, revision_feed
+from hmi.screen_state import ScreenState, parse_revision, read_state
+
+RECONNECT_MILLISECONDS = 1000
+
+
+class SharedStateReads:
+    """Streams of one screen that are at the same revision ask the same question when a
+    new revision arrives; one query answers all of them."""
+
+    def __init__(self) -> None:
+        self._reads: dict[tuple[int, int | None, int], asyncio.Future[ScreenState]] = {}
+
+    async def read(
+        self, screen_id: int, profile_id: int, since: int | None, latest: int
+    ) -> ScreenState:
+        key = (screen_id, since, latest)
+        read = self._reads.get(key)
+        if read is None:
+            read = asyncio.ensure_future(read_database(read_state, screen_id, profile_id, since))
+            self._reads[key] = read
+            read.add_done_callback(lambda _: self._reads.pop(key, None))
+        # One stream going away must not cancel the read the others wait for.
+        return await asyncio.shield(read)
+
+
+_shared_reads: dict[asyncio.AbstractEventLoop, SharedStateReads] = {}
+
+
+def _reads_for_loop() -> SharedStateReads:
+    loop = asyncio.get_running_loop()
+    if loop not in _shared_reads:
+        for closed in [old for old in _shared_reads if old.is_closed()]:
+            del _shared_reads[closed]
+        _shared_reads[loop] = SharedStateReads()
+    return _shared_reads[loop]
+
+
+def format_message(state: ScreenState) -> bytes:
+    data = json.dumps(state, separators=(",", ":"))
+    return f"id: {state['revision']}\ndata: {data}\n\n".encode()
+
+
+async def screen_events(
+    screen_id: int, profile_id: int, last_event_id: int | None, feed: RevisionFeed
+) -> AsyncIterator[bytes]:
+    """The stream's bytes: the state after ``last_event_id`` (all of it when None), then
+    each change, with heartbeats while nothing changes."""
+    heartbeat = getattr(settings, "STREAM_HEARTBEAT_SECONDS", 15.0)
+    reads = _reads_for_loop()
+    yield f"retry: {RECONNECT_MILLISECONDS}\n\n".encode()
+    async with feed.subscription():
+        state = await reads.read(screen_id, profile_id, last_event_id, feed.latest)
+        if last_event_id is None or state["elements"] or state["revision"] < last_event_id:
+            yield format_message(state)
+        seen = state["revision"]
+        while True:
+            latest = await feed.wait_beyond(seen, heartbeat)
+            if latest <= seen:
+                yield b": heartbeat\n\n"
+                continue
+            state = await reads.read(screen_id, profile_id, seen, latest)
+            if state["elements"]:
+                yield format_message(state)
+            seen = max(seen, state["revision"])
+
+
+@require_GET
+async def stream(request: HttpRequest) -> HttpResponseBase:
+    """Authenticate like the API (session or token), check the role, then stream."""
+    try:
+        user = await _user(request)
+    except AuthenticationFailed as exc:
+        return _error(401, str(exc.detail), {"WWW-Authenticate": "Token"})
+    if not user.is_authenticated:
+        return _error(
+            401, "Authentication credentials were not provided.", {"WWW-Authenticate": "Token"}
+        )
+    if not await user.ahas_perm("hmi.view_graphicelement"):
+        return _error(403, "Your role may not read screens; ask for the viewer role.")
+    screen_param = request.GET.get("screen", "")
+    screen_id = parse_revision(screen_param)
+    if screen_id is None:
+        return _error(400, f"screen={screen_param[:40]!r}: give the id of a screen.")
+    last_param = request.headers.get("Last-Event-ID", request.GET.get("last_event_id", ""))
+    last_event_id = parse_revision(last_param)
+    if last_param and last_event_id is None:
+        return _error(400, f"Last-Event-ID {last_param[:40]!r} is not a revision.")
+    screen = await Screen.objects.filter(pk=screen_id).values("pk", "profile_id").afirst()
+    if screen is None:
+        return _error(404, f"There is no screen {screen_id}.")
+    response = StreamingHttpResponse(
+        screen_events(screen["pk"], screen["profile_id"], last_event_id, revision_feed()),
+        content_type="text/event-stream",
+    )
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each message on at once
+    return response
+
+
+async def _user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
+    user = await request.auser()
+    if user.is_authenticated:
+        return user
+    found = await sync_to_async(TokenAuthentication().authenticate)(request)
+    return found[0] if found else user
+
+
+def _error(status: int, message: str, headers: dict[str, Any] | None = None) -> JsonResponse:
+    return JsonResponse({"detail": message}, status=status, headers=headers)

@@ -1,0 +1,193 @@
+"""The REST API of the field model: profiles, COMasters, IEDs, points, events and energy.
+
+Reading needs the ``view`` permission of the model (every role has it), acknowledging
+events ``poll.acknowledge_event`` (operators), changing configuration the model's change
+permissions (engineers). ``RolePermission`` says which role an action needs when it refuses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from poll.models import IED, COMaster, Energy, Event, Point, Profile
+from poll.serializers import (
+    AcknowledgedSerializer,
+    AcknowledgeSerializer,
+    COMasterSerializer,
+    EnergySerializer,
+    EventSerializer,
+    IEDSerializer,
+    PointSerializer,
+    ProfileSerializer,
+)
+
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class RolePermission(permissions.DjangoModelPermissions):
+    """Model permissions, including ``view`` for reading, with a refusal that names the role."""
+
+    perms_map = {
+        **permissions.DjangoModelPermissions.perms_map,
+        "GET": ["%(app_label)s.view_%(model_name)s"],
+        "HEAD": ["%(app_label)s.view_%(model_name)s"],
+    }
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        allowed = super().has_permission(request, view)
+        if not allowed:
+            self.message = (
+                "Your role may not read this; ask for the viewer role."
+                if request.method in READ_METHODS
+                else "Changing the configuration needs the engineer role."
+            )
+        return allowed
+
+
+class CanAcknowledge(permissions.BasePermission):
+    message = "Acknowledging events needs the operator role."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user and request.user.has_perm("poll.acknowledge_event"))
+
+
+class ApiPagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+class RoleAccess:
+    """What every viewset of the API shares: role permissions and pagination."""
+
+    permission_classes = [RolePermission]
+    pagination_class = ApiPagination
+
+
+class PointFilter(filters.FilterSet):
+    comaster = filters.NumberFilter(field_name="ied__comaster", label="COMaster id")
+    tag = filters.CharFilter(field_name="tag", label="Tag (exact)")
+
+    class Meta:
+        model = Point
+        fields = ("profile", "kind", "ied", "comaster", "tag", "current")
+
+
+class EventFilter(filters.FilterSet):
+    time = filters.IsoDateTimeFromToRangeFilter(
+        field_name="time", label="Field time range: time_after, time_before (ISO 8601)"
+    )
+    acknowledged = filters.BooleanFilter(
+        field_name="acknowledged_at", lookup_expr="isnull", exclude=True, label="Acknowledged"
+    )
+
+    class Meta:
+        model = Event
+        fields = ("profile", "comaster", "di", "time", "acknowledged")
+
+
+class EnergyFilter(filters.FilterSet):
+    time = filters.IsoDateTimeFromToRangeFilter(
+        field_name="time", label="Period time range: time_after, time_before (ISO 8601)"
+    )
+
+    class Meta:
+        model = Energy
+        fields = ("profile", "comaster", "ai", "code", "time")
+
+
+class ProfileViewSet(RoleAccess, viewsets.ReadOnlyModelViewSet):
+    queryset = Profile.objects.all()
+    serializer_class = ProfileSerializer
+    filterset_fields = ("active",)
+
+
+class COMasterViewSet(RoleAccess, viewsets.ReadOnlyModelViewSet):
+    """COMasters with their communication state (online, last poll, counters)."""
+
+    queryset = COMaster.objects.all()
+    serializer_class = COMasterSerializer
+    filterset_fields = ("profile", "online", "enabled")
+
+
+class IEDViewSet(RoleAccess, viewsets.ReadOnlyModelViewSet):
+    queryset = IED.objects.select_related("comaster")
+    serializer_class = IEDSerializer
+    filterset_fields = ("comaster",)
+
+
+class PointViewSet(RoleAccess, viewsets.ReadOnlyModelViewSet):
+    """SV, DI and AI points with their current value, quality and whether it is current."""
+
+    queryset = Point.objects.select_related("ied")
+    serializer_class = PointSerializer
+    filterset_class = PointFilter
+
+
+class EventViewSet(RoleAccess, viewsets.ReadOnlyModelViewSet):
+    """DI events, newest first; operators acknowledge them."""
+
+    queryset = Event.objects.select_related("di", "acknowledged_by")
+    serializer_class = EventSerializer
+    filterset_class = EventFilter
+
+    def get_permissions(self) -> list[permissions.BasePermission]:
+        if self.action in ("acknowledge", "acknowledge_many"):
+            return [permissions.IsAuthenticated(), CanAcknowledge()]
+        return super().get_permissions()
+
+    @extend_schema(operation_id="events_acknowledge", request=None, responses=EventSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request: Request, pk: str | None = None) -> Response:
+        """Acknowledge one event (an event acknowledged before keeps its first
+        acknowledgement)."""
+        event = self.get_object()
+        _acknowledge(Event.objects.filter(pk=event.pk), request)
+        event.refresh_from_db()
+        return Response(self.get_serializer(event).data)
+
+    @extend_schema(
+        operation_id="events_acknowledge_many",
+        request=AcknowledgeSerializer,
+        responses=AcknowledgedSerializer,
+    )
+    @action(detail=False, methods=["post"], url_path="acknowledge", pagination_class=None)
+    def acknowledge_many(self, request: Request) -> Response:
+        """Acknowledge several events at once; unknown ids refuse the whole request."""
+        payload = AcknowledgeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        ids = set(payload.validated_data["ids"])
+        with transaction.atomic():
+            events = Event.objects.select_for_update().filter(pk__in=ids)
+            unknown = ids - set(events.values_list("pk", flat=True))
+            if unknown:
+                return Response(
+                    {"detail": f"Unknown events: {', '.join(map(str, sorted(unknown)))}."},
+                    status=400,
+                )
+            done = _acknowledge(events, request)
+        return Response({"acknowledged": done, "already": len(ids) - done})
+
+
+def _acknowledge(events: QuerySet[Event], request: Request) -> int:
+    return events.filter(acknowledged_at__isnull=True).update(
+        acknowledged_by=request.user, acknowledged_at=timezone.now()
+    )
+
+
+class EnergyViewSet(RoleAccess, viewsets.ReadOnlyModelViewSet):
+    """Energy records: 15-minute periods (code 0), day's last period (1), days (3)."""
+
+    queryset = Energy.objects.select_related("ai")
+    serializer_class = EnergySerializer
+    filterset_class = EnergyFilter
