@@ -121,9 +121,7 @@ def build_workload(seed: int = 1) -> Workload:
         elif shape == 4:
             target = Target(element, "text")
             p, q = rng.sample(ai_tags, 2)
-            source = (
-                f"str(RAIZ(ai.{p}.value*ai.{p}.value+ai.{q}.value*ai.{q}.value)*ai.{p}.escala)"
-            )
+            source = f"str(RAIZ(ai.{p}.value*ai.{p}.value+ai.{q}.value*ai.{q}.value)*ai.{p}.escala)"
             native = _native_apparent_power(
                 Ref("ai", p, "value"), Ref("ai", q, "value"), Ref("ai", p, "escala")
             )

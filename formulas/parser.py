@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lark import Lark, Token, Tree
+from lark import Lark, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from formulas.errors import FormulaLimitError, FormulaSyntaxError
@@ -30,8 +30,8 @@ _CLOSING_TERMINALS = {"COMMA": "','", "RPAR": "')'", "$END": "the end of the for
 _TOKEN_NAMES = {"STRING": "text", "NUMBER": "number", "NAME": "name"}
 
 
-def parse(source: str) -> Tree | Token:
-    """The syntax tree of `source`; a lone literal or name comes back as a one-leaf tree."""
+def parse(source: str) -> Tree:
+    """The syntax tree of `source`, or a `FormulaSyntaxError` / `FormulaLimitError`."""
     if len(source) > MAX_SOURCE_LENGTH:
         raise FormulaLimitError(
             f"the formula is {len(source)} characters long; the limit is {MAX_SOURCE_LENGTH}",
