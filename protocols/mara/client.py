@@ -187,6 +187,12 @@ class PollClient:
     def connected(self) -> bool:
         return self._protocol is not None
 
+    @property
+    def resume_seq(self) -> int:
+        """The SEQ a client taking over from this one sends first: the next one once the
+        answer to ``seq`` is stored, else ``seq`` again, to get that answer repeated."""
+        return next_seq(self.seq) if self._stored else self.seq
+
     def start(self) -> None:
         """Connect and keep polling until :meth:`stop`."""
         self._stopped = False

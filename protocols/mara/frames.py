@@ -67,7 +67,7 @@ def counted_section(item: Construct, item_size: int) -> Struct:
     then the entries."""
     return Struct(
         "count" / Rebuild(Int8ub, len_(this.entries) * item_size + 1),
-        Check(lambda ctx: ctx.count >= 1 and (ctx.count - 1) % item_size == 0),
+        Check((this.count >= 1) & ((this.count - 1) % item_size == 0)),
         "entries" / Array((this.count - 1) // item_size, item),
     )
 
@@ -137,10 +137,10 @@ EVENT = Struct(
     / Switch(
         this.tcd.type,
         {
-            EventType.DIGITAL: DIGITAL_EVENT,
-            EventType.ENERGY: ENERGY_EVENT,
-            EventType.IDLE: IDLE_EVENT,
-            EventType.COMSYS: COMSYS_EVENT,
+            EventType.DIGITAL.value: DIGITAL_EVENT,
+            EventType.ENERGY.value: ENERGY_EVENT,
+            EventType.IDLE.value: IDLE_EVENT,
+            EventType.COMSYS.value: COMSYS_EVENT,
         },
     ),
 )

@@ -30,17 +30,19 @@ _WORDS = [struct.Struct(f"<{count}H") for count in range(MAX_PAYLOAD // 2 + 1)]
 _AI_BITS = 0xCFFF
 """Qualifier (bits 15-14) and raw value (bits 11-0) of an AI word; bits 13-12 are unused."""
 
-_analog_values: dict[int, AnalogValue] = {}
-"""AnalogValue instances are immutable and few, so each is made once and shared."""
+
+class _AnalogValues(dict[int, AnalogValue]):
+    """AI readings by word, made on first sight: they are immutable and few, and a dict
+    lookup is much cheaper than making one per word of every reply."""
+
+    def __missing__(self, word: int) -> AnalogValue:
+        key = word & _AI_BITS
+        value = self.get(key) or AnalogValue(key >> 14, key & 0x0FFF)
+        self[key] = self[word] = value
+        return value
 
 
-def analog_value(word: int) -> AnalogValue:
-    """The AI reading of one 16-bit word."""
-    key = word & _AI_BITS
-    value = _analog_values.get(key)
-    if value is None:
-        value = _analog_values[key] = AnalogValue(key >> 14, key & 0x0FFF)
-    return value
+_analog_values = _AnalogValues()
 
 
 def decode_event(raw: bytes) -> Event:
@@ -91,7 +93,7 @@ def parse_poll_reply(payload: bytes) -> PollReply:
     return PollReply(
         sv=payload[1:sv_end],
         di=di,
-        ai=tuple(map(analog_value, ai_words)),
+        ai=tuple(map(_analog_values.__getitem__, ai_words)),
         events=tuple(
             decode_event(payload[offset : offset + EVENT_SIZE])
             for offset in range(ai_end + 1, events_end, EVENT_SIZE)
