@@ -346,3 +346,11 @@ def test_stop_closes_the_connection_and_polls_no_more() -> None:
     h.advance(100.0)
     assert len(h.reactor.tcpClients) == 1
     assert h.sink.of("reconnect") == []
+
+
+def test_resume_seq_repeats_an_unstored_answer_and_moves_on_after_a_stored_one() -> None:
+    h = Harness()
+    h.start()
+    assert h.client.resume_seq == SEQ_FIRST
+    h.answer(SEQ_FIRST)
+    assert h.client.resume_seq == SEQ_FIRST + 1

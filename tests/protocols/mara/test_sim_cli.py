@@ -38,8 +38,9 @@ class SimulatorProcess:
             self.ports[match[1]] = int(match[2])
 
     def _read(self, lines: queue.Queue) -> None:
-        for line in self.process.stdout:
-            lines.put(line)
+        with self.process.stdout:
+            for line in self.process.stdout:
+                lines.put(line)
         lines.put("<end of output>")
 
     def stop(self, signal_number: int) -> int:
@@ -56,7 +57,7 @@ def profile_path(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
 def test_serves_and_stops_cleanly(profile_path, tmp_path, signal_number: int) -> None:
     ledger = tmp_path / "ledger.jsonl"
     simulator = SimulatorProcess(
