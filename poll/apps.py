@@ -8,6 +8,8 @@ class PollConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from poll import signals
         from poll.roles import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="smve-sync-roles")
+        signals.connect()

@@ -11,8 +11,10 @@ from poll.live_state import LiveStateModel
 MARA_ADDRESS = [MinValueValidator(0), MaxValueValidator(255)]
 
 
-class Profile(models.Model):
+class Profile(LiveStateModel):
     """A whole site configuration. Exactly one is active: the one the poller runs."""
+
+    LIVE_FIELDS = ("config_version",)
 
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True)
@@ -20,6 +22,11 @@ class Profile(models.Model):
         default=False, help_text="The poller and the screens use the active profile."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    config_version = models.BigIntegerField(
+        default=0,
+        editable=False,
+        help_text="Counts configuration changes; the running poller follows it (poll/signals.py).",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -163,6 +163,10 @@ class Sample(models.Model):
     class Meta:
         ordering = ["point", "-time"]
         indexes = [models.Index(fields=["point", "-time"], name="sample_point_time")]
+        constraints = [
+            # A replayed batch stores its samples once.
+            models.UniqueConstraint(fields=["point", "time"], name="sample_unique_point_time")
+        ]
 
     def __str__(self) -> str:
         return f"{self.point_id}: {self.value} at {self.time}"

@@ -422,6 +422,8 @@ class MaraClientProtocol(TwistedProtocol):
 
 
 class _ClientFactory(ClientFactory):
+    noisy = False  # a reconnecting poller would log every attempt
+
     def __init__(self, client: PollClient) -> None:
         self._client = client
 

@@ -1,0 +1,162 @@
+"""The spool: an append-only journal of write batches on local disk.
+
+Every batch is appended here, on the reactor thread, before the COMaster that produced it
+is told its reply was taken (SEQ advances); the writer applies entries to the database in
+order and records how far it got in a checkpoint. A database outage only makes the
+journal longer, and a restart replays what the checkpoint does not cover. Applying an
+entry twice is harmless (records are de-duplicated, states are overwritten), so the
+checkpoint may lag behind the database but never the other way round.
+
+Files, under the spool directory:
+
+- ``journal-<first entry>.log``: segments of lines ``<entry number> <batch JSON>``; a new
+  segment starts when one passes :data:`SEGMENT_BYTES`, and segments wholly applied are
+  deleted.
+- ``applied.json``: the checkpoint, ``{"applied": N, "seqs": {COMaster id: SEQ}}``: the
+  last entry in the database and the SEQ of each COMaster's last stored reply (so that a
+  restarted poller asks again for an answer it may have lost: see PollClient).
+
+An append is a ``write`` to the operating system, which survives the poller being killed;
+it does not wait for the disk (no fsync), so a power cut may lose the last entries.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from poll.acquisition.batch import WriteBatch
+
+log = logging.getLogger(__name__)
+
+SEGMENT_BYTES = 16 * 1024 * 1024
+CHECKPOINT = "applied.json"
+SEGMENT_PREFIX, SEGMENT_SUFFIX = "journal-", ".log"
+
+
+class Journal:
+    """Appends on one thread, reads and checkpoints on another."""
+
+    def __init__(self, directory: Path, segment_bytes: int = SEGMENT_BYTES) -> None:
+        self.directory = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self._segment_bytes = segment_bytes
+        checkpoint = self._read_checkpoint()
+        self.applied: int = checkpoint["applied"]
+        self._seqs = {int(key): value for key, value in checkpoint["seqs"].items()}
+        self.last_entry = self.applied
+        self._recover()
+        self._file = self._open_segment(self.last_entry + 1, reuse_last=True)
+
+    @property
+    def pending(self) -> int:
+        """Entries appended but not yet applied."""
+        return self.last_entry - self.applied
+
+    def stored_seqs(self) -> dict[int, int]:
+        """SEQ of each COMaster's last journaled reply."""
+        return dict(self._seqs)
+
+    def append(self, batch: WriteBatch) -> int:
+        """Write ``batch`` as the next entry and return its number; raises ``OSError``
+        when it cannot be written (the caller must then not acknowledge it)."""
+        number = self.last_entry + 1
+        if self._file.tell() >= self._segment_bytes:
+            self._file.close()
+            self._file = self._open_segment(number, reuse_last=False)
+        self._file.write(f"{number} {batch.to_json()}\n".encode())
+        self._file.flush()
+        self.last_entry = number
+        return number
+
+    def read(self, first: int, last: int) -> Iterator[tuple[int, WriteBatch]]:
+        """Entries ``first`` to ``last`` (all already appended), in order."""
+        segments = self._segments()
+        for index, (start, path) in enumerate(segments):
+            following = segments[index + 1][0] if index + 1 < len(segments) else None
+            if start > last or (following is not None and following <= first):
+                continue
+            for number, text in _lines(path):
+                if number > last:
+                    return
+                if number >= first:
+                    yield number, WriteBatch.from_json(text)
+
+    def mark_applied(self, number: int, seqs: dict[int, int]) -> None:
+        """Entries up to ``number`` are in the database; ``seqs`` are the SEQs they stored."""
+        self._seqs.update(seqs)
+        temporary = self.directory / f"{CHECKPOINT}.tmp"
+        temporary.write_text(json.dumps({"applied": number, "seqs": self._seqs}))
+        os.replace(temporary, self.directory / CHECKPOINT)
+        self.applied = number
+        segments = self._segments()
+        for (_, path), (following, _) in zip(segments, segments[1:], strict=False):
+            if following - 1 <= number:
+                path.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def _read_checkpoint(self) -> dict:
+        try:
+            return json.loads((self.directory / CHECKPOINT).read_text())
+        except FileNotFoundError:
+            return {"applied": 0, "seqs": {}}
+
+    def _segments(self) -> list[tuple[int, Path]]:
+        found = []
+        for path in self.directory.glob(f"{SEGMENT_PREFIX}*{SEGMENT_SUFFIX}"):
+            digits = path.name[len(SEGMENT_PREFIX) : -len(SEGMENT_SUFFIX)]
+            if digits.isdigit():
+                found.append((int(digits), path))
+        return sorted(found)
+
+    def _recover(self) -> None:
+        """Find the last entry, cut off a line torn by a crash, and learn the SEQs of
+        entries the checkpoint does not cover."""
+        segments = self._segments()
+        if not segments:
+            return
+        _cut_torn_tail(segments[-1][1])
+        for start, path in segments:
+            for number, text in _lines(path):
+                if number > self.applied:
+                    for status in WriteBatch.from_json(text).comasters.values():
+                        if status.seq is not None:
+                            self._seqs[status.comaster_id] = status.seq
+                self.last_entry = max(self.last_entry, number)
+            if start > self.last_entry + 1:
+                log.error("journal segment %s starts after a gap", path.name)
+        if self.pending:
+            log.info("journal: %d entries to replay into the database", self.pending)
+
+    def _open_segment(self, first: int, reuse_last: bool):
+        segments = self._segments()
+        if reuse_last and segments:
+            return segments[-1][1].open("ab")
+        path = self.directory / f"{SEGMENT_PREFIX}{first:016d}{SEGMENT_SUFFIX}"
+        return path.open("ab")
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    try:
+        with path.open("rb") as segment:
+            for line in segment:
+                if not line.endswith(b"\n"):
+                    return  # being written right now, or torn
+                number, _, text = line.partition(b" ")
+                yield int(number), text
+    except FileNotFoundError:
+        return
+
+
+def _cut_torn_tail(path: Path) -> None:
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    if end < len(data):
+        log.warning("journal: dropping %d bytes of an entry torn by a crash", len(data) - end)
+        with path.open("r+b") as segment:
+            segment.truncate(end)
