@@ -31,9 +31,6 @@ SV_BLOCK_SIZE = 6
 FRACTION_TICKS = 32768
 """Fractions of a second are counted in 1/32768 s ticks."""
 
-IED_OFFLINE_FLAG = 0x10
-"""Bit of an SV block's first byte: the COMaster got no answer from that IED."""
-
 
 class Command(IntEnum):
     """Command codes (COM byte) this package understands."""

@@ -20,10 +20,6 @@ class SimulatedClock:
         self._base = start
         self._base_seconds = reactor.seconds()
 
-    @property
-    def speed(self) -> float:
-        return self._speed
-
     def now(self) -> datetime:
         elapsed = (self._reactor.seconds() - self._base_seconds) * self._speed
         return self._base + timedelta(seconds=elapsed)

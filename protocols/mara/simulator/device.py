@@ -61,12 +61,6 @@ class SimulatedCOMaster:
     def name(self) -> str:
         return self.profile.name
 
-    @property
-    def pending_events(self) -> int:
-        """Events waiting to be handed out (after bringing the field up to date)."""
-        self._catch_up()
-        return len(self._events)
-
     def handle(self, frame: Frame) -> bytes | None:
         """The reply to ``frame``, or ``None`` when the COMaster stays silent."""
         profile = self.profile
