@@ -91,6 +91,10 @@ USE_TZ = True  # stored in UTC, shown in TIME_ZONE
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
 LOGIN_URL = "/admin/login/"
+# The web process serves static files itself (whitenoise; nginx may serve /static/ in
+# front): the collected ones once `collectstatic` has run, else straight from the apps.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG or not STATIC_ROOT.is_dir()
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
