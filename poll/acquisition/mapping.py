@@ -29,9 +29,12 @@ from poll.acquisition.batch import (
 )
 from poll.acquisition.config import ComasterConfig
 from protocols.mara import ComsysEvent, DigitalEvent, EnergyEvent, PollReply
-from protocols.mara.constants import IED_OFFLINE_FLAG, SV_BLOCK_SIZE
+from protocols.mara.constants import SV_BLOCK_SIZE
 
 log = logging.getLogger(__name__)
+
+IED_SILENT_FLAG = 0x10
+"""Bit of an IED's first SV byte: the COMaster got no answer from it after 5 attempts."""
 
 COMSYS_TEXT = {
     2: ("IED link lost", "IED link restored"),
@@ -256,7 +259,7 @@ class ReplyMapper:
         return {
             position
             for position in range(min(self.layout.ied_count, len(sv) // SV_BLOCK_SIZE))
-            if sv[position * SV_BLOCK_SIZE] & IED_OFFLINE_FLAG
+            if sv[position * SV_BLOCK_SIZE] & IED_SILENT_FLAG
         }
 
     def _utc(self, field_time: datetime | None) -> int | None:

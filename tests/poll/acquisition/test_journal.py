@@ -1,0 +1,84 @@
+"""Batches: coalescing and the journal's JSON; the journal: append, read back, checkpoint,
+pruning, recovery after a crash."""
+
+from __future__ import annotations
+
+from poll.acquisition.batch import ComasterStatus, EventRow, PointChange, SampleRow, WriteBatch
+from poll.acquisition.journal import Journal
+
+
+def status(comaster_id: int, seq: int | None) -> ComasterStatus:
+    return ComasterStatus(comaster_id, True, 1, 2, "", 3, 0, 0, 0, 0, 1.5, seq)
+
+
+def batch(n: int, comaster_id: int = 1) -> WriteBatch:
+    b = WriteBatch()
+    b.set_point(PointChange(n, float(n), 0, True, n))
+    b.samples.append(SampleRow(n, n, float(n), 0))
+    b.events.append(EventRow(1, comaster_id, None, 5, 0, 1, None, 1, 0, "ab", f"1:{n}", n))
+    b.comasters[comaster_id] = status(comaster_id, 0x20 + n)
+    return b
+
+
+def test_merge_keeps_the_latest_state_and_every_record() -> None:
+    first, second = batch(1), batch(2)
+    second.set_point(PointChange(1, 9.0, 2, True, 5))
+    first.merge(second)
+    assert first.points[1] == PointChange(1, 9.0, 2, True, 5)
+    assert len(first.events) == len(first.samples) == 2
+    assert first.comasters[1].seq == 0x22
+
+
+def test_losing_currency_keeps_the_value_of_an_earlier_change_in_the_same_batch() -> None:
+    coalesced = WriteBatch()
+    coalesced.set_point(PointChange(4, 7.0, 1, True, 10))
+    coalesced.set_point(PointChange(4, None, None, False, 11))
+    assert coalesced.points[4] == PointChange(4, 7.0, 1, False, 11)
+
+
+def test_json_round_trip() -> None:
+    original = batch(3)
+    assert WriteBatch.from_json(original.to_json()) == original
+    assert not WriteBatch() and original
+
+
+def test_append_read_and_checkpoint(tmp_path) -> None:
+    journal = Journal(tmp_path)
+    assert [journal.append(batch(n)) for n in (1, 2, 3)] == [1, 2, 3]
+    assert journal.pending == 3
+    assert [(n, b) for n, b in journal.read(2, 3)] == [(2, batch(2)), (3, batch(3))]
+    journal.mark_applied(2, {1: 0x22})
+    assert journal.pending == 1
+    journal.close()
+    reopened = Journal(tmp_path)
+    assert (reopened.applied, reopened.last_entry) == (2, 3)
+    assert reopened.stored_seqs() == {1: 0x23}  # entry 3 is not applied but was stored
+    assert [n for n, _ in reopened.read(3, 3)] == [3]
+    assert reopened.append(batch(4)) == 4
+
+
+def test_segments_roll_and_applied_ones_are_deleted(tmp_path) -> None:
+    journal = Journal(tmp_path, segment_bytes=1)
+    for n in range(1, 6):
+        journal.append(batch(n))
+    assert len(list(tmp_path.glob("journal-*.log"))) == 5
+    assert [n for n, _ in journal.read(1, 5)] == [1, 2, 3, 4, 5]
+    journal.mark_applied(3, {})
+    assert sorted(p.name for p in tmp_path.glob("journal-*.log")) == [
+        "journal-0000000000000004.log",
+        "journal-0000000000000005.log",
+    ]
+    assert [n for n, _ in journal.read(4, 5)] == [4, 5]
+
+
+def test_a_line_torn_by_a_crash_is_cut_off(tmp_path) -> None:
+    journal = Journal(tmp_path)
+    journal.append(batch(1))
+    journal.close()
+    (segment,) = tmp_path.glob("journal-*.log")
+    with segment.open("ab") as file:
+        file.write(b'2 {"points":[')
+    reopened = Journal(tmp_path)
+    assert reopened.last_entry == 1
+    assert reopened.append(batch(2)) == 2
+    assert [n for n, _ in reopened.read(1, 2)] == [1, 2]
