@@ -67,7 +67,7 @@ class Engine:
         self._rejected: dict[Target, FormulaError] = {}
         self._stale_refs: set[Ref] = set()
         self._stale_formulas: set[Target] = set()
-        self._reverted: dict[Target, Any] = {}
+        self._reverted: set[Target] = set()
         self._plans: dict[Ref, tuple[_Step, ...]] = {}
         self._full_plan: tuple[_Step, ...] | None = None
 
@@ -105,13 +105,13 @@ class Engine:
     def _install(self, target: Target, formula: CompiledFormula) -> None:
         self._formulas[target] = formula
         self._rejected.pop(target, None)
-        self._reverted.pop(target, None)
         self._stale_formulas.add(target)
         self._forget_plans()
 
     def remove_formula(self, target: Target) -> None:
         """Stop driving `target`: it reads its static value again (reported by the next
-        `update` if that differs from the formula's last output)."""
+        `update`, as `None` when it has none, if that differs from the formula's last
+        output)."""
         self._rejected.pop(target, None)
         if self._formulas.pop(target, None) is None:
             return
@@ -123,7 +123,7 @@ class Engine:
         if new is not _MISSING:
             self._values[ref] = new
         if not _same(old, new):
-            self._reverted[target] = None if new is _MISSING else new
+            self._reverted.add(target)
             self._stale_refs.add(ref)
         self._forget_plans()
 
@@ -175,31 +175,35 @@ class Engine:
             steps = self._plan(changed_refs[0])
         else:
             steps = self._plan_for(changed_refs, ())
-        results = self._reverted
-        self._reverted = {}
-        self._stale_refs = set()
-        self._stale_formulas = set()
-        return self._run(steps, results)
+        return self._run(steps, self._start_report())
 
     def evaluate_all(self) -> dict[Target, Any]:
-        """Run every formula in dependency order; return every driven attribute's value."""
+        """Run every formula in dependency order; return every driven attribute's value
+        (and those whose formula was removed since the last report)."""
         if self._full_plan is None:
             formulas = self._formulas
             self._full_plan = tuple(
                 (target, target.ref, formulas[target].evaluator)
                 for target in sorted(formulas, key=self._graph.ranks().__getitem__)
             )
-        self._reverted = {}
-        self._stale_refs = set()
-        self._stale_formulas = set()
         values = self._values
-        results = {}
+        results = self._start_report()
         for target, ref, evaluator in self._full_plan:
             try:
                 values[ref] = results[target] = evaluator(values)
             except Exception:
                 values[ref] = results[target] = VALUE
         return results
+
+    def _start_report(self) -> dict[Target, Any]:
+        """Forget what is stale, as it is about to be evaluated, and start the report with
+        the attributes whose formula was removed since the last one."""
+        values = self._values
+        report = {target: values.get(target.ref) for target in self._reverted}
+        self._reverted = set()
+        self._stale_refs = set()
+        self._stale_formulas = set()
+        return report
 
     def _run(self, steps: Iterable[_Step], results: dict[Target, Any]) -> dict[Target, Any]:
         values = self._values
