@@ -47,7 +47,7 @@ def revision_parameter(request: Request, name: str) -> int | None:
     revision = parse_revision(raw)
     if raw and revision is None:
         raise serializers.ValidationError(
-            {name: f"{raw[:40]!r} is not a revision: give a whole number from 0 up."}
+            {name: [f"{raw[:40]!r} is not a revision: give a whole number from 0 up."]}
         )
     return revision
 
@@ -83,10 +83,14 @@ class ScreenViewSet(RoleAccess, viewsets.ModelViewSet):
 
     def _save_and_import(self, serializer: Any) -> None:
         root = serializer.validated_data.pop("parsed_drawing", None)
+        new = serializer.instance is None
         with transaction.atomic():
             screen = serializer.save()
             if root is not None:
-                (screen.import_report,) = import_drawings(screen.profile, [(screen.name, root)])
+                (report,) = import_drawings(screen.profile, [(screen.name, root)])
+                report.created = new
+                screen.refresh_from_db()  # the drawing may name a parent
+                screen.import_report = report
 
     @extend_schema(
         responses={

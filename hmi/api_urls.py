@@ -6,7 +6,8 @@ from rest_framework.routers import SimpleRouter
 from hmi import api
 from hmi.stream import stream
 
-router = SimpleRouter(trailing_slash="/?")
+router = SimpleRouter()
+router.trailing_slash = "/?"  # /api/points/ and /api/points alike
 router.register("screens", api.ScreenViewSet)
 router.register("elements", api.GraphicElementViewSet)
 router.register("formulas", api.FormulaViewSet)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from hmi.models import Colour, Formula, GraphicElement, Screen
 from hmi.palette import Palette
@@ -15,9 +17,21 @@ from hmi.svg_sanitiser import DrawingError, parse_drawing
 
 def _django_errors(exc: DjangoValidationError) -> serializers.ValidationError:
     """A model validation error as the API's field -> messages error."""
-    if hasattr(exc, "error_dict"):
-        return serializers.ValidationError(exc.message_dict)
-    return serializers.ValidationError({"non_field_errors": exc.messages})
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+    if NON_FIELD_ERRORS in errors:
+        errors[api_settings.NON_FIELD_ERRORS_KEY] = errors.pop(NON_FIELD_ERRORS)
+    return serializers.ValidationError(errors)
+
+
+def _candidate(
+    model: type[Any], instance: Any, attrs: dict[str, Any], names: tuple[str, ...]
+) -> Any:
+    """An unsaved object as the write would leave it, for the model's own validation."""
+    candidate = model(pk=getattr(instance, "pk", None))
+    candidate._state.adding = instance is None
+    for name in names:
+        setattr(candidate, name, attrs.get(name, getattr(instance, name, None)))
+    return candidate
 
 
 class ScreenLinkSerializer(serializers.Serializer):
@@ -89,11 +103,9 @@ class ScreenSerializer(serializers.ModelSerializer):
                 raise serializers.ValidationError(
                     {"drawing" if upload else "svg": f"This drawing cannot be imported: {exc}."}
                 ) from exc
-        instance = Screen(**{k: v for k, v in attrs.items() if k != "parsed_drawing"})
-        if self.instance is not None:
-            instance.pk = self.instance.pk
+        screen = _candidate(Screen, self.instance, attrs, ("profile", "name"))
         try:
-            instance.validate_constraints()
+            screen.validate_constraints()
         except DjangoValidationError as exc:
             raise _django_errors(exc) from exc
         return attrs
@@ -228,10 +240,7 @@ class FormulaSerializer(serializers.ModelSerializer):
         return not formula.element.screens.all()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        formula = Formula(pk=getattr(self.instance, "pk", None))
-        for name in ("element", "attribute", "source"):
-            value = attrs.get(name, getattr(self.instance, name, None))
-            setattr(formula, name, value)
+        formula = _candidate(Formula, self.instance, attrs, ("element", "attribute", "source"))
         try:
             formula.full_clean(exclude=["last_value", "last_error", "evaluated_at"])
         except DjangoValidationError as exc:
@@ -246,13 +255,7 @@ class ColourSerializer(serializers.ModelSerializer):
         validators: list[Any] = []  # the model's constraints, with its messages, in validate()
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        colour = Colour(pk=getattr(self.instance, "pk", None))
-        for name in ("profile", "index", "name", "css"):
-            value = attrs.get(name, getattr(self.instance, name, None))
-            if name == "profile":
-                colour.profile_id = value.pk if value is not None else None
-            else:
-                setattr(colour, name, value)
+        colour = _candidate(Colour, self.instance, attrs, ("profile", "index"))
         try:
             colour.validate_constraints()
         except DjangoValidationError as exc:

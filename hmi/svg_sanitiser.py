@@ -22,8 +22,10 @@ INKSCAPE_NS = "http://www.inkscape.org/namespaces/inkscape"
 SODIPODI_NS = "http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 
-#: Namespaces whose elements a drawing keeps, with the prefixes they are written with.
+#: Namespaces whose elements a drawing keeps, with the prefixes they are written with
+#: (SVG is the default namespace: no prefix).
 KEPT_NAMESPACES = {
+    "": SVG_NS,
     "xlink": XLINK_NS,
     "inkscape": INKSCAPE_NS,
     "sodipodi": SODIPODI_NS,
@@ -31,7 +33,7 @@ KEPT_NAMESPACES = {
     "cc": "http://creativecommons.org/ns#",
     "dc": "http://purl.org/dc/elements/1.1/",
 }
-_ELEMENT_NAMESPACES = {SVG_NS, *KEPT_NAMESPACES.values()}
+_ELEMENT_NAMESPACES = set(KEPT_NAMESPACES.values())
 for _prefix, _uri in KEPT_NAMESPACES.items():
     ET.register_namespace(_prefix, _uri)
 
@@ -87,7 +89,7 @@ def sanitise(root: ET.Element) -> Counter[str]:
 
 def to_svg(root: ET.Element) -> str:
     """The drawing as SVG text, SVG as the default namespace."""
-    body = ET.tostring(root, encoding="unicode", default_namespace=SVG_NS)
+    body = ET.tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body
 
 

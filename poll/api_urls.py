@@ -4,7 +4,8 @@ from rest_framework.routers import SimpleRouter
 
 from poll import api
 
-router = SimpleRouter(trailing_slash="/?")
+router = SimpleRouter()
+router.trailing_slash = "/?"  # /api/points/ and /api/points alike
 router.register("profiles", api.ProfileViewSet)
 router.register("comasters", api.COMasterViewSet)
 router.register("ieds", api.IEDViewSet)
