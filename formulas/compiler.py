@@ -100,7 +100,8 @@ class _Compiler:
         if kind == "name":
             return self.name(node.children[0])
         if kind == "call":
-            return self.call(node.children[0], [child for child in node.children[1:] if child])
+            arguments = [child for child in node.children[1:] if child is not None]
+            return self.call(node.children[0], arguments)
         if kind == "negate":
             inner = self.operand(node.children[0])
             return _fold([inner], closures.negation(inner))
