@@ -128,6 +128,7 @@ class AcquisitionService:
     def stop(self) -> Any:
         """Close every connection, journal the last counters, let the writer finish."""
         self._stopping = True
+        log.info("stopping: closing %d connections", len(self._running))
         if self._status_loop.running:
             self._status_loop.stop()
         closing = [running.client.stop() for running in self._running.values()]
@@ -141,8 +142,13 @@ class AcquisitionService:
             return deferToThread(self.writer.join, DRAIN_TIMEOUT + SOCKET_CLOSE_TIMEOUT)
 
         done.addCallback(finish)
-        done.addBoth(lambda _: self.journal.close())
+        done.addBoth(self._stopped)
         return done
+
+    def _stopped(self, result: object) -> object:
+        self.journal.close()
+        log.info("stopped")
+        return result
 
     # Configuration, from the writer thread.
 
