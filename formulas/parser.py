@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lark import Lark, Tree
+from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from formulas.errors import FormulaLimitError, FormulaSyntaxError
@@ -20,7 +20,6 @@ MAX_DEPTH = 50
 _PARSER = Lark(
     (Path(__file__).parent / "grammar.lark").read_text(encoding="utf-8"),
     parser="lalr",
-    propagate_positions=True,
 )
 
 # What each terminal of the grammar is called in an error message, in the order listed.
@@ -53,9 +52,17 @@ def _check_depth(tree: Tree) -> None:
             raise FormulaLimitError(
                 f"the formula nests more than {MAX_DEPTH} operations or functions inside "
                 "each other; split it or simplify it",
-                node.meta.start_pos,
+                _first_position(node),
             )
         stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+
+
+def _first_position(node: Tree | Token) -> int:
+    """Where the text of a subtree starts: at its first token. Trees keep no positions of
+    their own; asking lark for them makes compiling a third slower."""
+    while isinstance(node, Tree):
+        node = next(child for child in node.children if child is not None)
+    return node.start_pos
 
 
 def _syntax_error(source: str, error: UnexpectedInput) -> FormulaSyntaxError:
