@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from formulas.closures import Evaluator
 from formulas.compiler import CompiledFormula, KnownTags, compile_formula
 from formulas.errors import FormulaError
 from formulas.graph import DependencyGraph, find_cycles
@@ -18,7 +19,7 @@ from formulas.names import Ref, Target
 from formulas.values import MAX_NUMBER, NUM, REAL, VALUE, FormulaErrorValue
 
 # One formula to run: (target, the Ref its output is stored under, its closure).
-_Step = tuple[Target, Ref, Any]
+_Step = tuple[Target, Ref, Evaluator]
 _MISSING = object()
 
 
