@@ -20,7 +20,7 @@ demo: $(STAMP)
 	DEBUG=1 $(PY) manage.py load_profile fixtures/demo_substation.json --activate
 	DEBUG=1 $(PY) manage.py create_demo_users
 	@echo "SMVE demo: open http://127.0.0.1:8000/admin/ (Ctrl-C stops it)"
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=1 $(PY) -m uvicorn smve.asgi:application --host 127.0.0.1 --port 8000
 
 test: $(STAMP)
 	$(PY) scripts/run_tests.py
