@@ -36,7 +36,16 @@ from .errors import (
     UnexpectedReply,
     UnknownFunction,
 )
-from .framing import Adu, Direction, Framing, encode_adu, encode_rtu, encode_tcp
+from .framing import (
+    Adu,
+    Direction,
+    Framing,
+    decode_rtu,
+    decode_tcp,
+    encode_adu,
+    encode_rtu,
+    encode_tcp,
+)
 from .messages import (
     ExceptionResponse,
     ReadBitsResponse,
@@ -105,6 +114,8 @@ __all__ = [
     "crc16",
     "decode_request",
     "decode_response",
+    "decode_rtu",
+    "decode_tcp",
     "encode_adu",
     "encode_pdu",
     "encode_rtu",

@@ -10,8 +10,8 @@ import struct
 from dataclasses import dataclass
 
 from .constants import EXCEPTION_FLAG, MAX_PDU_SIZE, FunctionCode
-from .crc import crc_bytes
-from .errors import EncodeError
+from .crc import crc16, crc_bytes
+from .errors import BadCrc, EncodeError, FrameError
 
 MBAP = struct.Struct(">HHHB")
 """Transaction id, protocol id (0), length of what follows (unit id + PDU), unit id."""
@@ -64,6 +64,27 @@ def encode_adu(framing: Framing, unit: int, pdu: bytes, transaction: int = 0) ->
     if framing is Framing.TCP:
         return encode_tcp(transaction, unit, pdu)
     return encode_rtu(unit, pdu)
+
+
+def decode_tcp(frame: bytes) -> Adu:
+    """The ADU of one whole Modbus TCP frame."""
+    if len(frame) < MBAP_SIZE + 1:
+        raise FrameError(f"a Modbus TCP frame of {len(frame)} bytes is too short")
+    transaction, protocol, length, unit = MBAP.unpack_from(frame)
+    if protocol != 0:
+        raise FrameError(f"protocol id {protocol}, not 0")
+    if length != len(frame) - MBAP_SIZE + 1:
+        raise FrameError(f"MBAP length {length} disagrees with the {len(frame)} bytes")
+    return Adu(unit, frame[MBAP_SIZE:], transaction)
+
+
+def decode_rtu(frame: bytes) -> Adu:
+    """The ADU of one whole RTU frame; raises :class:`BadCrc` when its CRC is wrong."""
+    if len(frame) < MIN_RTU_FRAME:
+        raise FrameError(f"an RTU frame of {len(frame)} bytes is too short")
+    if crc16(frame) != 0:
+        raise BadCrc(f"CRC {frame[-2:].hex()} does not match {crc_bytes(frame[:-2]).hex()}")
+    return Adu(frame[0], frame[1:-2])
 
 
 _FIXED_REQUESTS = {
