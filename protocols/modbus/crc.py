@@ -14,9 +14,12 @@ def _table() -> tuple[int, ...]:
 _TABLE = _table()
 
 
-def crc16(data: bytes | bytearray | memoryview) -> int:
-    """The CRC-16/MODBUS of ``data``."""
-    crc = 0xFFFF
+CRC_INITIAL = 0xFFFF
+
+
+def crc16(data: bytes | bytearray | memoryview, crc: int = CRC_INITIAL) -> int:
+    """The CRC-16/MODBUS of ``data``, or of what came before it when given that CRC as
+    ``crc``. Over a frame followed by its own CRC bytes it is 0."""
     for byte in data:
         crc = (crc >> 8) ^ _TABLE[(crc ^ byte) & 0xFF]
     return crc

@@ -20,7 +20,7 @@ can still answer it with exception 1.
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from .crc import crc16
+from .crc import CRC_INITIAL, crc16
 from .framing import (
     MAX_RTU_FRAME,
     MBAP,
@@ -149,10 +149,10 @@ class RtuStreamReader:
         """Discard a held-back incomplete frame (after a reply timeout)."""
         return _clear(self._buffer)
 
-    def _frame_at(self, start: int) -> tuple[int | None, str | None]:
+    def _frame_at(self, start: int, known_only: bool = False) -> tuple[int | None, str | None]:
         """``(length, None)`` for a complete frame with a valid CRC at ``start``,
         ``(None, None)`` when more bytes are needed, ``(None, reason)`` when no frame
-        starts there."""
+        starts there. With ``known_only``, a function of unknown layout is no frame."""
         buffer = self._buffer
         if self._units is not None and buffer[start] not in self._units:
             return None, f"unit {buffer[start]} is not expected"
@@ -160,31 +160,35 @@ class RtuStreamReader:
         try:
             length = rtu_frame_length(head, self._direction)
         except UnknownLength as unknown:
-            if self._direction is Direction.RESPONSE:
+            if self._direction is Direction.RESPONSE or known_only:
                 return None, f"unknown function code 0x{unknown.args[0]:02X}"
-            return self._first_crc_match(head)
+            return _first_crc_match(head)
         if length is None or len(head) < length:
             return None, None
         if crc16(head[:length]) != 0:
             return None, "bad CRC"
         return length, None
 
-    @staticmethod
-    def _first_crc_match(head: bytearray) -> tuple[int | None, str | None]:
-        """A frame of unknown layout ends at the first CRC that matches."""
-        for length in range(MIN_RTU_FRAME, len(head) + 1):
-            if crc16(head[:length]) == 0:
-                return length, None
-        if len(head) < MAX_RTU_FRAME:
-            return None, None
-        return None, "no CRC matches a frame of an unknown function"
-
     def _complete_frame_after(self, position: int) -> int | None:
+        """Where the first complete frame of known layout with a valid CRC after
+        ``position`` starts (a CRC search there would find false frames too often)."""
         for start in range(position + 1, len(self._buffer)):
-            length, problem = self._frame_at(start)
+            length, problem = self._frame_at(start, known_only=True)
             if length is not None and problem is None:
                 return start
         return None
+
+
+def _first_crc_match(head: bytearray) -> tuple[int | None, str | None]:
+    """A frame of unknown layout ends at the first CRC that matches."""
+    crc = CRC_INITIAL
+    for index, byte in enumerate(head):
+        crc = crc16((byte,), crc)
+        if crc == 0 and index + 1 >= MIN_RTU_FRAME:
+            return index + 1, None
+    if len(head) < MAX_RTU_FRAME:
+        return None, None
+    return None, "no CRC matches a frame of an unknown function"
 
 
 def stream_reader(
