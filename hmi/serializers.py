@@ -13,6 +13,7 @@ from rest_framework.settings import api_settings
 from hmi.models import Colour, Formula, GraphicElement, Screen
 from hmi.palette import Palette
 from hmi.svg_sanitiser import DrawingError, parse_drawing
+from poll.serializers import IdRelatedField
 
 
 def _django_errors(exc: DjangoValidationError) -> serializers.ValidationError:
@@ -46,6 +47,8 @@ class ScreenLinkSerializer(serializers.Serializer):
 class ScreenSerializer(serializers.ModelSerializer):
     """A screen of the tree. Writing ``svg`` (text) or ``drawing`` (an uploaded file)
     imports an Inkscape drawing into it, as ``manage.py import_screens`` does."""
+
+    serializer_related_field = IdRelatedField
 
     children = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     links = serializers.SerializerMethodField()
@@ -217,6 +220,8 @@ class GraphicElementSerializer(serializers.ModelSerializer):
 class FormulaSerializer(serializers.ModelSerializer):
     """A formula; written ones are checked exactly as in the admin (syntax, names, cycles)."""
 
+    serializer_related_field = IdRelatedField
+
     tag = serializers.CharField(source="element.tag", read_only=True)
     unplaced = serializers.SerializerMethodField(help_text="Its element is on no screen.")
 
@@ -249,6 +254,8 @@ class FormulaSerializer(serializers.ModelSerializer):
 
 
 class ColourSerializer(serializers.ModelSerializer):
+    serializer_related_field = IdRelatedField
+
     class Meta:
         model = Colour
         fields = ("id", "profile", "index", "name", "css")

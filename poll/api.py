@@ -7,12 +7,17 @@ permissions (engineers). ``RolePermission`` says which role an action needs when
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django import forms
+from django.db import connection, models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as filters
+from django_filters.fields import IsoDateTimeField, RangeField
+from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
+from django_filters.widgets import DateRangeWidget
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
@@ -33,6 +38,8 @@ from poll.serializers import (
 )
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
+#: Ids as URL parts: a longer number could not be an id, and is a 404 before any query.
+ID_PATTERN = r"[0-9]{1,18}"
 
 
 class RolePermission(permissions.DjangoModelPermissions):
@@ -67,15 +74,85 @@ class ApiPagination(PageNumberPagination):
     max_page_size = 1000
 
 
+class WholeNumberFilter(filters.NumberFilter):
+    """A whole number within the column's range: anything else is a 400 with a message,
+    never a number the database refuses."""
+
+    field_class = forms.IntegerField
+
+
+def _column_range(field: models.Field) -> dict[str, int | None]:
+    column = field.target_field if field.is_relation else field
+    low, high = connection.ops.integer_field_range(column.get_internal_type())
+    return {"min_value": low, "max_value": high}
+
+
+_WHOLE_NUMBER = {"filter_class": WholeNumberFilter, "extra": _column_range}
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, taken to UTC: the database accepts offsets of less than 16 hours
+    only, and an instant before year 1 in UTC is no time at all."""
+
+    def to_python(self, value: Any) -> datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as exc:
+            raise forms.ValidationError("This time is out of range.", code="invalid") from exc
+
+
+class UtcDateTimeRangeField(RangeField):
+    widget = DateRangeWidget
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__((UtcDateTimeField(), UtcDateTimeField()), *args, **kwargs)
+
+
+class TimeRangeFilter(filters.IsoDateTimeFromToRangeFilter):
+    """``NAME_after`` and ``NAME_before``, ISO 8601 times with their offset."""
+
+    field_class = UtcDateTimeRangeField
+
+
+class ApiFilterSet(filters.FilterSet):
+    """Filters by id or by an integer column take whole numbers the column can hold."""
+
+    FILTER_DEFAULTS = {
+        **FILTER_FOR_DBFIELD_DEFAULTS,
+        **dict.fromkeys(
+            (
+                models.AutoField,
+                models.SmallIntegerField,
+                models.IntegerField,
+                models.PositiveIntegerField,
+                models.PositiveSmallIntegerField,
+                models.ForeignKey,
+                models.OneToOneField,
+                models.ManyToManyField,
+            ),
+            _WHOLE_NUMBER,
+        ),
+    }
+
+
+class ApiFilterBackend(filters.DjangoFilterBackend):
+    filterset_base = ApiFilterSet
+
+
 class RoleAccess:
-    """What every viewset of the API shares: role permissions and pagination."""
+    """What every viewset of the API shares: role permissions, filters, pagination."""
 
     permission_classes = [RolePermission]
+    filter_backends = [ApiFilterBackend]
     pagination_class = ApiPagination
+    lookup_value_regex = ID_PATTERN
 
 
-class PointFilter(filters.FilterSet):
-    comaster = filters.NumberFilter(field_name="ied__comaster", label="COMaster id")
+class PointFilter(ApiFilterSet):
+    comaster = WholeNumberFilter(field_name="ied__comaster", label="COMaster id", min_value=0)
     tag = filters.CharFilter(field_name="tag", label="Tag (exact)")
 
     class Meta:
@@ -83,8 +160,8 @@ class PointFilter(filters.FilterSet):
         fields = ("profile", "kind", "ied", "comaster", "tag", "current")
 
 
-class EventFilter(filters.FilterSet):
-    time = filters.IsoDateTimeFromToRangeFilter(
+class EventFilter(ApiFilterSet):
+    time = TimeRangeFilter(
         field_name="time", label="Field time range: time_after, time_before (ISO 8601)"
     )
     acknowledged = filters.BooleanFilter(
@@ -96,8 +173,8 @@ class EventFilter(filters.FilterSet):
         fields = ("profile", "comaster", "di", "time", "acknowledged")
 
 
-class EnergyFilter(filters.FilterSet):
-    time = filters.IsoDateTimeFromToRangeFilter(
+class EnergyFilter(ApiFilterSet):
+    time = TimeRangeFilter(
         field_name="time", label="Period time range: time_after, time_before (ISO 8601)"
     )
 

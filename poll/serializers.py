@@ -6,6 +6,17 @@ from rest_framework import serializers
 
 from poll.models import IED, COMaster, Energy, Event, Point, Profile
 
+MAX_ID = 2**63 - 1
+
+
+class IdRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related object by id; an id no column can hold is a validation error, not a
+    database error."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("pk_field", serializers.IntegerField(min_value=1, max_value=MAX_ID))
+        super().__init__(**kwargs)
+
 
 class ProfileSerializer(serializers.ModelSerializer):
     class Meta:
@@ -118,7 +129,7 @@ class EventSerializer(serializers.ModelSerializer):
 
 class AcknowledgeSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
         min_length=1,
         max_length=1000,
         help_text="The events to acknowledge.",

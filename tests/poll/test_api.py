@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from rest_framework.authtoken.models import Token
@@ -217,11 +217,27 @@ def test_energy_filters_by_ai_and_period(as_role, demo_profile):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("query", [{"time_after": "yesterday"}, {"di": "abc"}, {"page": "x"}])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"time_after": "yesterday"},
+        {"time_before": "0001-01-01T00:00:00+05:00"},
+        {"di": "abc"},
+        {"comaster": "9" * 30},
+        {"page": "x"},
+    ],
+)
 def test_bad_filters_are_a_400_or_404_never_a_500(as_role, events, query):
     response = as_role("viewer").get("/api/events/", query)
     assert response.status_code in (400, 404)
     assert response.json()
+
+
+@pytest.mark.django_db
+def test_times_with_any_offset_are_understood(as_role, events):
+    far_east = (T0 + timedelta(minutes=2)).astimezone(timezone(timedelta(hours=18, minutes=50)))
+    body = as_role("viewer").get("/api/events/", {"time_after": far_east.isoformat()}).json()
+    assert [e["bit"] for e in body["results"]] == [4, 3, 2]
 
 
 @pytest.mark.django_db
@@ -230,6 +246,7 @@ def test_unknown_objects_and_paths_answer_in_json(as_role, demo_profile):
     assert viewer.get("/api/points/999999/").json() == {
         "detail": "No Point matches the given query."
     }
+    assert viewer.get(f"/api/points/{'9' * 30}/").status_code == 404
     missing = viewer.get("/api/nothing-here/")
     assert missing.status_code == 404 and "nothing-here" in missing.json()["detail"]
 
