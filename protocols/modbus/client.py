@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.interfaces import IConnector, IDelayedCall
 from twisted.internet.protocol import ClientFactory
 from twisted.internet.protocol import Protocol as TwistedProtocol
@@ -192,7 +192,7 @@ class ModbusClient:
     def send_write(self, request: WriteRequest) -> Deferred[None]:
         """Queue a write request; see :meth:`write`."""
         if self._protocol is None:
-            return Deferred.fromFailure(Failure(RequestFailed("the device is not connected")))
+            return fail(RequestFailed("the device is not connected"))
         done: Deferred[None] = Deferred()
         self._writes.append(_Pending(request, done=done))
         self._send_next()
