@@ -1,4 +1,5 @@
-"""Top-level URLs: the admin for engineers, the REST API and its documentation under /api/."""
+"""Top-level URLs: the admin for engineers, the REST API and its documentation under /api/,
+and the operator console at the root."""
 
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
@@ -6,7 +7,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
-    SpectacularSwaggerView,
+    SpectacularSwaggerSplitView,
 )
 from rest_framework.authtoken.views import obtain_auth_token
 
@@ -20,7 +21,7 @@ api_patterns = [
     path("", include("poll.api_urls")),
     path("", include("hmi.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("auth/", include("rest_framework.urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
@@ -30,4 +31,5 @@ api_patterns = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
+    path("", include("console.urls")),
 ]

@@ -1,0 +1,27 @@
+"""Who may open the console's pages: a logged-in user whose role reads the plant."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+#: Every role (viewer and up) has it; a user without a role is refused.
+READ_PERMISSION = "hmi.view_screen"
+ACKNOWLEDGE_PERMISSION = "poll.acknowledge_event"
+
+
+def console_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Anonymous users go to the login page; logged-in users without a role get 403."""
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.has_perm(READ_PERMISSION):
+            raise PermissionDenied("Your account has no role: ask for the viewer role.")
+        return view(request, *args, **kwargs)
+
+    return login_required(checked)

@@ -1,0 +1,48 @@
+// The header of every page: the site clock, the unacknowledged-event count (which also
+// proves the server answers) and the connection indicator.
+import { getJSON } from "./api.js";
+import { onConnectionChange, reportConnection } from "./connection.js";
+import { pageData } from "./page-data.js";
+import { repeat } from "./periodic.js";
+import { EVENTS_CHANGED } from "./page-events.js";
+import { formatTime } from "./time-format.js";
+
+const COUNT_INTERVAL_MS = 3000;
+
+const clock = document.getElementById("clock");
+const badge = document.getElementById("unacknowledged-count");
+const indicator = document.getElementById("connection");
+
+function tick() {
+  clock.textContent = formatTime(new Date(), { milliseconds: false });
+}
+
+async function readUnacknowledged() {
+  const profile = pageData.profile ? `&profile=${pageData.profile}` : "";
+  try {
+    const page = await getJSON(`/api/events/?acknowledged=false&page_size=1${profile}`);
+    badge.textContent = page.count > 9999 ? "9999+" : String(page.count);
+    badge.hidden = page.count === 0;
+    reportConnection("server", "live");
+  } catch (error) {
+    reportConnection("server", error.status === 0 || error.status >= 500 ? "down" : "live");
+  }
+}
+
+const TEXTS = { live: "Live", connecting: "Connecting…", down: "No connection" };
+
+function showConnection({ state, since }) {
+  indicator.dataset.state = state;
+  const text = indicator.querySelector(".connection-text");
+  text.textContent = state === "live" ? TEXTS.live : `${TEXTS[state]} since ${formatTime(since, { milliseconds: false })}`;
+  indicator.title =
+    state === "live"
+      ? "The server answers and live data arrives."
+      : "Data on this page may be out of date until the connection is back.";
+}
+
+tick();
+setInterval(tick, 1000);
+const counter = repeat(readUnacknowledged, COUNT_INTERVAL_MS);
+document.addEventListener(EVENTS_CHANGED, () => counter.now());
+onConnectionChange(showConnection);

@@ -1,0 +1,29 @@
+"""The console's pages, included at the site's root by smve/urls.py."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from console import views
+from console.element_info import element_info
+
+app_name = "console"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("screens/<int:screen_id>/", views.screen, name="screen"),
+    path(
+        "screens/<int:screen_id>/elements/<str:tag>",
+        element_info,
+        name="element-info",
+    ),
+    path("events", views.events, name="events"),
+    path("status", views.status, name="status"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(
+            template_name="console/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+]
