@@ -27,6 +27,8 @@ from .clock import SimulatedClock
 from .core import DeviceException
 
 STEP = 60.0
+NOISE_TIME = 300.0
+NOISE_SPREAD = 0.05
 POWER_FACTOR = 0.95
 _SIN_PHI = math.sqrt(1 - POWER_FACTOR**2)
 NOMINAL_VOLTAGE = 230.0
@@ -179,17 +181,20 @@ class Sdm630Meter:
         target = self._clock.seconds()
         while self._time < target:
             step = min(STEP, target - self._time)
-            self._powers = self._load or self._profile_powers(self._time + step / 2)
+            self._powers = self._load or self._profile_powers(self._time + step / 2, step)
             self._integrate(self._powers, step)
             self._time += step
         self._measure(self._clock.at(self._time), self._powers)
 
-    def _profile_powers(self, seconds: float) -> tuple[float, float, float]:
-        """The profile's power at a simulated time, with a little mean-reverting noise."""
+    def _profile_powers(self, seconds: float, step: float) -> tuple[float, float, float]:
+        """The profile's power at a simulated time, with a little mean-reverting noise
+        (about 5 % after a few minutes, hardly any between two quick reads)."""
         profile = self.profile.phase_powers(_hour(self._clock.at(seconds)))
         noise = self._noise
+        pull = 1.0 - math.exp(-step / NOISE_TIME)
+        spread = NOISE_SPREAD * math.sqrt(step / NOISE_TIME)
         for phase in range(3):
-            noise[phase] += 0.3 * (1.0 - noise[phase]) + self._rng.gauss(0.0, 0.03)
+            noise[phase] += pull * (1.0 - noise[phase]) + self._rng.gauss(0.0, spread)
         return (profile[0] * noise[0], profile[1] * noise[1], profile[2] * noise[2])
 
     def _integrate(self, powers: tuple[float, float, float], seconds: float) -> None:
