@@ -37,9 +37,7 @@ def screen_data(profile: Profile) -> dict[str, Any]:
 
 def events_data(profile: Profile) -> dict[str, Any]:
     """Names for the events table: COMasters, IEDs by (COMaster, address), and DIs."""
-    ieds = IED.objects.filter(comaster__profile=profile).values(
-        "comaster_id", "address", "name"
-    )
+    ieds = IED.objects.filter(comaster__profile=profile).values("comaster_id", "address", "name")
     dis = Point.objects.filter(profile=profile, kind=PointKind.DI).values(
         "id", "tag", "description", "text_off", "text_on"
     )

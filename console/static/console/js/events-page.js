@@ -40,7 +40,10 @@ async function refresh() {
     const page = await getJSON(`/api/events/?${query}`);
     table.render(page.results);
     empty.hidden = page.results.length > 0;
-    foot.textContent = page.count > page.results.length ? `The newest ${page.results.length} of ${page.count} events.` : `${page.count} events.`;
+    foot.textContent =
+      page.count > page.results.length
+        ? `The newest ${page.results.length} of ${page.count} events.`
+        : `${page.count} ${page.count === 1 ? "event" : "events"}.`;
   } catch (error) {
     foot.textContent = `The list is not current: ${error.message}`;
   }

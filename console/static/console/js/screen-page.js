@@ -72,7 +72,9 @@ async function show(screen) {
 
 function applyChanges(state) {
   view.renderer.apply(state.elements);
-  staleness.elements(view.renderer.notCurrentTags().length);
+  const notCurrent = view.renderer.notCurrentTags().length;
+  if (notCurrent && !staleness.notCurrent) offlineReader.now(); // name the cause at once
+  staleness.elements(notCurrent);
 }
 
 function markLinks(svg) {
@@ -123,5 +125,5 @@ async function readOfflineComasters() {
   }
 }
 
-repeat(readOfflineComasters, COMASTERS_INTERVAL_MS);
+const offlineReader = repeat(readOfflineComasters, COMASTERS_INTERVAL_MS);
 navigation.open(pageData.screen, { push: false });

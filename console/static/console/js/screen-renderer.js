@@ -5,7 +5,9 @@
 // over the drawing's own. A colour the state leaves empty restores the drawing's colour.
 // Two states override the formulas' colours, so that an operator cannot miss them:
 // an element in error takes the palette's "invalid" colour, an element whose data is not
-// current the "not current" one (its text keeps the last value).
+// current the "not current" one (its text keeps the last value, in that colour). The
+// override paints what the formulas colour: fill and stroke when they drive them, else
+// the element's text.
 const SVG_NS = "http://www.w3.org/2000/svg";
 const PAINTED = "path, rect, circle, ellipse, line, polyline, polygon, text, tspan, use";
 const MARK_CLASSES = { 1: "mark-blink", 2: "mark-hidden" };
@@ -49,10 +51,15 @@ export class ScreenRenderer {
 
   applyTo(node, state) {
     const override = state.error ? this.colours.invalid : state.current ? null : this.colours.notCurrent;
+    // The override takes the channels the formulas drive; a text's colour when none is.
+    const textOnly = state.fill_color == null && state.stroke_color == null;
     for (const painted of paintedNodes(node)) {
       const own = this.original.get(painted);
-      paint(painted, "fill", override ?? state.fill_color, own.fill);
-      paint(painted, "stroke", override ?? state.stroke_color, own.stroke);
+      const isText = painted.localName === "text" || painted.localName === "tspan";
+      const fillOverride = state.fill_color != null || (textOnly && isText) ? override : null;
+      const strokeOverride = state.stroke_color != null ? override : null;
+      paint(painted, "fill", fillOverride ?? state.fill_color, own.fill);
+      paint(painted, "stroke", strokeOverride ?? state.stroke_color, own.stroke);
     }
     if (state.text) setText(node, state.text);
     node.classList.toggle("is-not-current", !state.current);

@@ -31,7 +31,10 @@ function row(comaster) {
   const state = !comaster.enabled ? "disabled" : comaster.online ? "online" : "offline";
   tr.className = `is-${state}`;
   const name = cell(tr, comaster.name, "name");
-  name.title = `${comaster.description} (${comaster.host}:${comaster.port})`;
+  const where = document.createElement("small");
+  where.className = "where";
+  where.textContent = `${comaster.description} · ${comaster.host}:${comaster.port}`;
+  name.append(where);
   const badge = document.createElement("span");
   badge.className = `state-badge state-${state}`;
   badge.textContent = state;

@@ -62,7 +62,7 @@ export class Tooltips {
     if (info.error && !info.failed) head.append(badge("formula error", "badge-invalid"));
     const parts = [head];
     if (info.description) parts.push(line("tooltip-description", info.description));
-    if (info.points.length) parts.push(pointsTable(info.points));
+    if (info.points.length) parts.push(pointsTable(info.points, info.description));
     if (info.error) parts.push(line("tooltip-error", info.error));
     const link = this.describeLink(info.tag);
     if (link) parts.push(line("tooltip-link", `Click to open ${link}`));
@@ -79,14 +79,14 @@ export class Tooltips {
   }
 }
 
-function pointsTable(points) {
+function pointsTable(points, elementDescription) {
   const table = document.createElement("table");
   table.className = "tooltip-points";
   for (const point of points) {
     const row = table.insertRow();
     row.className = point.current ? "" : "is-not-current";
     cell(row, point.tag, "tooltip-point-tag");
-    cell(row, point.description);
+    cell(row, point.description === elementDescription ? "" : point.description);
     cell(row, pointValue(point), "num");
     const note = !point.current
       ? `not current since ${formatTime(point.updated_at)} (${point.comaster})`

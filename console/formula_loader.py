@@ -1,0 +1,108 @@
+"""Loading screen formulas from a file, checked exactly as the admin checks them.
+
+The file maps element tags to attributes and formulas::
+
+    {"formulas": {"E4189I01": {"fill": "SI(di.E4189I01.value, 1, 2)"},
+                  "E41I00": {"text": "FLOAT(ai.E41I00.value,1)&\\" A\\""}}}
+
+Elements come from the imported drawings, so screens are imported first. A formula with a
+problem (syntax, unknown tag, cycle) is reported and not saved; the others are.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from hmi.formula_preview import refresh_result
+from hmi.models import Formula, GraphicElement
+from poll.models import Profile
+
+
+class FormulaFileError(ValueError):
+    """The file cannot be read as a formula file; the message says why."""
+
+
+@dataclass
+class FormulaLoadReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"Formulas: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {len(self.problems)} refused."
+        ]
+        lines.extend(f"  {problem}" for problem in self.problems)
+        return lines
+
+
+def read_formula_file(path: Path) -> dict[str, dict[str, str]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise FormulaFileError(f"{path} cannot be read as JSON: {exc}") from exc
+    formulas = data.get("formulas") if isinstance(data, dict) else None
+    if not isinstance(formulas, dict) or not all(
+        isinstance(attrs, dict) and all(isinstance(s, str) for s in attrs.values())
+        for attrs in formulas.values()
+    ):
+        raise FormulaFileError(
+            f'{path}: expected {{"formulas": {{"TAG": {{"fill": "SI(...)", ...}}}}}}'
+        )
+    return formulas
+
+
+def load_formulas(profile: Profile, formulas: dict[str, dict[str, str]]) -> FormulaLoadReport:
+    """Create or update the formulas of ``profile``'s elements."""
+    report = FormulaLoadReport()
+    elements = {e.tag: e for e in GraphicElement.objects.filter(profile=profile)}
+    with transaction.atomic():
+        for tag, attributes in formulas.items():
+            for attribute, source in attributes.items():
+                problem = _save(elements.get(tag), tag, attribute, source, report)
+                if problem:
+                    report.problems.append(f"{tag}.{attribute}: {problem}")
+    return report
+
+
+def _save(
+    element: GraphicElement | None,
+    tag: str,
+    attribute: str,
+    source: str,
+    report: FormulaLoadReport,
+) -> str | None:
+    """Save one formula; what is wrong with it when it cannot be."""
+    if element is None:
+        return f"no element {tag} on any screen (import the drawings first)"
+    formula = Formula.objects.filter(element=element, attribute=attribute).first()
+    if formula is not None and formula.source == source:
+        report.unchanged += 1
+        return None
+    candidate = formula or Formula(element=element, attribute=attribute)
+    candidate.source = source
+    try:
+        candidate.full_clean(exclude=["last_value", "last_error", "evaluated_at"])
+    except ValidationError as exc:
+        return " ".join(_messages(exc))
+    candidate.save()
+    refresh_result(candidate)
+    if formula is None:
+        report.created += 1
+    else:
+        report.updated += 1
+    return None
+
+
+def _messages(exc: ValidationError) -> list[Any]:
+    if hasattr(exc, "error_dict"):
+        return [m for messages in exc.message_dict.values() for m in messages]
+    return exc.messages
