@@ -94,3 +94,76 @@ def harmless_problems(svg: str) -> list[str]:
                 f"url({t}) in <style>" for t in _URL.findall(element.text) if not t.startswith("#")
             )
     return problems
+
+
+def _di(tag: str, offset: int, port: int, description: str) -> dict:
+    return {
+        "tag": tag,
+        "offset": offset,
+        "port": port,
+        "bit": offset,
+        "text_off": "Open",
+        "text_on": "Closed",
+        "description": description,
+    }
+
+
+#: A small site with the tags the screen tests draw: quicker to load than the demo.
+SMALL_SITE = {
+    "profile": {"name": "Small substation"},
+    "comasters": [
+        {
+            "name": "E4",
+            "host": "127.0.0.1",
+            "ieds": [
+                {
+                    "offset": 0,
+                    "address": 0,
+                    "name": "E4 station services",
+                    "sv": [{"tag": "E4SV00", "offset": 0, "description": "Communication"}],
+                    "di": [
+                        _di("E4DI00", 0, 0, "Bus coupler breaker"),
+                        _di("E4DI01", 1, 0, "Local control"),
+                        _di("E4DI05", 2, 0, "Buchholz alarm"),
+                    ],
+                    "ai": [
+                        {"tag": "E41BAR00", "offset": 0, "unit": "kV", "escala": 0.01},
+                    ],
+                },
+                {
+                    "offset": 1,
+                    "address": 1,
+                    "name": "Feeder Norte",
+                    "di": [
+                        _di("E4189I01", 0, 1, "Feeder Norte breaker"),
+                        _di("E4189S01", 1, 1, "Feeder Norte line disconnector"),
+                    ],
+                    "ai": [
+                        {"tag": "E41I00", "offset": 0, "unit": "A", "channel": 0},
+                        {"tag": "E41P00", "offset": 1, "unit": "kW"},
+                    ],
+                },
+            ],
+        },
+        {
+            "name": "E5",
+            "host": "127.0.0.1",
+            "port": 9762,
+            "ieds": [
+                {
+                    "offset": 0,
+                    "address": 0,
+                    "name": "E5 station services",
+                    "di": [_di("E5DI00", 0, 0, "Bus coupler breaker")],
+                }
+            ],
+        },
+    ],
+}
+
+
+def load_small_site():
+    """The small site, loaded and active (needs the database)."""
+    from poll.profiles import load_profile
+
+    return load_profile(SMALL_SITE, activate=True)

@@ -18,6 +18,13 @@ from hmi.poller_formulas import SYNC_SECONDS, FormulaProcessor
 from poll.acquisition.batch import PointChange, WriteBatch, to_micros
 from poll.acquisition.store import BatchStore
 from poll.models import Point
+from tests.hmi.support import load_small_site
+
+
+@pytest.fixture
+def site_profile(db):
+    return load_small_site()
+
 
 NOW = to_micros(datetime(2026, 3, 1, 12, tzinfo=UTC))
 FORMULAS = {
@@ -32,11 +39,11 @@ FORMULAS = {
 
 
 @pytest.fixture
-def configured(demo_profile):
-    points = {p.tag: p for p in Point.objects.filter(profile=demo_profile)}
-    Point.objects.filter(profile=demo_profile).update(current=True)
+def configured(site_profile):
+    points = {p.tag: p for p in Point.objects.filter(profile=site_profile)}
+    Point.objects.filter(profile=site_profile).update(current=True)
     for tag in {tag for tag, _ in FORMULAS}:
-        GraphicElement.objects.create(profile=demo_profile, tag=tag)
+        GraphicElement.objects.create(profile=site_profile, tag=tag)
     for (tag, attribute), source in FORMULAS.items():
         Formula.objects.create(
             element=GraphicElement.objects.get(tag=tag), attribute=attribute, source=source

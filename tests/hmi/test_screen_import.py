@@ -15,7 +15,13 @@ from hmi.screen_import import import_drawing, import_files
 from hmi.svg_sanitiser import DrawingError
 from poll.models import Point
 from tests.conftest import ROOT
-from tests.hmi.support import harmless_problems, inkscape_drawing, overview_drawing
+from tests.hmi.support import harmless_problems, inkscape_drawing, load_small_site, overview_drawing
+
+
+@pytest.fixture
+def site_profile(db):
+    return load_small_site()
+
 
 DETAIL = inkscape_drawing(
     """
@@ -36,12 +42,12 @@ def screens_dir(tmp_path: Path) -> Path:
 
 
 @pytest.mark.django_db
-def test_a_directory_becomes_a_tree_of_screens_with_links(demo_profile, screens_dir):
-    reports, refused = import_files(demo_profile, [screens_dir])
+def test_a_directory_becomes_a_tree_of_screens_with_links(site_profile, screens_dir):
+    reports, refused = import_files(site_profile, [screens_dir])
     assert refused == []
     assert [r.screen for r in reports] == ["E4F1", "overview"]
-    overview = Screen.objects.get(profile=demo_profile, name="overview")
-    detail = Screen.objects.get(profile=demo_profile, name="E4F1")
+    overview = Screen.objects.get(profile=site_profile, name="overview")
+    detail = Screen.objects.get(profile=site_profile, name="E4F1")
     assert detail.parent == overview and overview.parent is None
     assert set(overview.elements.values_list("tag", flat=True)) == {
         "E4DI00",
@@ -58,16 +64,16 @@ def test_a_directory_becomes_a_tree_of_screens_with_links(demo_profile, screens_
 
 
 @pytest.mark.django_db
-def test_an_element_drawn_on_two_screens_is_one_element(demo_profile, screens_dir):
-    import_files(demo_profile, [screens_dir])
-    breaker = GraphicElement.objects.get(profile=demo_profile, tag="E4189I01")
+def test_an_element_drawn_on_two_screens_is_one_element(site_profile, screens_dir):
+    import_files(site_profile, [screens_dir])
+    breaker = GraphicElement.objects.get(profile=site_profile, tag="E4189I01")
     assert set(breaker.screens.values_list("name", flat=True)) == {"overview", "E4F1"}
     assert breaker.description == Point.objects.get(tag="E4189I01").description
 
 
 @pytest.mark.django_db
-def test_the_report_lists_new_elements_and_those_without_formula(demo_profile):
-    report = import_drawing(demo_profile, "overview", overview_drawing())
+def test_the_report_lists_new_elements_and_those_without_formula(site_profile):
+    report = import_drawing(site_profile, "overview", overview_drawing())
     assert report.created
     assert report.added == report.bound == sorted(report.bound)
     assert report.without_formula == report.bound
@@ -76,9 +82,9 @@ def test_the_report_lists_new_elements_and_those_without_formula(demo_profile):
 
 
 @pytest.mark.django_db
-def test_reimport_keeps_formulas_and_links_and_reports_vanished_tags(demo_profile):
-    import_drawing(demo_profile, "E4F1", inkscape_drawing('<rect tag="E4189I01"/>'))
-    import_drawing(demo_profile, "overview", overview_drawing())
+def test_reimport_keeps_formulas_and_links_and_reports_vanished_tags(site_profile):
+    import_drawing(site_profile, "E4F1", inkscape_drawing('<rect tag="E4189I01"/>'))
+    import_drawing(site_profile, "overview", overview_drawing())
     door = GraphicElement.objects.get(tag="E4DI00")
     Formula.objects.create(element=door, attribute="fill", source="SI(di.E4DI00.value,1,2)")
     label = GraphicElement.objects.get(tag="E41BAR00")
@@ -87,7 +93,7 @@ def test_reimport_keeps_formulas_and_links_and_reports_vanished_tags(demo_profil
     Formula.objects.create(element=label, attribute="text", source='"x"')
 
     changed = overview_drawing().replace('tag="E4DI00"', 'tag="E4DI01"')
-    report = import_drawing(demo_profile, "overview", changed)
+    report = import_drawing(site_profile, "overview", changed)
 
     assert not report.created
     assert report.added == ["E4DI01"]
@@ -101,22 +107,22 @@ def test_reimport_keeps_formulas_and_links_and_reports_vanished_tags(demo_profil
 
 
 @pytest.mark.django_db
-def test_a_tag_that_moves_to_another_screen_is_not_unplaced(demo_profile):
-    import_drawing(demo_profile, "E4F1", inkscape_drawing('<rect tag="E4189I01"/>'))
-    import_drawing(demo_profile, "overview", overview_drawing())
+def test_a_tag_that_moves_to_another_screen_is_not_unplaced(site_profile):
+    import_drawing(site_profile, "E4F1", inkscape_drawing('<rect tag="E4189I01"/>'))
+    import_drawing(site_profile, "overview", overview_drawing())
     report = import_drawing(
-        demo_profile, "overview", overview_drawing().replace('inkscape:label="E4189I01"', "")
+        site_profile, "overview", overview_drawing().replace('inkscape:label="E4189I01"', "")
     )
     assert report.vanished == ["E4189I01"] and report.unplaced == []
 
 
 @pytest.mark.django_db
-def test_a_malicious_drawing_is_stored_harmless(demo_profile):
+def test_a_malicious_drawing_is_stored_harmless(site_profile):
     body = (
         '<script>alert(1)</script><rect tag="E4DI00" onclick="alert(2)"/>'
         '<a xlink:href="javascript:alert(3)"><text>x</text></a>'
     )
-    report = import_drawing(demo_profile, "bad", inkscape_drawing(body))
+    report = import_drawing(site_profile, "bad", inkscape_drawing(body))
     screen = Screen.objects.get(name="bad")
     assert harmless_problems(screen.svg) == []
     assert report.bound == ["E4DI00"]
@@ -128,42 +134,42 @@ def test_a_malicious_drawing_is_stored_harmless(demo_profile):
 
 
 @pytest.mark.django_db
-def test_a_refused_drawing_writes_nothing(demo_profile):
+def test_a_refused_drawing_writes_nothing(site_profile):
     with pytest.raises(DrawingError):
-        import_drawing(demo_profile, "bad", '<!DOCTYPE svg [<!ENTITY x "y">]><svg/>')
+        import_drawing(site_profile, "bad", '<!DOCTYPE svg [<!ENTITY x "y">]><svg/>')
     assert not Screen.objects.exists()
 
 
 @pytest.mark.django_db
-def test_the_command_imports_and_reports(demo_profile, screens_dir, capsys):
+def test_the_command_imports_and_reports(site_profile, screens_dir, capsys):
     call_command("import_screens", str(screens_dir))
     out = capsys.readouterr().out
     assert "Screen overview created: 5 bound elements." in out
     assert "bound elements without a formula" in out
-    assert Screen.objects.filter(profile=demo_profile).count() == 2
+    assert Screen.objects.filter(profile=site_profile).count() == 2
 
 
 @pytest.mark.django_db
-def test_the_command_refuses_a_bad_file_and_imports_the_others(demo_profile, screens_dir):
+def test_the_command_refuses_a_bad_file_and_imports_the_others(site_profile, screens_dir):
     (screens_dir / "evil.svg").write_text('<!DOCTYPE svg [<!ENTITY x "y">]><svg/>')
     with pytest.raises(CommandError, match="1 drawing"):
-        call_command("import_screens", str(screens_dir), "--profile", demo_profile.name)
+        call_command("import_screens", str(screens_dir), "--profile", site_profile.name)
     assert set(Screen.objects.values_list("name", flat=True)) == {"overview", "E4F1"}
 
 
 @pytest.mark.django_db
-def test_the_command_names_a_missing_profile(demo_profile, screens_dir):
+def test_the_command_names_a_missing_profile(site_profile, screens_dir):
     with pytest.raises(CommandError, match="no profile 'Nope'"):
         call_command("import_screens", str(screens_dir), "--profile", "Nope")
 
 
 @pytest.mark.django_db
-def test_engineer_uploads_a_drawing_in_the_admin(client, role_user, demo_profile):
+def test_engineer_uploads_a_drawing_in_the_admin(client, role_user, site_profile):
     client.force_login(role_user("engineer"))
     upload = SimpleUploadedFile("overview.svg", overview_drawing().encode(), "image/svg+xml")
     response = client.post(
         reverse("admin:hmi_screen_add"),
-        {"profile": demo_profile.pk, "name": "overview", "order": 0, "drawing": upload},
+        {"profile": site_profile.pk, "name": "overview", "order": 0, "drawing": upload},
         follow=True,
     )
     assert response.status_code == 200
@@ -173,13 +179,13 @@ def test_engineer_uploads_a_drawing_in_the_admin(client, role_user, demo_profile
 
 
 @pytest.mark.django_db
-def test_the_admin_refuses_a_malicious_upload_with_a_message(client, role_user, demo_profile):
+def test_the_admin_refuses_a_malicious_upload_with_a_message(client, role_user, site_profile):
     client.force_login(role_user("engineer"))
     evil = b'<!DOCTYPE svg [<!ENTITY a "ha"><!ENTITY b "&a;&a;">]><svg>&b;</svg>'
     response = client.post(
         reverse("admin:hmi_screen_add"),
         {
-            "profile": demo_profile.pk,
+            "profile": site_profile.pk,
             "name": "evil",
             "order": 0,
             "drawing": SimpleUploadedFile("evil.svg", evil),

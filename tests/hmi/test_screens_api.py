@@ -13,7 +13,19 @@ from hmi.palette import INVALID
 from hmi.screen_import import import_drawings
 from hmi.svg_sanitiser import parse_drawing
 from poll.models import Revision
-from tests.hmi.support import api_client, harmless_problems, inkscape_drawing, overview_drawing
+from tests.hmi.support import (
+    api_client,
+    harmless_problems,
+    inkscape_drawing,
+    load_small_site,
+    overview_drawing,
+)
+
+
+@pytest.fixture
+def site_profile(db):
+    return load_small_site()
+
 
 ROLES = ("anonymous", "viewer", "operator", "engineer")
 DETAIL = inkscape_drawing(
@@ -23,12 +35,12 @@ DETAIL = inkscape_drawing(
 
 
 @pytest.fixture
-def screens(demo_profile):
+def screens(site_profile):
     import_drawings(
-        demo_profile,
+        site_profile,
         [("overview", parse_drawing(overview_drawing())), ("E4F1", parse_drawing(DETAIL))],
     )
-    return {s.name: s for s in Screen.objects.filter(profile=demo_profile)}
+    return {s.name: s for s in Screen.objects.filter(profile=site_profile)}
 
 
 @pytest.fixture
@@ -93,9 +105,9 @@ def test_a_screen_names_its_parent_children_and_links(as_role, screens):
 
 
 @pytest.mark.django_db
-def test_the_svg_is_served_sanitised_with_a_restrictive_policy(as_role, demo_profile):
+def test_the_svg_is_served_sanitised_with_a_restrictive_policy(as_role, site_profile):
     import_drawings(
-        demo_profile,
+        site_profile,
         [("bad", parse_drawing(inkscape_drawing('<rect tag="E4DI00" onload="alert(1)"/>')))],
     )
     screen = Screen.objects.get(name="bad")
@@ -240,11 +252,11 @@ def test_an_engineer_changes_and_deletes_a_formula(as_role, screens):
 
 
 @pytest.mark.django_db
-def test_an_engineer_imports_a_screen_as_json_or_as_a_file(as_role, demo_profile):
+def test_an_engineer_imports_a_screen_as_json_or_as_a_file(as_role, site_profile):
     engineer = as_role("engineer")
     response = engineer.post(
         "/api/screens/",
-        {"profile": demo_profile.pk, "name": "overview", "svg": overview_drawing()},
+        {"profile": site_profile.pk, "name": "overview", "svg": overview_drawing()},
         format="json",
     )
     assert response.status_code == 201, response.content
@@ -255,7 +267,7 @@ def test_an_engineer_imports_a_screen_as_json_or_as_a_file(as_role, demo_profile
     upload = SimpleUploadedFile("E4F1.svg", DETAIL.encode(), "image/svg+xml")
     response = engineer.post(
         "/api/screens/",
-        {"profile": demo_profile.pk, "name": "E4F1", "drawing": upload},
+        {"profile": site_profile.pk, "name": "E4F1", "drawing": upload},
         format="multipart",
     )
     assert response.status_code == 201, response.content
@@ -293,28 +305,28 @@ def test_a_screen_cannot_become_its_own_descendant(as_role, screens):
 
 
 @pytest.mark.django_db
-def test_operators_do_not_import_screens(as_role, demo_profile):
+def test_operators_do_not_import_screens(as_role, site_profile):
     response = as_role("operator").post(
-        "/api/screens/", {"profile": demo_profile.pk, "name": "x", "svg": overview_drawing()}
+        "/api/screens/", {"profile": site_profile.pk, "name": "x", "svg": overview_drawing()}
     )
     assert response.status_code == 403
     assert not Screen.objects.exists()
 
 
 @pytest.mark.django_db
-def test_engineers_edit_the_palette_with_real_colours_only(as_role, demo_profile):
+def test_engineers_edit_the_palette_with_real_colours_only(as_role, site_profile):
     engineer = as_role("engineer")
     created = engineer.post(
-        "/api/colours/", {"profile": demo_profile.pk, "index": 20, "name": "teal", "css": "teal"}
+        "/api/colours/", {"profile": site_profile.pk, "index": 20, "name": "teal", "css": "teal"}
     )
     assert created.status_code == 201
     bad = engineer.post(
         "/api/colours/",
-        {"profile": demo_profile.pk, "index": 21, "name": "x", "css": "url(http://x)"},
+        {"profile": site_profile.pk, "index": 21, "name": "x", "css": "url(http://x)"},
     )
     assert bad.status_code == 400 and "not a CSS colour" in bad.json()["css"][0]
     taken = engineer.post(
-        "/api/colours/", {"profile": demo_profile.pk, "index": 20, "name": "y", "css": "red"}
+        "/api/colours/", {"profile": site_profile.pk, "index": 20, "name": "y", "css": "red"}
     )
     assert taken.status_code == 400 and "already has a colour" in str(taken.json())
     assert as_role("operator").delete(f"/api/colours/{created.json()['id']}/").status_code == 403

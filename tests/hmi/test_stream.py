@@ -21,7 +21,13 @@ from poll.acquisition.store import NOTIFY_CHANNEL, REVISION_LOCK_KEY
 from poll.models import Revision
 from poll.roles import sync_roles
 from tests.hmi.asgi_server import EventStream, asgi_server
-from tests.hmi.support import inkscape_drawing, overview_drawing
+from tests.hmi.support import inkscape_drawing, load_small_site, overview_drawing
+
+
+@pytest.fixture
+def site_profile(db):
+    return load_small_site()
+
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -33,10 +39,10 @@ def server(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
-def scene(demo_profile):
+def scene(site_profile):
     sync_roles(apps)  # a transactional test before this one flushed the role groups
-    import_drawing(demo_profile, "overview", overview_drawing())
-    import_drawing(demo_profile, "other", inkscape_drawing('<rect tag="E4DI05"/>'))
+    import_drawing(site_profile, "overview", overview_drawing())
+    import_drawing(site_profile, "other", inkscape_drawing('<rect tag="E4DI05"/>'))
     viewer = User.objects.create_user("viewer-user", password="x")
     viewer.groups.add(Group.objects.get(name="viewer"))
     return {

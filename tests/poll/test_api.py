@@ -9,19 +9,25 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from poll.models import AI, DI, COMaster, Energy, Event
-from tests.hmi.support import api_client
+from tests.hmi.support import api_client, load_small_site
+
+
+@pytest.fixture
+def site_profile(db):
+    return load_small_site()
+
 
 ROLES = ("anonymous", "viewer", "operator", "engineer")
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def events(demo_profile):
-    comaster = COMaster.objects.get(profile=demo_profile, name="E4")
+def events(site_profile):
+    comaster = COMaster.objects.get(profile=site_profile, name="E4")
     di = DI.objects.get(tag="E4189I01")
     return [
         Event.objects.create(
-            profile=demo_profile,
+            profile=site_profile,
             comaster=comaster,
             di=di if i % 2 == 0 else None,
             ied_address=1,
@@ -62,7 +68,7 @@ READ_ENDPOINTS = [
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ROLES)
-def test_every_role_reads_and_nobody_reads_without_login(as_role, demo_profile, role):
+def test_every_role_reads_and_nobody_reads_without_login(as_role, site_profile, role):
     for url in READ_ENDPOINTS:
         response = as_role(role).get(url)
         if role == "anonymous":
@@ -166,7 +172,7 @@ def test_events_are_newest_first_paginated_and_filtered(as_role, events):
 
 
 @pytest.mark.django_db
-def test_points_carry_current_values_and_filter_by_tag_ied_and_comaster(as_role, demo_profile):
+def test_points_carry_current_values_and_filter_by_tag_ied_and_comaster(as_role, site_profile):
     DI.objects.filter(tag="E4189I01").update(value=1.0, current=True, revision=7)
     viewer = as_role("viewer")
     (point,) = viewer.get("/api/points/", {"tag": "E4189I01"}).json()["results"]
@@ -187,18 +193,18 @@ def test_points_carry_current_values_and_filter_by_tag_ied_and_comaster(as_role,
 
 
 @pytest.mark.django_db
-def test_comasters_show_their_communication_state(as_role, demo_profile):
+def test_comasters_show_their_communication_state(as_role, site_profile):
     COMaster.objects.filter(name="E4").update(online=True, polls=12, last_error="")
     body = as_role("viewer").get("/api/comasters/", {"online": "true"}).json()
     assert [(c["name"], c["online"], c["polls"]) for c in body["results"]] == [("E4", True, 12)]
 
 
 @pytest.mark.django_db
-def test_energy_filters_by_ai_and_period(as_role, demo_profile):
-    ai = AI.objects.filter(profile=demo_profile).first()
+def test_energy_filters_by_ai_and_period(as_role, site_profile):
+    ai = AI.objects.filter(profile=site_profile).first()
     for day in range(3):
         Energy.objects.create(
-            profile=demo_profile,
+            profile=site_profile,
             comaster=ai.ied.comaster,
             ai=ai,
             ied_address=ai.ied.address,
@@ -241,7 +247,7 @@ def test_times_with_any_offset_are_understood(as_role, events):
 
 
 @pytest.mark.django_db
-def test_unknown_objects_and_paths_answer_in_json(as_role, demo_profile):
+def test_unknown_objects_and_paths_answer_in_json(as_role, site_profile):
     viewer = as_role("viewer")
     assert viewer.get("/api/points/999999/").json() == {
         "detail": "No Point matches the given query."
@@ -252,7 +258,7 @@ def test_unknown_objects_and_paths_answer_in_json(as_role, demo_profile):
 
 
 @pytest.mark.django_db
-def test_configuration_is_read_only_here(as_role, demo_profile):
+def test_configuration_is_read_only_here(as_role, site_profile):
     assert as_role("viewer").post("/api/points/", {}).status_code == 403
     assert as_role("viewer").post("/api/points/", {}).json()["detail"] == (
         "Changing the configuration needs the engineer role."

@@ -18,7 +18,13 @@ from schemathesis.checks import not_a_server_error
 
 from hmi.models import Formula, GraphicElement
 from hmi.screen_import import import_drawing
-from tests.hmi.support import api_client, overview_drawing
+from tests.hmi.support import api_client, load_small_site, overview_drawing
+
+
+@pytest.fixture
+def site_profile(db):
+    return load_small_site()
+
 
 EXAMPLES_PER_OPERATION = 12
 
@@ -49,8 +55,8 @@ def api_schema() -> schemathesis.openapi:
 
 @pytest.mark.slow
 @pytest.mark.django_db
-def test_no_request_the_schema_allows_makes_a_server_error(demo_profile, role_user, in_process):
-    import_drawing(demo_profile, "overview", overview_drawing())
+def test_no_request_the_schema_allows_makes_a_server_error(site_profile, role_user, in_process):
+    import_drawing(site_profile, "overview", overview_drawing())
     Formula.objects.create(
         element=GraphicElement.objects.get(tag="E4DI00"), attribute="fill", source="1"
     )
