@@ -35,7 +35,7 @@ from poll.models import Point, Profile
 
 log = logging.getLogger(__name__)
 
-SYNC_SECONDS = 2.0
+SYNC_SECONDS = 1.0
 PointKey = tuple[str, str]  # (kind, tag)
 
 

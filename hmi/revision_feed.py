@@ -90,7 +90,10 @@ class RevisionFeed:
 
     async def _poll(self) -> None:
         while self._subscribers:
-            self.publish(await read_database(latest_revision))
+            try:
+                self.publish(await read_database(latest_revision))
+            except Exception:
+                log.exception("Cannot read the latest revision; trying again")
             await asyncio.sleep(self.poll_interval)
 
     async def _listen(self) -> None:
