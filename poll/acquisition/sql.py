@@ -4,7 +4,8 @@ On PostgreSQL every table is written with one statement whatever the number of r
 the rows travel as one array per column and ``unnest`` turns them back into a table
 (``UPDATE ... FROM unnest(...)``, ``INSERT ... SELECT ... FROM unnest(...)``). That is
 the multi-row ``VALUES`` idea with a statement text that never changes, so the server
-parses and plans it once. SQLite runs each row through one prepared statement.
+parses and plans it once. Parameters are bound server-side in binary (``%b``). SQLite runs
+each row through one prepared statement.
 
 Table names are Django's defaults for the ``poll`` models.
 """
@@ -44,14 +45,14 @@ class PostgresStatements:
     POINTS = """
         UPDATE poll_point AS p
         SET value = COALESCE(v.value, p.value), q = COALESCE(v.q, p.q), current = v.current,
-            updated_at = v.at, revision = %s
-        FROM unnest(%s::bigint[], %s::float8[], %s::int[], %s::bool[], %s::timestamptz[])
+            updated_at = v.at, revision = %b
+        FROM unnest(%b::bigint[], %b::float8[], %b::int[], %b::bool[], %b::timestamptz[])
             AS v(id, value, q, current, at)
         WHERE p.id = v.id"""
     SAMPLES = """
         INSERT INTO poll_sample (point_id, time, value, q)
         SELECT v.point_id, v.time, v.value, v.q
-        FROM unnest(%s::bigint[], %s::timestamptz[], %s::float8[], %s::int[])
+        FROM unnest(%b::bigint[], %b::timestamptz[], %b::float8[], %b::int[])
             AS v(point_id, time, value, q)
         JOIN poll_point p ON p.id = v.point_id
         ON CONFLICT (point_id, time) DO NOTHING"""
@@ -59,10 +60,10 @@ class PostgresStatements:
         INSERT INTO poll_event (profile_id, comaster_id, di_id, ied_address, port, bit, time,
             value, q, raw, dedup_key, received_at, revision)
         SELECT v.profile_id, c.id, d.id, v.ied_address, v.port, v.bit, v.time, v.value, v.q,
-            v.raw, v.dedup_key, v.received_at, %s
-        FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::int[], %s::int[],
-                    %s::timestamptz[], %s::int[], %s::int[], %s::text[], %s::text[],
-                    %s::timestamptz[])
+            v.raw, v.dedup_key, v.received_at, %b
+        FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::int[], %b::int[], %b::int[],
+                    %b::timestamptz[], %b::int[], %b::int[], %b::text[], %b::text[],
+                    %b::timestamptz[])
             AS v(profile_id, comaster_id, di_id, ied_address, port, bit, time, value, q, raw,
                  dedup_key, received_at)
         JOIN poll_profile pr ON pr.id = v.profile_id
@@ -73,10 +74,10 @@ class PostgresStatements:
         INSERT INTO poll_energy (profile_id, comaster_id, ai_id, ied_address, channel, time,
             code, value, q, raw, dedup_key, received_at, revision)
         SELECT v.profile_id, c.id, a.id, v.ied_address, v.channel, v.time, v.code, v.value,
-            v.q, v.raw, v.dedup_key, v.received_at, %s
-        FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::int[],
-                    %s::timestamptz[], %s::int[], %s::bigint[], %s::int[], %s::text[],
-                    %s::text[], %s::timestamptz[])
+            v.q, v.raw, v.dedup_key, v.received_at, %b
+        FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::int[], %b::int[],
+                    %b::timestamptz[], %b::int[], %b::bigint[], %b::int[], %b::text[],
+                    %b::text[], %b::timestamptz[])
             AS v(profile_id, comaster_id, ai_id, ied_address, channel, time, code, value, q,
                  raw, dedup_key, received_at)
         JOIN poll_profile pr ON pr.id = v.profile_id
@@ -87,10 +88,10 @@ class PostgresStatements:
         INSERT INTO poll_comevent (profile_id, comaster_id, ied_id, source, ied_address, code,
             reason, text, time, raw, dedup_key, received_at, revision)
         SELECT v.profile_id, c.id, i.id, v.source, v.ied_address, v.code, v.reason, v.text,
-            v.time, v.raw, v.dedup_key, v.received_at, %s
-        FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::text[], %s::int[],
-                    %s::int[], %s::int[], %s::text[], %s::timestamptz[], %s::text[],
-                    %s::text[], %s::timestamptz[])
+            v.time, v.raw, v.dedup_key, v.received_at, %b
+        FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::text[], %b::int[],
+                    %b::int[], %b::int[], %b::text[], %b::timestamptz[], %b::text[],
+                    %b::text[], %b::timestamptz[])
             AS v(profile_id, comaster_id, ied_id, source, ied_address, code, reason, text,
                  time, raw, dedup_key, received_at)
         JOIN poll_profile pr ON pr.id = v.profile_id
@@ -102,10 +103,10 @@ class PostgresStatements:
         SET online = v.online, state_since = v.state_since, last_poll_at = v.last_poll_at,
             last_error = v.last_error, polls = v.polls, timeouts = v.timeouts,
             bad_frames = v.bad_frames, events_received = v.events_received,
-            reconnects = v.reconnects, latency_ms = v.latency_ms, revision = %s
-        FROM unnest(%s::bigint[], %s::bool[], %s::timestamptz[], %s::timestamptz[], %s::text[],
-                    %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[],
-                    %s::float8[])
+            reconnects = v.reconnects, latency_ms = v.latency_ms, revision = %b
+        FROM unnest(%b::bigint[], %b::bool[], %b::timestamptz[], %b::timestamptz[], %b::text[],
+                    %b::bigint[], %b::bigint[], %b::bigint[], %b::bigint[], %b::bigint[],
+                    %b::float8[])
             AS v(id, online, state_since, last_poll_at, last_error, polls, timeouts,
                  bad_frames, events_received, reconnects, latency_ms)
         WHERE c.id = v.id"""

@@ -15,6 +15,7 @@ makes a batch fail.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -38,7 +39,7 @@ class BatchStore:
     def write(self, batch: WriteBatch) -> tuple[int, int]:
         """Write ``batch``; return its revision and how many records were new."""
         statements = self._statements_for_connection()
-        with transaction.atomic(), connection.cursor() as cursor:
+        with transaction.atomic(), self._cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REVISION_LOCK_KEY])
             revision = Revision.objects.create(source=REVISION_SOURCE).pk
@@ -51,6 +52,16 @@ class BatchStore:
             if connection.vendor == "postgresql":
                 cursor.execute("SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, str(revision)])
         return revision, inserted
+
+    @staticmethod
+    def _cursor() -> Any:
+        if connection.vendor == "postgresql":
+            import psycopg
+
+            # Server-side binding: the column arrays travel in binary, several times
+            # cheaper to send than the quoted literals of Django's client-side cursor.
+            return psycopg.Cursor(connection.connection)
+        return connection.cursor()
 
     def _statements_for_connection(self) -> Statements:
         if self._statements is None:

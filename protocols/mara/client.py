@@ -8,7 +8,9 @@ given a reactor (for ``connectTCP`` and timers, so tests drive it with
 The rules, from the protocol page:
 
 - Polls go out on a fixed-rate schedule (:class:`PollSchedule`); a slow reply skips ticks
-  but never shifts the ones after it.
+  but never shifts the ones after it. The first poll leaves as soon as the connection is
+  up; the schedule's phase is drawn at random per client, so that many COMasters
+  connected at once do not all poll in the same instant.
 - A request is tried up to ``retries`` times with the same SEQ, so that a COMaster whose
   reply was lost answers again with the same data (BufRetry) and no event is lost. A reply
   timeout, a bad frame or a lost connection each use up one try.
@@ -26,6 +28,7 @@ The rules, from the protocol page:
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import random
 from collections.abc import Callable, Sequence
@@ -55,6 +58,12 @@ previous SEQ for a new request would do."""
 def next_seq(seq: int) -> int:
     """The SEQ of the request after ``seq``."""
     return SEQ_FIRST if not SEQ_FIRST <= seq < SEQ_LAST else seq + 1
+
+
+@functools.lru_cache(maxsize=4096)
+def _poll_frame(dst: int, src: int, seq: int) -> bytes:
+    """Poll requests are few distinct frames, each sent very often: built once."""
+    return encode_poll(dst, src, seq)
 
 
 class FailedTry(enum.Enum):
@@ -166,6 +175,7 @@ class PollClient:
         self._reactor = reactor
         self._field_now = field_now
         self._backoff = Backoff(settings.backoff_initial, settings.backoff_max, random_fraction)
+        self._phase = random_fraction() * settings.poll_interval
         self.seq = first_seq
         self._stored = False  # the answer to ``seq`` is stored: the next poll takes a new SEQ
         self._attempt = 0
@@ -223,8 +233,8 @@ class PollClient:
         self._protocol = protocol
         now = self._reactor.seconds()
         self._send_time_set(now)
-        self._schedule = PollSchedule(now, self.settings.poll_interval)
-        self._tick()
+        self._schedule = PollSchedule(self._phase, self.settings.poll_interval)
+        self._tick(due=now)
 
     def connection_failed(self, reason: Failure) -> None:
         self._connector = None
@@ -278,9 +288,12 @@ class PollClient:
 
     # Polling.
 
-    def _tick(self) -> None:
+    def _tick(self, due: float | None = None) -> None:
+        """Poll unless a request is still in progress; ``due`` is when this poll was due
+        (by default the schedule's current tick)."""
         assert self._schedule is not None
-        due = self._schedule.due
+        if due is None:
+            due = self._schedule.due
         now = self._reactor.seconds()
         next_due = self._schedule.advance(now)
         self._tick_call = self._reactor.callLater(next_due - now, self._tick)
@@ -300,7 +313,7 @@ class PollClient:
         self._awaiting = True
         self._sent_at = self._reactor.seconds()
         settings = self.settings
-        self._protocol.send(encode_poll(settings.address, settings.master_address, self.seq))
+        self._protocol.send(_poll_frame(settings.address, settings.master_address, self.seq))
         self._timeout_call = self._reactor.callLater(settings.reply_timeout, self._timed_out)
         self.sink.poll_sent(self.seq, self._attempt, lateness)
 

@@ -82,7 +82,9 @@ class RecordingSink:
 class Harness:
     """A client on a memory reactor, with helpers to connect and answer."""
 
-    def __init__(self, settings: ClientSettings = SETTINGS, **kwargs) -> None:
+    def __init__(
+        self, settings: ClientSettings = SETTINGS, fraction: float = 0.0, **kwargs
+    ) -> None:
         self.reactor = MemoryReactorClock()
         self.sink = RecordingSink()
         self.client = PollClient(
@@ -90,7 +92,7 @@ class Harness:
             self.sink,
             self.reactor,
             lambda: FIELD_NOW,
-            random_fraction=lambda: 0.0,
+            random_fraction=lambda: fraction,
             **kwargs,
         )
         self.transport: StringTransport | None = None
@@ -179,6 +181,21 @@ def test_polls_keep_a_fixed_rate_when_a_reply_is_slow() -> None:
     h.advance(0.8)  # t = 3.0: back on the grid, not at 2.2 + 1
     assert h.sent_polls() == [SEQ_FIRST + 2]
     assert [call[3] for call in h.sink.of("poll")] == [0.0, 0.0, 0.0]
+
+
+def test_first_poll_at_once_then_on_the_clients_own_phase() -> None:
+    h = Harness(fraction=0.25)  # phase: a quarter of the 1 s interval
+    h.reactor.advance(10.5)
+    h.start()
+    assert h.sent_polls() == [SEQ_FIRST]
+    h.answer(SEQ_FIRST)
+    h.advance(0.5)
+    assert h.sent_polls() == []
+    h.advance(0.25)  # t = 11.25
+    assert h.sent_polls() == [SEQ_FIRST + 1]
+    h.answer(SEQ_FIRST + 1)
+    h.advance(1.0)  # t = 12.25
+    assert h.sent_polls() == [SEQ_FIRST + 2]
 
 
 def test_timeout_retries_with_the_same_seq_at_the_exact_time() -> None:

@@ -1,0 +1,443 @@
+"""The poller under load against PostgreSQL, and a save()-per-value baseline, in one run.
+
+A simulator process serves N COMasters (default 500) of 4 IEDs, 64 DIs and 32 AIs each,
+whose field changes about a tenth of its values and hands out about two events a second;
+every COMaster is polled once a second. Then:
+
+1. ``manage.py poll`` (the real poller) runs against it; the bench reads the poller's
+   metrics and /proc over a measuring window and prints replies/s stored, poll lateness
+   p50/p99 (how late polls leave against their fixed-rate schedule), events/s, the
+   poller's CPU (in cores) and memory, the write-batch time, and the events lost: those
+   the simulator's ledger says it handed out that are not in the database.
+2. The baseline (how the original master stored data) polls the same simulator with the
+   same client, but saves every value of every reply with its own ORM ``save()`` and
+   every event with its own ``save()``, in the reactor thread. It prints the same figures
+   and the ratio.
+
+It uses (and creates, if needed) the database ``smve_bench`` on the local PostgreSQL, and
+stops every process it started. Run: ``python -m bench.poll [--comasters N] [--seconds S]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench.poll_load import PROFILE_NAME
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DATABASE = "postgres://postgres@127.0.0.1:5432/smve_bench"
+IEDS, DIS_PER_IED, AIS_PER_IED = 4, 16, 8
+EVENTS_PER_SECOND = 2.0
+AI_SPREAD = 4.0
+"""Raw-count wander that makes about a quarter of the AIs change between polls: with two
+DI events, about a tenth of the 96 values change per reply."""
+LATENESS_GOAL = 0.2
+SECONDS_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--comasters", type=int, default=500)
+    parser.add_argument("--seconds", type=float, default=30.0, help="measuring window")
+    parser.add_argument("--database-url", default=BENCH_DATABASE)
+    parser.add_argument("--port-base", type=int, default=31000)
+    parser.add_argument("--keep", type=Path, help="keep the logs, ledger and spool in this folder")
+    args = parser.parse_args()
+    os.environ.update(
+        DATABASE_URL=args.database_url,
+        DJANGO_SETTINGS_MODULE="smve.settings",
+        SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only"),
+        LOG_LEVEL=os.environ.get("LOG_LEVEL", "WARNING"),
+    )
+    create_database(args.database_url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    workdir = args.keep or Path(tempfile.mkdtemp(prefix="smve-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        profile_path = build_site(args.comasters, args.port_base, workdir)
+        with simulator(profile_path, args.port_base, workdir) as control:
+            ours = measure_poller(args, workdir, control)
+            clear_records()
+            baseline = measure_baseline(args, workdir)
+        report(args, ours, baseline)
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+# The site
+
+
+def create_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    server = url.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres"
+    with psycopg.connect(server, autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def build_site(count: int, port_base: int, workdir: Path) -> Path:
+    """The bench profile in the database (bulk inserts, active) and as a file for the
+    simulator."""
+    from django.db import transaction
+
+    from poll.models import IED, COMaster, Point, Profile
+
+    flips = EVENTS_PER_SECOND * 3600 / (IEDS * DIS_PER_IED)
+    document: dict[str, Any] = {"profile": {"name": PROFILE_NAME}}
+    with transaction.atomic():
+        Profile.objects.filter(name=PROFILE_NAME).delete()
+        Profile.objects.filter(active=True).update(active=False)
+        profile = Profile.objects.create(name=PROFILE_NAME, active=True)
+        comasters = COMaster.objects.bulk_create(
+            COMaster(
+                profile=profile,
+                name=f"B{n:03d}",
+                host="127.0.0.1",
+                port=port_base + n,
+                poll_interval=1.0,
+                reply_timeout=1.0,
+                retries=3,
+            )
+            for n in range(count)
+        )
+        ieds = IED.objects.bulk_create(
+            IED(comaster=comaster, offset=offset, address=offset + 1, name=f"IED {offset}")
+            for comaster in comasters
+            for offset in range(IEDS)
+        )
+        points = []
+        for ied in ieds:
+            prefix = f"{ied.comaster.name}I{ied.offset}"
+            points.append(Point(profile=profile, ied=ied, kind="sv", tag=f"{prefix}SV", offset=0))
+            for n in range(DIS_PER_IED):
+                tag = f"{prefix}D{n:02d}"
+                points.append(
+                    Point(
+                        profile=profile,
+                        ied=ied,
+                        kind="di",
+                        tag=tag,
+                        offset=n,
+                        port=n // 8,
+                        bit=n % 8,
+                    )
+                )
+            for n in range(AIS_PER_IED):
+                tag, channel = f"{prefix}A{n}", 0 if n == 0 else None
+                points.append(
+                    Point(
+                        profile=profile,
+                        ied=ied,
+                        kind="ai",
+                        tag=tag,
+                        offset=n,
+                        escala=0.1,
+                        channel=channel,
+                    )
+                )
+        Point.objects.bulk_create(points, batch_size=5000)
+    ieds = [
+        {
+            "offset": offset,
+            "address": offset + 1,
+            "di": [
+                {"tag": f"I{offset}D{n}", "offset": n, "port": n // 8, "bit": n % 8}
+                | {"sim": {"value": 0, "flip_per_hour": flips}}
+                for n in range(DIS_PER_IED)
+            ],
+            "ai": [
+                {"tag": f"I{offset}A{n}", "offset": n, "channel": 0 if n == 0 else None}
+                | {"sim": {"raw": 2000, "spread": AI_SPREAD}}
+                for n in range(AIS_PER_IED)
+            ],
+        }
+        for offset in range(IEDS)
+    ]
+    document["comasters"] = [
+        {"name": c.name, "port": c.port, "address": c.address, "ieds": ieds} for c in comasters
+    ]
+    path = workdir / "profile.json"
+    path.write_text(json.dumps(document))
+    return path
+
+
+def clear_records() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE poll_event, poll_energy, poll_sample, poll_comevent")
+
+
+# Processes
+
+
+@contextmanager
+def simulator(profile: Path, port_base: int, workdir: Path) -> Iterator[Any]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.poll_load", "simulate", str(profile)]
+        + ["--port-base", str(port_base), "--control-port", str(port)]
+        + ["--ledger", str(workdir / "ledger.jsonl"), "--seed", "1"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=(workdir / "simulator.log").open("wb"),
+    )
+    try:
+        connection = wait_for(lambda: _connect(port, process, workdir), 120, "the simulator")
+        replies = connection.makefile("rb")
+
+        def control(cmd: str, **request: Any) -> dict[str, Any]:
+            connection.sendall(json.dumps({"cmd": cmd, **request}).encode() + b"\n")
+            return json.loads(replies.readline())
+
+        yield control
+        connection.close()
+    finally:
+        stop(process)
+
+
+def _connect(port: int, process: subprocess.Popen, workdir: Path) -> socket.socket | None:
+    if process.poll() is not None:
+        log = (workdir / "simulator.log").read_text()[-2000:]
+        raise RuntimeError(f"the simulator exited:\n{log}")
+    try:
+        return socket.create_connection(("127.0.0.1", port), timeout=30)
+    except OSError:
+        return None
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(condition: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+    return result
+
+
+class Usage:
+    """CPU seconds and resident memory of a process, from /proc."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def cpu(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / SECONDS_TICKS
+
+    def rss_mb(self) -> float:
+        status = Path(f"/proc/{self.pid}/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+
+
+# Our poller
+
+
+def measure_poller(args: argparse.Namespace, workdir: Path, control: Any) -> dict[str, float]:
+    metrics_port = free_port()
+    environment = {**os.environ, "POLL_SPOOL_DIR": str(workdir / "spool")}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "poll", "--metrics-port", str(metrics_port)],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=(workdir / "poller.log").open("wb"),
+    )
+    try:
+        wait_for(
+            lambda: _online(metrics_port, process, workdir) >= args.comasters, 300, "every COMaster"
+        )
+        time.sleep(5)  # settle: the first replies write every point
+        usage = Usage(process.pid)
+        start, cpu0, t0 = metrics(metrics_port), usage.cpu(), time.monotonic()
+        time.sleep(args.seconds)
+        end, cpu1, t1 = metrics(metrics_port), usage.cpu(), time.monotonic()
+        result = rates(start, end, t1 - t0)
+        result["cpu"] = (cpu1 - cpu0) / (t1 - t0)
+        result["rss"] = usage.rss_mb()
+        result["spool"] = end.get("smve_poll_spool_depth", 0.0)
+        result["batch_p50"] = quantile(start, end, "smve_poll_write_batch_seconds", 0.5)
+        control("flush_ledger")
+        result["lost"] = lost_events(workdir / "ledger.jsonl")
+    finally:
+        stop(process)
+    return result
+
+
+def _online(port: int, process: subprocess.Popen, workdir: Path) -> float:
+    if process.poll() is not None:
+        log = (workdir / "poller.log").read_text()[-2000:]
+        raise RuntimeError(f"the poller exited:\n{log}")
+    try:
+        return metrics(port).get("smve_poll_comasters_online", 0.0)
+    except OSError:
+        return 0.0
+
+
+def metrics(port: int) -> dict[str, float]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as page:
+        text = page.read().decode()
+    values = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            values[name] = float(value)
+    return values
+
+
+def rates(start: dict[str, float], end: dict[str, float], elapsed: float) -> dict[str, float]:
+    def per_second(name: str) -> float:
+        return (end.get(name, 0.0) - start.get(name, 0.0)) / elapsed
+
+    return {
+        "replies": per_second("smve_poll_replies_total"),
+        "events": per_second("smve_poll_events_stored_total"),
+        "batches": per_second("smve_poll_write_batches_total"),
+        "p50": quantile(start, end, "smve_poll_lateness_seconds", 0.5),
+        "p99": quantile(start, end, "smve_poll_lateness_seconds", 0.99),
+    }
+
+
+def quantile(start: dict[str, float], end: dict[str, float], histogram: str, q: float) -> float:
+    """A quantile of what a Prometheus histogram counted between two scrapes, interpolated
+    within its bucket as Prometheus' histogram_quantile does."""
+    pattern = re.compile(rf'^{histogram}_bucket\{{le="([^"]+)"\}}$')
+    buckets = sorted(
+        (float(match.group(1)), end[name] - start.get(name, 0.0))
+        for name in end
+        if (match := pattern.match(name))
+    )
+    total = buckets[-1][1]
+    if not total:
+        return float("nan")
+    rank, lower, below = q * total, 0.0, 0.0
+    for bound, count in buckets:
+        if count >= rank:
+            if bound == float("inf"):
+                return lower
+            return lower + (bound - lower) * (rank - below) / max(count - below, 1e-9)
+        lower, below = bound, count
+    return lower
+
+
+def lost_events(ledger: Path, patience: float = 120.0) -> float:
+    """Events the simulator has handed out so far that are still not in the database after
+    ``patience`` seconds of polling on (an answer lost on the way is asked for again)."""
+    from poll.models import Energy, Event
+
+    with ledger.open() as lines:
+        missing = {(line["comaster"], line["raw"]) for line in map(json.loads, lines)}
+    deadline = time.monotonic() + patience
+    while missing and time.monotonic() < deadline:
+        missing -= set(Event.objects.values_list("comaster__name", "raw"))
+        missing -= set(Energy.objects.values_list("comaster__name", "raw"))
+        time.sleep(1.0)
+    return float(len(missing))
+
+
+# The baseline
+
+
+def measure_baseline(args: argparse.Namespace, workdir: Path) -> dict[str, float]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.poll_load", "baseline", "--seconds", str(args.seconds)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=(workdir / "baseline.log").open("wb"),
+        text=True,
+    )
+    usage = Usage(process.pid)
+    samples = []
+    while process.poll() is None:
+        try:
+            samples.append((time.monotonic(), usage.cpu(), usage.rss_mb()))
+        except (FileNotFoundError, ProcessLookupError):
+            break
+        time.sleep(0.5)
+    output = process.communicate()[0]
+    if process.returncode:
+        log = (workdir / "baseline.log").read_text()[-2000:]
+        raise RuntimeError(f"the baseline failed:\n{log}")
+    result = json.loads(output)
+    measured = [s for s in samples if s[0] >= samples[0][0] + result["warmup"]]
+    if len(measured) >= 2:
+        result["cpu"] = (measured[-1][1] - measured[0][1]) / (measured[-1][0] - measured[0][0])
+        result["rss"] = measured[-1][2]
+    return result
+
+
+# Report
+
+
+def report(args: argparse.Namespace, ours: dict[str, float], baseline: dict[str, float]) -> None:
+    expected = args.comasters / 1.0
+    ratio = ours["replies"] / max(baseline["replies"], 1e-9)
+    lines = [
+        f"Poller bench: {args.comasters} COMasters x ({IEDS} IEDs, {IEDS * DIS_PER_IED} DIs, "
+        f"{IEDS * AIS_PER_IED} AIs) polled every 1 s, PostgreSQL, {args.seconds:g} s window",
+        "",
+        f"{'':28}{'poller':>14}{'save() baseline':>18}",
+        f"{'replies/s stored':28}{ours['replies']:>14.1f}{baseline['replies']:>18.1f}"
+        f"   (expected {expected:.0f})",
+        f"{'events/s stored':28}{ours['events']:>14.1f}{baseline['events']:>18.1f}",
+        f"{'poll lateness p50 (ms)':28}{ours['p50'] * 1000:>14.1f}{baseline['p50'] * 1000:>18.1f}",
+        f"{'poll lateness p99 (ms)':28}{ours['p99'] * 1000:>14.1f}{baseline['p99'] * 1000:>18.1f}",
+        f"{'CPU (cores)':28}{ours['cpu']:>14.2f}{baseline.get('cpu', float('nan')):>18.2f}",
+        f"{'memory (MB RSS)':28}{ours['rss']:>14.0f}{baseline.get('rss', float('nan')):>18.0f}",
+        f"{'write batches/s':28}{ours['batches']:>14.1f}",
+        f"{'write batch p50 (ms)':28}{ours['batch_p50'] * 1000:>14.1f}",
+        f"{'spool depth at the end':28}{ours['spool']:>14.0f}",
+        f"{'events lost':28}{ours['lost']:>14.0f}",
+        "",
+        f"replies/s ratio poller / baseline: {ratio:.1f}x",
+        f"goal p99 lateness < {LATENESS_GOAL * 1000:.0f} ms: "
+        + ("met" if ours["p99"] < LATENESS_GOAL else "not met")
+        + f"; poller under one core: {'met' if ours['cpu'] < 1.0 else 'not met'}"
+        + f"; zero lost events: {'met' if ours['lost'] == 0 else 'not met'}",
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
