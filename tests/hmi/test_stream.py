@@ -162,8 +162,7 @@ def test_the_stream_refuses_what_it_cannot_serve(server, scene):
 def test_the_site_serves_its_own_static_files_and_api_docs(server, scene):
     status, headers, _ = server.get("/static/admin/css/base.css")
     assert status == 200 and headers["Content-Type"].startswith("text/css")
-    session = {"Authorization": scene["auth"]["Authorization"]}
-    status, _, page = server.get("/api/docs/", session)
+    status, _, page = server.get("/api/docs/", scene["auth"])
     assert status == 200
     assert b"/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
     assert not re.search(rb"""(src|href)=["']?(https?:)?//""", page), "no asset from elsewhere"
