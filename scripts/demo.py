@@ -64,6 +64,8 @@ def demo_services(host: str, port: int, control_port: int) -> list[Service]:
                 "--no-access-log",
                 "--log-level",
                 "warning",
+                "--timeout-graceful-shutdown",
+                "2",
             ],
         ),
     ]

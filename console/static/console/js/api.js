@@ -1,6 +1,8 @@
 // Requests to the site's REST API: JSON in and out, CSRF on writes, readable errors.
 const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content ?? "";
 const LOGIN_PATH = "/accounts/login/";
+// A server that accepts connections but does not answer must not leave a page waiting.
+const TIMEOUT_MS = 10000;
 
 export class ApiError extends Error {
   constructor(status, message) {
@@ -12,7 +14,11 @@ export class ApiError extends Error {
 async function request(url, options = {}) {
   let response;
   try {
-    response = await fetch(url, { credentials: "same-origin", ...options });
+    response = await fetch(url, {
+      credentials: "same-origin",
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      ...options,
+    });
   } catch {
     throw new ApiError(0, "The server cannot be reached.");
   }

@@ -31,6 +31,7 @@ async function show(screen) {
   const load = ++view.loads;
   view.stream?.close();
   forgetConnection("stream");
+  staleness.stream("connecting"); // no live data until the new screen's stream is up
   tooltips.setScreen(screen.id);
   diagram.dataset.screen = screen.id;
   diagram.setAttribute("aria-busy", "true");
