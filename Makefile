@@ -18,9 +18,10 @@ venv: $(STAMP)
 demo: $(STAMP)
 	DEBUG=1 $(PY) manage.py migrate --no-input -v 0
 	DEBUG=1 $(PY) manage.py load_profile fixtures/demo_substation.json --activate
-	DEBUG=1 $(PY) manage.py create_demo_users
-	@echo "SMVE demo: open http://127.0.0.1:8000/admin/ (Ctrl-C stops it)"
-	DEBUG=1 $(PY) -m uvicorn smve.asgi:application --host 127.0.0.1 --port 8000
+	DEBUG=1 $(PY) manage.py import_screens fixtures/screens > /dev/null
+	DEBUG=1 $(PY) manage.py load_formulas fixtures/demo_formulas.json
+	DEBUG=1 $(PY) manage.py create_demo_users > /dev/null
+	DEBUG=1 $(PY) scripts/demo.py
 
 test: $(STAMP)
 	$(PY) scripts/run_tests.py
