@@ -170,7 +170,7 @@ class EventFilter(ApiFilterSet):
 
     class Meta:
         model = Event
-        fields = ("profile", "comaster", "di", "time", "acknowledged")
+        fields = ("profile", "comaster", "ied_address", "di", "time", "acknowledged")
 
 
 class EnergyFilter(ApiFilterSet):

@@ -168,3 +168,23 @@ def test_loading_formulas_again_changes_nothing_and_problems_are_named(demo_scre
     assert report.problems[1] == (
         "GHOST.fill: no element GHOST on any screen (import the drawings first)"
     )
+
+
+@pytest.mark.django_db
+def test_the_event_list_filters_by_ied(demo_profile, role_user):
+    """The event list's IED filter is the API's COMaster and RS485 address of the event."""
+    from django.utils import timezone
+
+    from poll.models import COMaster, Event
+
+    e4 = COMaster.objects.get(name="E4")
+    now = timezone.now()
+    for address in (1, 2, 2):
+        Event.objects.create(
+            profile=demo_profile, comaster=e4, ied_address=address, port=1, bit=0, time=now,
+            value=1, raw="00", dedup_key=f"{address}-{Event.objects.count()}", received_at=now,
+        )  # fmt: skip
+    client = client_for(role_user("viewer"))
+    page = client.get(f"/api/events/?comaster={e4.pk}&ied_address=2").json()
+    assert page["count"] == 2
+    assert {event["ied_address"] for event in page["results"]} == {2}
