@@ -20,6 +20,7 @@ CONFIG_MODELS = (
     "poll.profile",
     "poll.comaster",
     "poll.ied",
+    "poll.modbusdevice",
     "poll.point",
     "poll.sv",
     "poll.di",

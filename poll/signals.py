@@ -14,17 +14,17 @@ from typing import Any
 from django.db.models import F, Model
 from django.db.models.signals import post_delete, post_save
 
-from poll.models import AI, DI, IED, SV, COMaster, Point, Profile
+from poll.models import AI, DI, IED, SV, COMaster, ModbusDevice, Point, Profile
 
 # Proxy models send signals under their own name, so each is listed.
-CONFIGURATION_MODELS = (Profile, COMaster, IED, Point, SV, DI, AI)
+CONFIGURATION_MODELS = (Profile, COMaster, IED, ModbusDevice, Point, SV, DI, AI)
 
 
 def profile_of(instance: Model) -> int | None:
     """The profile a configuration object belongs to, without loading deleted parents."""
     if isinstance(instance, Profile):
         return instance.pk
-    if isinstance(instance, COMaster | Point):
+    if isinstance(instance, COMaster | ModbusDevice | Point):
         return instance.profile_id
     if isinstance(instance, IED):
         return (

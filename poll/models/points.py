@@ -3,6 +3,10 @@
 All three live in one table, so that a tag is unique within a profile by a database
 constraint, and a screen reads the whole current state of a profile in one query. The
 proxy models ``SV``, ``DI`` and ``AI`` give each kind its own admin pages and API.
+
+A point has exactly one source: an IED behind a COMaster (Mara), or a Modbus device. A
+Modbus point is an AI or a DI and says where its value sits (table, address, data type,
+bit, word order); its engineering value is ``raw x escala + value_offset``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from django.db.models import Q
 
 from poll.live_state import LiveStateModel
 from poll.models.field import IED, Profile
+from poll.models.modbus import ModbusDevice
 
 TAG_PATTERN = r"^[A-Za-z0-9_]+$"
 tag_validator = RegexValidator(
@@ -29,6 +34,32 @@ class PointKind(models.TextChoices):
     AI = "ai", "Analog input"
 
 
+class ModbusTable(models.TextChoices):
+    COIL = "coil", "coil"
+    DISCRETE_INPUT = "discrete_input", "discrete input"
+    HOLDING_REGISTER = "holding_register", "holding register"
+    INPUT_REGISTER = "input_register", "input register"
+
+
+class DataType(models.TextChoices):
+    BOOL = "bool", "bool"
+    INT16 = "int16", "int16"
+    UINT16 = "uint16", "uint16"
+    INT32 = "int32", "int32"
+    UINT32 = "uint32", "uint32"
+    FLOAT32 = "float32", "float32"
+    FLOAT64 = "float64", "float64"
+
+
+class WordOrder(models.TextChoices):
+    ABCD = "ABCD", "ABCD (high word first)"
+    CDAB = "CDAB", "CDAB (low word first)"
+
+
+IED_POINT = Q(ied__isnull=False)
+MODBUS_POINT = Q(modbus_device__isnull=False)
+
+
 class Quality(models.IntegerChoices):
     """Mara qualifiers; anything but NORMAL must show on screen."""
 
@@ -39,7 +70,7 @@ class Quality(models.IntegerChoices):
 
 
 class Point(LiveStateModel):
-    """One measured or signalled value of the field, bound to an IED."""
+    """One measured or signalled value of the field, bound to an IED or a Modbus device."""
 
     LIVE_FIELDS = ("value", "q", "current", "updated_at", "revision")
 
@@ -47,13 +78,21 @@ class Point(LiveStateModel):
         Profile, on_delete=models.CASCADE, related_name="points", editable=False
     )
     ied = models.ForeignKey(
-        IED, on_delete=models.CASCADE, related_name="points", verbose_name="IED"
+        IED,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="points",
+        verbose_name="IED",
+    )
+    modbus_device = models.ForeignKey(
+        ModbusDevice, null=True, blank=True, on_delete=models.CASCADE, related_name="points"
     )
     kind = models.CharField(max_length=2, choices=PointKind.choices)
     tag = models.CharField(max_length=40, validators=[tag_validator])
     description = models.CharField(max_length=200, blank=True)
     offset = models.PositiveSmallIntegerField(
-        help_text="Position within the IED: byte for an SV, order for a DI or AI."
+        default=0, help_text="Position within the IED: byte for an SV, order for a DI or AI."
     )
     port = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(7)], help_text="DI: port in events."
@@ -62,7 +101,10 @@ class Point(LiveStateModel):
         null=True,
         blank=True,
         validators=[MaxValueValidator(15)],
-        help_text="DI: bit in events. SV: the bit of the byte (empty = the whole byte).",
+        help_text=(
+            "DI: bit in events. SV: the bit of the byte (empty = the whole byte). "
+            "Modbus: the bit of a register (empty = the whole register)."
+        ),
     )
     inverted = models.BooleanField(default=False, help_text="DI: store the inverted signal.")
     text_off = models.CharField("text for 0", max_length=40, blank=True)
@@ -81,6 +123,21 @@ class Point(LiveStateModel):
         default=0.0,
         validators=[MinValueValidator(0.0)],
         help_text="AI: history keeps a sample when the value moves more than this.",
+    )
+
+    # Where a Modbus point's value sits.
+    table = models.CharField(max_length=16, choices=ModbusTable.choices, blank=True)
+    address = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(65535)], help_text="Modbus address."
+    )
+    data_type = models.CharField(max_length=8, choices=DataType.choices, blank=True)
+    word_order = models.CharField(max_length=4, choices=WordOrder.choices, default=WordOrder.ABCD)
+    value_offset = models.FloatField(
+        "offset", default=0.0, help_text="Modbus: engineering value = raw x escala + offset."
+    )
+    writable = models.BooleanField(default=False, help_text="Modbus: a coil or holding register.")
+    alarm = models.BooleanField(
+        default=False, help_text="Modbus DI: a 0 -> 1 edge is stored as a time-stamped event."
     )
 
     # Live state, maintained by the poller.
@@ -110,19 +167,19 @@ class Point(LiveStateModel):
             ),
             models.UniqueConstraint(
                 fields=["ied", "offset"],
-                condition=Q(kind="di"),
+                condition=Q(kind="di") & IED_POINT,
                 name="di_offset_unique_in_ied",
                 violation_error_message="Another DI of this IED has this offset.",
             ),
             models.UniqueConstraint(
                 fields=["ied", "port", "bit"],
-                condition=Q(kind="di"),
+                condition=Q(kind="di") & IED_POINT,
                 name="di_port_bit_unique_in_ied",
                 violation_error_message="Another DI of this IED has this port and bit.",
             ),
             models.UniqueConstraint(
                 fields=["ied", "offset"],
-                condition=Q(kind="ai"),
+                condition=Q(kind="ai") & IED_POINT,
                 name="ai_offset_unique_in_ied",
                 violation_error_message="Another AI of this IED has this offset.",
             ),
@@ -130,7 +187,9 @@ class Point(LiveStateModel):
                 condition=Q(kind__in=["sv", "di", "ai"]), name="point_kind_known"
             ),
             models.CheckConstraint(
-                condition=~Q(kind="di") | (Q(port__isnull=False) & Q(bit__isnull=False)),
+                condition=~Q(kind="di")
+                | MODBUS_POINT
+                | (Q(port__isnull=False) & Q(bit__isnull=False)),
                 name="di_has_port_and_bit",
                 violation_error_message="A DI needs a port and a bit.",
             ),
@@ -138,6 +197,24 @@ class Point(LiveStateModel):
                 condition=~Q(kind="sv") | Q(bit__isnull=True) | Q(bit__lte=7),
                 name="sv_bit_in_byte",
                 violation_error_message="An SV bit is 0..7.",
+            ),
+            models.CheckConstraint(
+                condition=(IED_POINT & ~MODBUS_POINT) | (~IED_POINT & MODBUS_POINT),
+                name="point_has_one_source",
+                violation_error_message="A point belongs to an IED or to a Modbus device.",
+            ),
+            models.CheckConstraint(
+                condition=~MODBUS_POINT
+                | (
+                    Q(kind__in=["di", "ai"])
+                    & ~Q(table="")
+                    & Q(address__isnull=False)
+                    & ~Q(data_type="")
+                ),
+                name="modbus_point_has_address",
+                violation_error_message=(
+                    "A Modbus point is an AI or a DI with a table, an address and a data type."
+                ),
             ),
         ]
 
@@ -147,16 +224,28 @@ class Point(LiveStateModel):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.KIND and not self.kind:
             self.kind = self.KIND
-        if self.ied_id and not self.profile_id:
-            self.profile_id = self.ied.comaster.profile_id
+        if not self.profile_id:
+            self._take_profile_of_source()
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
         super().clean()
         if self.KIND and not self.kind:
             self.kind = self.KIND
+        self._take_profile_of_source()
+
+    def _take_profile_of_source(self) -> None:
         if self.ied_id:
             self.profile_id = self.ied.comaster.profile_id
+        elif self.modbus_device_id:
+            self.profile_id = self.modbus_device.profile_id
+
+    @property
+    def source_name(self) -> str:
+        """Where the point comes from, as an engineer names it."""
+        if self.modbus_device_id:
+            return f"Modbus device {self.modbus_device.name}"
+        return f"IED {self.ied.name} of COMaster {self.ied.comaster.name}"
 
     def validate_constraints(self, exclude: Any = None) -> None:
         """Name the point that already holds a duplicate tag, as engineers need to know."""
@@ -164,7 +253,7 @@ class Point(LiveStateModel):
             other = (
                 Point.objects.filter(profile_id=self.profile_id, tag=self.tag)
                 .exclude(pk=self.pk)
-                .select_related("ied__comaster")
+                .select_related("ied__comaster", "modbus_device")
                 .first()
             )
             if other is not None:
@@ -172,8 +261,7 @@ class Point(LiveStateModel):
                     {
                         "tag": (
                             f"Tag {self.tag} is already used by {other.get_kind_display()} "
-                            f"'{other.description or other.tag}' on IED {other.ied.name} of "
-                            f"COMaster {other.ied.comaster.name}."
+                            f"'{other.description or other.tag}' on {other.source_name}."
                         )
                     }
                 )

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from poll.models.field import IED, COMaster, Profile
+from poll.models.modbus import ModbusDevice
 from poll.models.points import Point
 
 
@@ -128,6 +129,9 @@ class ComEvent(models.Model):
     )
     ied = models.ForeignKey(
         IED, null=True, blank=True, on_delete=models.SET_NULL, related_name="com_events"
+    )
+    modbus_device = models.ForeignKey(
+        ModbusDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="com_events"
     )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.FIELD)
     ied_address = models.PositiveSmallIntegerField(null=True, blank=True)
