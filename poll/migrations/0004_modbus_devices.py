@@ -6,151 +6,327 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('poll', '0003_profile_config_version_sample_unique'),
+        ("poll", "0003_profile_config_version_sample_unique"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ModbusDevice',
+            name="ModbusDevice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60)),
-                ('host', models.CharField(help_text='IP address or host name.', max_length=255)),
-                ('port', models.PositiveIntegerField(default=502, validators=[django.core.validators.MaxValueValidator(65535)])),
-                ('unit', models.PositiveSmallIntegerField(default=1, help_text='Modbus unit (slave) id; behind a serial gateway, the RS485 address.', validators=[django.core.validators.MaxValueValidator(255)], verbose_name='unit id')),
-                ('framing', models.CharField(choices=[('tcp', 'Modbus TCP'), ('rtu', 'RTU framing over TCP (serial gateway)')], default='tcp', max_length=3)),
-                ('enabled', models.BooleanField(default=True)),
-                ('poll_interval', models.FloatField(default=1.0, help_text='Seconds between read cycles (0.5 s to one day).', validators=[django.core.validators.MinValueValidator(0.5), django.core.validators.MaxValueValidator(86400.0)])),
-                ('reply_timeout', models.FloatField(default=1.0, help_text='Seconds to wait for a reply.', validators=[django.core.validators.MinValueValidator(0.05)])),
-                ('retries', models.PositiveSmallIntegerField(default=3, help_text='Tries after the first before the device is marked offline.', validators=[django.core.validators.MaxValueValidator(20)])),
-                ('description', models.TextField(blank=True)),
-                ('online', models.BooleanField(default=False, editable=False)),
-                ('state_since', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('last_poll_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('last_error', models.CharField(blank=True, editable=False, max_length=300)),
-                ('polls', models.BigIntegerField(default=0, editable=False)),
-                ('timeouts', models.BigIntegerField(default=0, editable=False)),
-                ('bad_frames', models.BigIntegerField(default=0, editable=False)),
-                ('exceptions', models.BigIntegerField(default=0, editable=False)),
-                ('events_received', models.BigIntegerField(default=0, editable=False)),
-                ('reconnects', models.BigIntegerField(default=0, editable=False)),
-                ('latency_ms', models.FloatField(blank=True, editable=False, null=True)),
-                ('revision', models.BigIntegerField(db_index=True, default=0, editable=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60)),
+                ("host", models.CharField(help_text="IP address or host name.", max_length=255)),
+                (
+                    "port",
+                    models.PositiveIntegerField(
+                        default=502, validators=[django.core.validators.MaxValueValidator(65535)]
+                    ),
+                ),
+                (
+                    "unit",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        help_text="Modbus unit (slave) id; behind a serial gateway, the RS485 address.",
+                        validators=[django.core.validators.MaxValueValidator(255)],
+                        verbose_name="unit id",
+                    ),
+                ),
+                (
+                    "framing",
+                    models.CharField(
+                        choices=[
+                            ("tcp", "Modbus TCP"),
+                            ("rtu", "RTU framing over TCP (serial gateway)"),
+                        ],
+                        default="tcp",
+                        max_length=3,
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "poll_interval",
+                    models.FloatField(
+                        default=1.0,
+                        help_text="Seconds between read cycles (0.5 s to one day).",
+                        validators=[
+                            django.core.validators.MinValueValidator(0.5),
+                            django.core.validators.MaxValueValidator(86400.0),
+                        ],
+                    ),
+                ),
+                (
+                    "reply_timeout",
+                    models.FloatField(
+                        default=1.0,
+                        help_text="Seconds to wait for a reply.",
+                        validators=[django.core.validators.MinValueValidator(0.05)],
+                    ),
+                ),
+                (
+                    "retries",
+                    models.PositiveSmallIntegerField(
+                        default=3,
+                        help_text="Tries after the first before the device is marked offline.",
+                        validators=[django.core.validators.MaxValueValidator(20)],
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("online", models.BooleanField(default=False, editable=False)),
+                ("state_since", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("last_poll_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("last_error", models.CharField(blank=True, editable=False, max_length=300)),
+                ("polls", models.BigIntegerField(default=0, editable=False)),
+                ("timeouts", models.BigIntegerField(default=0, editable=False)),
+                ("bad_frames", models.BigIntegerField(default=0, editable=False)),
+                ("exceptions", models.BigIntegerField(default=0, editable=False)),
+                ("events_received", models.BigIntegerField(default=0, editable=False)),
+                ("reconnects", models.BigIntegerField(default=0, editable=False)),
+                ("latency_ms", models.FloatField(blank=True, editable=False, null=True)),
+                ("revision", models.BigIntegerField(db_index=True, default=0, editable=False)),
             ],
             options={
-                'verbose_name': 'Modbus device',
-                'ordering': ['profile', 'name'],
+                "verbose_name": "Modbus device",
+                "ordering": ["profile", "name"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='point',
-            name='di_offset_unique_in_ied',
+            model_name="point",
+            name="di_offset_unique_in_ied",
         ),
         migrations.RemoveConstraint(
-            model_name='point',
-            name='di_port_bit_unique_in_ied',
+            model_name="point",
+            name="di_port_bit_unique_in_ied",
         ),
         migrations.RemoveConstraint(
-            model_name='point',
-            name='ai_offset_unique_in_ied',
+            model_name="point",
+            name="ai_offset_unique_in_ied",
         ),
         migrations.RemoveConstraint(
-            model_name='point',
-            name='di_has_port_and_bit',
+            model_name="point",
+            name="di_has_port_and_bit",
         ),
         migrations.AddField(
-            model_name='point',
-            name='address',
-            field=models.PositiveIntegerField(blank=True, help_text='Modbus address.', null=True, validators=[django.core.validators.MaxValueValidator(65535)]),
+            model_name="point",
+            name="address",
+            field=models.PositiveIntegerField(
+                blank=True,
+                help_text="Modbus address.",
+                null=True,
+                validators=[django.core.validators.MaxValueValidator(65535)],
+            ),
         ),
         migrations.AddField(
-            model_name='point',
-            name='alarm',
-            field=models.BooleanField(default=False, help_text='Modbus DI: a 0 -> 1 edge is stored as a time-stamped event.'),
+            model_name="point",
+            name="alarm",
+            field=models.BooleanField(
+                default=False,
+                help_text="Modbus DI: a 0 -> 1 edge is stored as a time-stamped event.",
+            ),
         ),
         migrations.AddField(
-            model_name='point',
-            name='data_type',
-            field=models.CharField(blank=True, choices=[('bool', 'bool'), ('int16', 'int16'), ('uint16', 'uint16'), ('int32', 'int32'), ('uint32', 'uint32'), ('float32', 'float32'), ('float64', 'float64')], max_length=8),
+            model_name="point",
+            name="data_type",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("bool", "bool"),
+                    ("int16", "int16"),
+                    ("uint16", "uint16"),
+                    ("int32", "int32"),
+                    ("uint32", "uint32"),
+                    ("float32", "float32"),
+                    ("float64", "float64"),
+                ],
+                max_length=8,
+            ),
         ),
         migrations.AddField(
-            model_name='point',
-            name='table',
-            field=models.CharField(blank=True, choices=[('coil', 'coil'), ('discrete_input', 'discrete input'), ('holding_register', 'holding register'), ('input_register', 'input register')], max_length=16),
+            model_name="point",
+            name="table",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("coil", "coil"),
+                    ("discrete_input", "discrete input"),
+                    ("holding_register", "holding register"),
+                    ("input_register", "input register"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='point',
-            name='value_offset',
-            field=models.FloatField(default=0.0, help_text='Modbus: engineering value = raw x escala + offset.', verbose_name='offset'),
+            model_name="point",
+            name="value_offset",
+            field=models.FloatField(
+                default=0.0,
+                help_text="Modbus: engineering value = raw x escala + offset.",
+                verbose_name="offset",
+            ),
         ),
         migrations.AddField(
-            model_name='point',
-            name='word_order',
-            field=models.CharField(choices=[('ABCD', 'ABCD (high word first)'), ('CDAB', 'CDAB (low word first)')], default='ABCD', max_length=4),
+            model_name="point",
+            name="word_order",
+            field=models.CharField(
+                choices=[("ABCD", "ABCD (high word first)"), ("CDAB", "CDAB (low word first)")],
+                default="ABCD",
+                max_length=4,
+            ),
         ),
         migrations.AddField(
-            model_name='point',
-            name='writable',
-            field=models.BooleanField(default=False, help_text='Modbus: a coil or holding register.'),
+            model_name="point",
+            name="writable",
+            field=models.BooleanField(
+                default=False, help_text="Modbus: a coil or holding register."
+            ),
         ),
         migrations.AlterField(
-            model_name='point',
-            name='bit',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='DI: bit in events. SV: the bit of the byte (empty = the whole byte). Modbus: the bit of a register (empty = the whole register).', null=True, validators=[django.core.validators.MaxValueValidator(15)]),
+            model_name="point",
+            name="bit",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="DI: bit in events. SV: the bit of the byte (empty = the whole byte). Modbus: the bit of a register (empty = the whole register).",
+                null=True,
+                validators=[django.core.validators.MaxValueValidator(15)],
+            ),
         ),
         migrations.AlterField(
-            model_name='point',
-            name='ied',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='points', to='poll.ied', verbose_name='IED'),
+            model_name="point",
+            name="ied",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="points",
+                to="poll.ied",
+                verbose_name="IED",
+            ),
         ),
         migrations.AlterField(
-            model_name='point',
-            name='offset',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Position within the IED: byte for an SV, order for a DI or AI.'),
+            model_name="point",
+            name="offset",
+            field=models.PositiveSmallIntegerField(
+                default=0,
+                help_text="Position within the IED: byte for an SV, order for a DI or AI.",
+            ),
         ),
         migrations.AddField(
-            model_name='modbusdevice',
-            name='profile',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='modbus_devices', to='poll.profile'),
+            model_name="modbusdevice",
+            name="profile",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="modbus_devices",
+                to="poll.profile",
+            ),
         ),
         migrations.AddField(
-            model_name='comevent',
-            name='modbus_device',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='com_events', to='poll.modbusdevice'),
+            model_name="comevent",
+            name="modbus_device",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="com_events",
+                to="poll.modbusdevice",
+            ),
         ),
         migrations.AddField(
-            model_name='point',
-            name='modbus_device',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='points', to='poll.modbusdevice'),
+            model_name="point",
+            name="modbus_device",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="points",
+                to="poll.modbusdevice",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='point',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'di'), ('ied__isnull', False)), fields=('ied', 'offset'), name='di_offset_unique_in_ied', violation_error_message='Another DI of this IED has this offset.'),
+            model_name="point",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "di"), ("ied__isnull", False)),
+                fields=("ied", "offset"),
+                name="di_offset_unique_in_ied",
+                violation_error_message="Another DI of this IED has this offset.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='point',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'di'), ('ied__isnull', False)), fields=('ied', 'port', 'bit'), name='di_port_bit_unique_in_ied', violation_error_message='Another DI of this IED has this port and bit.'),
+            model_name="point",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "di"), ("ied__isnull", False)),
+                fields=("ied", "port", "bit"),
+                name="di_port_bit_unique_in_ied",
+                violation_error_message="Another DI of this IED has this port and bit.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='point',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'ai'), ('ied__isnull', False)), fields=('ied', 'offset'), name='ai_offset_unique_in_ied', violation_error_message='Another AI of this IED has this offset.'),
+            model_name="point",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "ai"), ("ied__isnull", False)),
+                fields=("ied", "offset"),
+                name="ai_offset_unique_in_ied",
+                violation_error_message="Another AI of this IED has this offset.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='point',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'di'), _negated=True), ('modbus_device__isnull', False), models.Q(('port__isnull', False), ('bit__isnull', False)), _connector='OR'), name='di_has_port_and_bit', violation_error_message='A DI needs a port and a bit.'),
+            model_name="point",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "di"), _negated=True),
+                    ("modbus_device__isnull", False),
+                    models.Q(("port__isnull", False), ("bit__isnull", False)),
+                    _connector="OR",
+                ),
+                name="di_has_port_and_bit",
+                violation_error_message="A DI needs a port and a bit.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='point',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('ied__isnull', False), models.Q(('modbus_device__isnull', False), _negated=True)), models.Q(models.Q(('ied__isnull', False), _negated=True), ('modbus_device__isnull', False)), _connector='OR'), name='point_has_one_source', violation_error_message='A point belongs to an IED or to a Modbus device.'),
+            model_name="point",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("ied__isnull", False),
+                        models.Q(("modbus_device__isnull", False), _negated=True),
+                    ),
+                    models.Q(
+                        models.Q(("ied__isnull", False), _negated=True),
+                        ("modbus_device__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="point_has_one_source",
+                violation_error_message="A point belongs to an IED or to a Modbus device.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='point',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('modbus_device__isnull', False), _negated=True), models.Q(('kind__in', ['di', 'ai']), models.Q(('table', ''), _negated=True), ('address__isnull', False), models.Q(('data_type', ''), _negated=True)), _connector='OR'), name='modbus_point_has_address', violation_error_message='A Modbus point is an AI or a DI with a table, an address and a data type.'),
+            model_name="point",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("modbus_device__isnull", False), _negated=True),
+                    models.Q(
+                        ("kind__in", ["di", "ai"]),
+                        models.Q(("table", ""), _negated=True),
+                        ("address__isnull", False),
+                        models.Q(("data_type", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="modbus_point_has_address",
+                violation_error_message="A Modbus point is an AI or a DI with a table, an address and a data type.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='modbusdevice',
-            constraint=models.UniqueConstraint(fields=('profile', 'name'), name='modbus_device_name_unique_in_profile', violation_error_message='A Modbus device with this name exists in the profile.'),
+            model_name="modbusdevice",
+            constraint=models.UniqueConstraint(
+                fields=("profile", "name"),
+                name="modbus_device_name_unique_in_profile",
+                violation_error_message="A Modbus device with this name exists in the profile.",
+            ),
         ),
     ]
