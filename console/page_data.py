@@ -31,7 +31,6 @@ def screen_data(profile: Profile) -> dict[str, Any]:
     return {
         "screens": screens,
         "colours": {"invalid": palette.css(INVALID), "notCurrent": palette.css(NOT_CURRENT)},
-        "comasters": comaster_names(profile),
     }
 
 

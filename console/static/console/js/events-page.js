@@ -24,7 +24,10 @@ const table = new EventsTable(document.getElementById("events-body"), {
     acknowledgeSelected.textContent = table.selected.size
       ? `Acknowledge selected (${table.selected.size})`
       : "Acknowledge selected";
-    if (selectAll) selectAll.checked = table.selected.size > 0 && table.selected.size === table.unacknowledgedIds().length;
+    if (selectAll) {
+      const all = table.unacknowledgedIds().length;
+      selectAll.checked = table.selected.size > 0 && table.selected.size === all;
+    }
   },
 });
 const filters = new EventFilters(document.getElementById("event-filters"), () => {

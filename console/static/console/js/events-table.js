@@ -65,11 +65,10 @@ export class EventsTable {
     cell(row, di?.description ?? "Not configured");
     const stateCell = cell(row, di?.texts[event.value] || String(event.value), "state");
     stateCell.dataset.value = event.value;
-    cell(
-      row,
-      event.acknowledged_at ? `${event.acknowledged_by ?? "?"} · ${formatDateTime(event.acknowledged_at, { milliseconds: false })}` : "Unacknowledged",
-      "ack"
-    );
+    const acknowledged = event.acknowledged_at
+      ? `${event.acknowledged_by ?? "?"} · ${formatDateTime(event.acknowledged_at, { milliseconds: false })}`
+      : "Unacknowledged";
+    cell(row, acknowledged, "ack");
     return row;
   }
 

@@ -34,7 +34,8 @@ const TEXTS = { live: "Live", connecting: "Connecting…", down: "No connection"
 function showConnection({ state, since }) {
   indicator.dataset.state = state;
   const text = indicator.querySelector(".connection-text");
-  text.textContent = state === "live" ? TEXTS.live : `${TEXTS[state]} since ${formatTime(since, { milliseconds: false })}`;
+  const when = formatTime(since, { milliseconds: false });
+  text.textContent = state === "live" ? TEXTS.live : `${TEXTS[state]} since ${when}`;
   indicator.title =
     state === "live"
       ? "The server answers and live data arrives."

@@ -103,7 +103,8 @@ function linkedScreen(target) {
   if (bound) return view.links.get(bound.getAttribute("tag"));
   const anchor = target.closest("a");
   const href = anchor?.getAttribute("href") ?? anchor?.getAttribute("xlink:href") ?? "";
-  return href.startsWith(SCREEN_LINK) ? navigation.screenNamed(href.slice(SCREEN_LINK.length).trim())?.id : undefined;
+  if (!href.startsWith(SCREEN_LINK)) return undefined;
+  return navigation.screenNamed(href.slice(SCREEN_LINK.length).trim())?.id;
 }
 
 diagram.addEventListener("click", (event) => {

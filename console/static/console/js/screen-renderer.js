@@ -29,19 +29,11 @@ export class ScreenRenderer {
     }
   }
 
-  get tags() {
-    return [...this.nodes.keys()];
-  }
-
   apply(elements) {
     for (const state of elements) {
       this.states.set(state.tag, state);
       for (const node of this.nodes.get(state.tag) ?? []) this.applyTo(node, state);
     }
-  }
-
-  state(tag) {
-    return this.states.get(tag);
   }
 
   // Bound elements whose data is not current.

@@ -41,13 +41,17 @@ export class Staleness {
     this.diagram.classList.toggle("is-stale", streamDown);
     let text = "";
     if (streamDown) {
-      text = `Live data interrupted: the screen shows the plant as of ${formatTime(this.lastLive)} and is not current.`;
+      const asOf = formatTime(this.lastLive);
+      text = `Live data interrupted: the screen shows the plant as of ${asOf} and is not current.`;
     } else if (this.notCurrent > 0) {
       const count = this.notCurrent === 1 ? "1 element is" : `${this.notCurrent} elements are`;
       const causes = this.offline.map(
-        (c) => `${c.name} offline since ${formatTime(c.state_since)} (last good poll ${formatTime(c.last_poll_at)})`
+        (c) =>
+          `${c.name} offline since ${formatTime(c.state_since)} ` +
+          `(last good poll ${formatTime(c.last_poll_at)})`
       );
-      text = `${count} not current${causes.length ? `: ${causes.join("; ")}` : " (their devices do not answer)"}.`;
+      const why = causes.length ? `: ${causes.join("; ")}` : " (their devices do not answer)";
+      text = `${count} not current${why}.`;
     }
     this.banner.textContent = text;
     this.banner.hidden = !text;
