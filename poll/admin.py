@@ -1,4 +1,5 @@
-"""Admin pages for engineers: COMasters with their IEDs, point lists, read-only records."""
+"""Admin pages for engineers: COMasters with their IEDs, Modbus devices with their points,
+point lists, read-only records."""
 
 from __future__ import annotations
 
@@ -9,7 +10,19 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from poll.models import AI, DI, IED, SV, COMaster, ComEvent, Energy, Event, Profile
+from poll.models import (
+    AI,
+    DI,
+    IED,
+    SV,
+    COMaster,
+    ComEvent,
+    Energy,
+    Event,
+    ModbusDevice,
+    Point,
+    Profile,
+)
 
 COMM_STATE_FIELDS = (
     "online",
@@ -79,22 +92,84 @@ class IEDAdmin(admin.ModelAdmin):
     ordering = ("comaster", "offset")
 
 
+MODBUS_ADDRESS_FIELDS = (
+    "table",
+    "address",
+    "data_type",
+    "word_order",
+    "bit",
+    "escala",
+    "value_offset",
+    "writable",
+)
+
+
+class ModbusPointInline(admin.TabularInline):
+    """A device's points, to read at a glance; each is edited on its AI or DI page."""
+
+    model = Point
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("tag", "kind", "description", "table", "address", "data_type", "unit", "value")
+    readonly_fields = fields
+    ordering = ("table", "address", "bit")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ModbusDevice)
+class ModbusDeviceAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "profile",
+        "host",
+        "port",
+        "unit",
+        "framing",
+        "poll_interval",
+        "enabled",
+        "online",
+        "last_poll_at",
+        "last_error",
+    )
+    list_filter = ("profile", "enabled", "online", "framing")
+    search_fields = ("name", "host", "description")
+    inlines = [ModbusPointInline]
+    readonly_fields = (*COMM_STATE_FIELDS, "exceptions")
+    fieldsets = (
+        (None, {"fields": ("profile", "name", "description", "enabled")}),
+        ("Connection", {"fields": ("host", "port", "unit", "framing")}),
+        ("Polling", {"fields": ("poll_interval", "reply_timeout", "retries")}),
+        ("Communication state", {"fields": (*COMM_STATE_FIELDS, "exceptions")}),
+    )
+
+
 class PointAdmin(admin.ModelAdmin):
     """Shared by the SV, DI and AI pages; each names its own fields."""
 
     search_fields = ("tag", "description")
-    list_filter = ("profile", "ied__comaster", "ied", "q", "current")
-    list_select_related = ("ied__comaster",)
+    list_filter = ("profile", "ied__comaster", "ied", "modbus_device", "q", "current")
+    list_select_related = ("ied__comaster", "modbus_device")
     readonly_fields = ("value", "q", "current", "updated_at")
-    ordering = ("ied__comaster", "ied__offset", "offset")
+    ordering = ("ied__comaster", "ied__offset", "offset", "modbus_device", "address")
+    source_fields: tuple[str, ...] = ("ied",)
     config_fields: tuple[str, ...] = ()
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return ("ied", "tag", "description", *self.config_fields, *self.readonly_fields)
+        return (
+            *self.source_fields,
+            "tag",
+            "description",
+            *self.config_fields,
+            *self.readonly_fields,
+        )
 
-    @admin.display(description="COMaster", ordering="ied__comaster__name")
+    @admin.display(description="source", ordering="ied__comaster__name")
     def comaster(self, obj: Any) -> str:
-        return obj.ied.comaster.name
+        """The COMaster, or the Modbus device, the point comes from."""
+        return obj.modbus_device.name if obj.modbus_device_id else obj.ied.comaster.name
 
 
 @admin.register(SV)
@@ -127,7 +202,18 @@ class DIAdmin(PointAdmin):
         "value",
         "current",
     )
-    config_fields = ("offset", "port", "bit", "inverted", "text_off", "text_on")
+    source_fields = ("ied", "modbus_device")
+    config_fields = (
+        "offset",
+        "port",
+        "bit",
+        "inverted",
+        "text_off",
+        "text_on",
+        *MODBUS_ADDRESS_FIELDS[:4],
+        "alarm",
+        "writable",
+    )
 
 
 @admin.register(AI)
@@ -144,7 +230,17 @@ class AIAdmin(PointAdmin):
         "q",
         "current",
     )
-    config_fields = ("offset", "channel", "unit", "escala", "low_limit", "high_limit", "deadband")
+    source_fields = ("ied", "modbus_device")
+    config_fields = (
+        "offset",
+        "channel",
+        "unit",
+        "escala",
+        "low_limit",
+        "high_limit",
+        "deadband",
+        *(name for name in MODBUS_ADDRESS_FIELDS if name != "escala"),
+    )
 
 
 class RecordAdmin(admin.ModelAdmin):

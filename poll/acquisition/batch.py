@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
+from poll.acquisition.modbus_batch import ModbusComEventRow, ModbusDeviceStatus
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 
@@ -115,6 +117,8 @@ _ROW_TYPES: dict[str, Any] = {
     "energy": EnergyRow,
     "com_events": ComEventRow,
     "comasters": ComasterStatus,
+    "modbus_devices": ModbusDeviceStatus,
+    "modbus_com_events": ModbusComEventRow,
 }
 
 
@@ -128,16 +132,20 @@ class WriteBatch:
     energy: list[EnergyRow] = field(default_factory=list)
     com_events: list[ComEventRow] = field(default_factory=list)
     comasters: dict[int, ComasterStatus] = field(default_factory=dict)
+    modbus_devices: dict[int, ModbusDeviceStatus] = field(default_factory=dict)
+    modbus_com_events: list[ModbusComEventRow] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return any(
             (self.points, self.samples, self.events, self.energy, self.com_events, self.comasters)
-        )
+        ) or bool(self.modbus_devices or self.modbus_com_events)
 
     @property
     def record_count(self) -> int:
         """Events, energy records and communication events in the batch."""
-        return len(self.events) + len(self.energy) + len(self.com_events)
+        return (
+            len(self.events) + len(self.energy) + len(self.com_events) + len(self.modbus_com_events)
+        )
 
     def set_point(self, change: PointChange) -> None:
         """Record a point change that happened after those already in the batch."""
@@ -156,6 +164,8 @@ class WriteBatch:
         self.energy += later.energy
         self.com_events += later.com_events
         self.comasters.update(later.comasters)
+        self.modbus_devices.update(later.modbus_devices)
+        self.modbus_com_events += later.modbus_com_events
 
     def to_json(self) -> str:
         return json.dumps(
@@ -166,6 +176,8 @@ class WriteBatch:
                 "energy": self.energy,
                 "com_events": self.com_events,
                 "comasters": list(self.comasters.values()),
+                "modbus_devices": list(self.modbus_devices.values()),
+                "modbus_com_events": self.modbus_com_events,
             },
             separators=(",", ":"),
         )
@@ -173,7 +185,9 @@ class WriteBatch:
     @classmethod
     def from_json(cls, text: str | bytes) -> WriteBatch:
         data = json.loads(text)
-        rows = {name: [kind(*row) for row in data[name]] for name, kind in _ROW_TYPES.items()}
+        rows = {
+            name: [kind(*row) for row in data.get(name, ())] for name, kind in _ROW_TYPES.items()
+        }
         return cls(
             points={row.point_id: row for row in rows["points"]},
             samples=rows["samples"],
@@ -181,6 +195,8 @@ class WriteBatch:
             energy=rows["energy"],
             com_events=rows["com_events"],
             comasters={row.comaster_id: row for row in rows["comasters"]},
+            modbus_devices={row.device_id: row for row in rows["modbus_devices"]},
+            modbus_com_events=rows["modbus_com_events"],
         )
 
 

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from poll.acquisition.batch import ComasterStatus, to_micros
+from poll.acquisition.modbus_config import ModbusSite, load_modbus_site
 from poll.acquisition.options import PollerOptions
 from poll.models import IED, COMaster, Point, Profile
 from protocols.mara.client import ClientSettings
@@ -63,6 +64,7 @@ class SiteConfig:
     profile_name: str
     version: int
     comasters: dict[int, ComasterConfig]
+    modbus: ModbusSite = field(default_factory=ModbusSite)
 
 
 def select_profile(name: str | None) -> Profile:
@@ -107,6 +109,7 @@ def load_config(profile: Profile, options: PollerOptions, names: Sequence[str] =
             )
             for row in comaster_rows
         },
+        modbus=load_modbus_site(profile, options, names),
     )
 
 

@@ -32,6 +32,7 @@ from poll.acquisition.config import ComasterConfig, ConfigWatcher, SiteConfig
 from poll.acquisition.journal import Journal
 from poll.acquisition.mapping import ComasterLayout, ReplyMapper
 from poll.acquisition.metrics import PollerMetrics
+from poll.acquisition.modbus_service import ModbusDevices
 from poll.acquisition.options import PollerOptions
 from poll.acquisition.recorder import ComasterRecorder
 from poll.acquisition.store import BatchStore
@@ -115,6 +116,9 @@ class AcquisitionService:
             config_interval=options.config_check_interval,
         )
         self._running: dict[int, Running] = {}
+        self.modbus = ModbusDevices(
+            reactor, metrics, self._append, _wall_clock_micros, options.sample_max_interval
+        )
         self._stopping = False
         self.failure: str | None = None
         self._status_loop = LoopingCall(self._journal_statuses)
@@ -132,6 +136,7 @@ class AcquisitionService:
         if self._status_loop.running:
             self._status_loop.stop()
         closing = [running.client.stop() for running in self._running.values()]
+        closing += self.modbus.stop()
         for closed in closing:
             closed.addTimeout(SOCKET_CLOSE_TIMEOUT, self._reactor)
         done = DeferredList(closing, consumeErrors=True)
@@ -176,6 +181,7 @@ class AcquisitionService:
                 self._start(comaster, statuses.get(comaster_id))
             elif running.config != comaster:
                 self._update(running, comaster)
+        self.modbus.apply(config.modbus)
         self._metrics.comasters.set(len(self._running))
         log.info(
             "polling %d COMasters of profile %s (configuration %d)",
@@ -240,6 +246,7 @@ class AcquisitionService:
         batch = WriteBatch()
         for running in self._running.values():
             running.recorder.add_status(batch)
+        self.modbus.add_statuses(batch)
         self._metrics.online.set(sum(r.recorder.online for r in self._running.values()))
         if batch:
             try:

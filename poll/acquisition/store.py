@@ -20,6 +20,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from poll.acquisition.batch import BatchProcessor, WriteBatch
+from poll.acquisition.modbus_sql import write_modbus_rows
 from poll.acquisition.sql import PostgresStatements, SqliteStatements, Statements
 from poll.models import Revision
 
@@ -49,6 +50,7 @@ class BatchStore:
             inserted = statements.insert_records(cursor, batch, revision)
             statements.insert_samples(cursor, batch.samples)
             statements.update_comasters(cursor, batch.comasters.values(), revision)
+            inserted += write_modbus_rows(cursor, batch, revision)
             if connection.vendor == "postgresql":
                 cursor.execute("SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, str(revision)])
         return revision, inserted
