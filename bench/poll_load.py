@@ -182,7 +182,8 @@ def start_baseline(reactor: Any) -> Counts:
     from twisted.python.threadpool import ThreadPool
 
     from poll.acquisition.config import load_config
-    from poll.acquisition.mapping import ComasterLayout, ReplyMapper
+    from poll.acquisition.layout import ComasterLayout
+    from poll.acquisition.mapping import ReplyMapper
     from poll.acquisition.options import PollerOptions
     from poll.models import Point, Profile
     from protocols.mara.client import PollClient

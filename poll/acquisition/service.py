@@ -30,7 +30,8 @@ from twisted.logger import STDLibLogObserver, globalLogBeginner
 from poll.acquisition.batch import ComasterStatus, WriteBatch
 from poll.acquisition.config import ComasterConfig, ConfigWatcher, SiteConfig
 from poll.acquisition.journal import Journal
-from poll.acquisition.mapping import ComasterLayout, ReplyMapper
+from poll.acquisition.layout import ComasterLayout
+from poll.acquisition.mapping import ReplyMapper
 from poll.acquisition.metrics import PollerMetrics
 from poll.acquisition.modbus_service import ModbusDevices
 from poll.acquisition.options import PollerOptions

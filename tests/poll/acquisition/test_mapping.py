@@ -9,7 +9,8 @@ import pytest
 
 from poll.acquisition.batch import WriteBatch, from_micros
 from poll.acquisition.config import ComasterConfig, IedSpec, PointSpec
-from poll.acquisition.mapping import ComasterLayout, ReplyMapper
+from poll.acquisition.layout import ComasterLayout
+from poll.acquisition.mapping import ReplyMapper
 from protocols.mara import AnalogValue, ComsysEvent, DigitalEvent, EnergyEvent, IdleEvent, PollReply
 from protocols.mara.client import ClientSettings
 
@@ -68,7 +69,10 @@ def values(batch: WriteBatch) -> dict[int, tuple]:
 
 def test_positions_follow_ied_offset_then_point_offset() -> None:
     layout = ComasterLayout(CONFIG)
-    assert [row[0] for row in layout.di] == [*range(10, 26), 3]
+    assert [[point for _, point, _ in word] for word in layout.di_words] == [
+        list(range(10, 26)),
+        [3],
+    ]
     assert [row[0] for row in layout.ai] == [30, 4]
     assert layout.sv == [(1, 6, None), (2, 10, 3)]
 
@@ -192,6 +196,26 @@ def test_energy_comsys_and_idle_events() -> None:
         "IED link restored",
     )
     assert from_micros(batch.energy[0].time) == datetime(2024, 1, 15, 9, 15, tzinfo=UTC)
+
+
+def test_words_equal_to_the_last_reply_are_skipped_but_currency_is_regained() -> None:
+    m = mapper()
+    m.read_values(reply(di=(5, 1)), NOW, WriteBatch())
+    m.mark_not_current(NOW + 1, WriteBatch())
+    batch = WriteBatch()
+    m.read_values(reply(di=(5, 1)), NOW + 2, batch)
+    assert len(batch.points) == 21 and all(c.current for c in batch.points.values())
+
+
+def test_ais_whose_word_did_not_change_get_their_sample_after_the_maximum_interval() -> None:
+    m = mapper()
+    m.read_values(reply(), NOW, WriteBatch())
+    quiet = WriteBatch()
+    m.read_values(reply(), NOW + 899_999_999, quiet)
+    assert not quiet.samples and not quiet.points
+    due = WriteBatch()
+    m.read_values(reply(), NOW + 900_000_000, due)
+    assert sorted(s.point_id for s in due.samples) == [4, 30] and not due.points
 
 
 def test_relayout_forgets_removed_points_and_rereads_changed_ones() -> None:

@@ -7,7 +7,8 @@ import zoneinfo
 import pytest
 
 from poll.acquisition.batch import ComasterStatus, WriteBatch
-from poll.acquisition.mapping import ComasterLayout, ReplyMapper
+from poll.acquisition.layout import ComasterLayout
+from poll.acquisition.mapping import ReplyMapper
 from poll.acquisition.metrics import PollerMetrics
 from poll.acquisition.recorder import ComasterRecorder
 from protocols.mara import AnalogValue, DigitalEvent, PollReply
