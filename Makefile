@@ -17,9 +17,11 @@ venv: $(STAMP)
 
 demo: $(STAMP)
 	DEBUG=1 $(PY) manage.py migrate --no-input -v 0
-	DEBUG=1 $(PY) manage.py load_profile fixtures/demo_substation.json --activate
+	DEBUG=1 $(PY) manage.py load_profile fixtures/demo_site.json --activate
 	DEBUG=1 $(PY) manage.py import_screens fixtures/screens > /dev/null
 	DEBUG=1 $(PY) manage.py load_formulas fixtures/demo_formulas.json
+	DEBUG=1 $(PY) manage.py load_formulas fixtures/plant_formulas.json
+	DEBUG=1 $(PY) manage.py load_formulas fixtures/meters_formulas.json
 	DEBUG=1 $(PY) manage.py create_demo_users > /dev/null
 	DEBUG=1 $(PY) scripts/demo.py
 

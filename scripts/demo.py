@@ -1,7 +1,8 @@
 """Run the demo site: the simulated field, the poller and the web server, until Ctrl-C.
 
 Three processes: the Mara simulator (one simulated COMaster per COMaster of the profile
-file, on the profile's ports, with its control interface), ``manage.py poll`` and uvicorn.
+file, on the profile's ports, with its control interface), ``manage.py poll`` and uvicorn;
+and when the demo site has Modbus devices, the plant and meter simulators on their ports.
 Each runs in its own process group, so that Ctrl-C reaches the launcher only, which then
 stops the web server, the poller and the simulator in that order. When any of them exits
 by itself the others are stopped too, and the launcher says which one ended.
@@ -12,6 +13,7 @@ by itself the others are stopped too, and the launcher says which one ended.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import signal
 import subprocess
@@ -23,6 +25,15 @@ from types import FrameType
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = ROOT / "fixtures" / "demo_substation.json"
+SITE = ROOT / "fixtures" / "demo_site.json"
+"""The profile `make demo` loads: the substation, the wastewater plant and the building."""
+MODBUS_SIMULATORS = (
+    ("plant simulator", ["plant", "--port-base", "5020", "--control-port", "9770"]),
+    (
+        "meter simulator",
+        ["meters", "--count", "6", "--port-base", "5021", "--control-port", "9771"],
+    ),
+)
 LOGINS = ("viewer", "operator", "engineer", "admin")
 STOP_SECONDS = 10.0
 
@@ -49,6 +60,11 @@ def demo_services(host: str, port: int, control_port: int) -> list[Service]:
                 str(control_port),
             ],
         ),
+        *(
+            Service(name, [python, "-m", "protocols.modbus.simulator", *arguments])
+            for name, arguments in MODBUS_SIMULATORS
+            if has_modbus_devices(SITE)
+        ),
         Service("poller", [python, "manage.py", "poll"]),
         Service(
             "web server",
@@ -69,6 +85,15 @@ def demo_services(host: str, port: int, control_port: int) -> list[Service]:
             ],
         ),
     ]
+
+
+def has_modbus_devices(path: Path) -> bool:
+    """Whether a profile file, or a file it includes, lists Modbus devices."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    included = [item if isinstance(item, str) else item["file"] for item in data.get("include", [])]
+    return bool(data.get("modbus_devices")) or any(
+        has_modbus_devices(ROOT / name) for name in included
+    )
 
 
 def run(services: list[Service], environment: dict[str, str], ready_message: str) -> int:

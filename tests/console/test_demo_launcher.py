@@ -54,7 +54,13 @@ def test_a_signal_stops_every_process(capsys):
 def test_the_demo_runs_the_simulator_the_poller_and_the_web_server():
     demo = launcher()
     services = demo.demo_services("127.0.0.1", 8000, 9760)
-    assert [s.name for s in services] == ["simulator", "poller", "web server"]
+    assert [s.name for s in services] == [
+        "simulator",
+        "plant simulator",
+        "meter simulator",
+        "poller",
+        "web server",
+    ]
     assert services[0].argv[1:] == [
         "-m",
         "protocols.mara.simulator",
@@ -62,5 +68,7 @@ def test_the_demo_runs_the_simulator_the_poller_and_the_web_server():
         "--control-port",
         "9760",
     ]
-    assert services[1].argv[1:] == ["manage.py", "poll"]
-    assert "smve.asgi:application" in services[2].argv
+    assert services[1].argv[1:4] == ["-m", "protocols.modbus.simulator", "plant"]
+    assert services[2].argv[1:4] == ["-m", "protocols.modbus.simulator", "meters"]
+    assert services[3].argv[1:] == ["manage.py", "poll"]
+    assert "smve.asgi:application" in services[4].argv
