@@ -34,7 +34,7 @@ def element_info(request: HttpRequest, screen_id: int, tag: str) -> JsonResponse
     point_tags = points_read(screen.profile_id, formulas)
     points = (
         Point.objects.filter(profile_id=screen.profile_id, tag__in=point_tags)
-        .select_related("ied__comaster")
+        .select_related("ied__comaster", "modbus_device")
         .order_by("tag")
     )
     return JsonResponse(
@@ -92,5 +92,5 @@ def _point(point: Point) -> dict[str, Any]:
         "normal": point.q == Quality.NORMAL,
         "current": point.current,
         "updated_at": point.updated_at,
-        "comaster": point.ied.comaster.name,
+        "comaster": point.ied.comaster.name if point.ied_id else point.modbus_device.name,
     }

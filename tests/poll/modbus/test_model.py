@@ -106,3 +106,11 @@ def test_the_device_page_loads_for_an_engineer(client, role_user) -> None:
     assert listing.status_code == 200 and b"PLT_O2" in listing.content
     level = AI.objects.get(tag="PLT_LEVEL")
     assert client.get(f"/admin/poll/ai/{level.pk}/change/").status_code == 200
+
+
+def test_modbus_points_are_served_by_the_api(client, role_user) -> None:
+    load_profile(read_profile_file(PLANT), activate=True)
+    client.force_login(role_user("viewer"))
+    reply = client.get("/api/points/?tag=PLT_LEVEL")
+    assert reply.status_code == 200, reply.content
+    assert b"PLT_LEVEL" in reply.content
