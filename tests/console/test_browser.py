@@ -17,6 +17,7 @@ pytestmark = pytest.mark.slow
 CLOSED = "rgb(211, 47, 47)"  # palette 1
 OPEN = "rgb(46, 125, 50)"  # palette 2
 NOT_CURRENT = "rgb(126, 87, 194)"  # palette 99
+INVALID = "rgb(255, 0, 255)"  # palette 98
 WAIT_MS = 15_000
 
 
@@ -116,6 +117,21 @@ def test_new_events_appear_live_and_operators_acknowledge_them(live_site, browse
 
 
 @pytest.fixture
+def broken_formula(web_site) -> None:
+    """The breaker's element as the poller leaves it when its fill formula fails."""
+    from django.utils import timezone
+
+    from hmi.models import GraphicElement
+    from hmi.palette import INVALID as INVALID_CODE
+    from poll.models import Revision
+
+    GraphicElement.objects.filter(tag="E4189I01").update(
+        fill=INVALID_CODE, error="fill: #DIV/0! (division by zero)", current=True,
+        revision=Revision.objects.create(source="test").pk, updated_at=timezone.now(),
+    )  # fmt: skip
+
+
+@pytest.fixture
 def one_event(web_site) -> int:
     """An unacknowledged event, made before the browser starts (the database is only used
     outside Playwright's event loop)."""
@@ -131,7 +147,9 @@ def one_event(web_site) -> int:
     ).pk  # fmt: skip
 
 
-def test_viewers_cannot_acknowledge_and_anonymous_users_log_in_first(web_site, one_event, browser):
+def test_viewers_cannot_acknowledge_and_anonymous_users_log_in_first(
+    web_site, one_event, broken_formula, browser
+):
     anonymous = browser.page()
     anonymous.goto(f"{web_site.url}/events")
     expect(anonymous).to_have_url(re.compile(r"/accounts/login/\?next=/events$"))
@@ -159,6 +177,14 @@ def test_viewers_cannot_acknowledge_and_anonymous_users_log_in_first(web_site, o
     assert refused == [403, "Acknowledging events needs the operator role."]
     page.reload()
     expect(rows.locator(".ack")).to_have_text("Unacknowledged")
+
+    # Viewers see the screens; an element whose formula fails shows the invalid colour.
+    page.goto(f"{web_site.url}/screens/{web_site.screens['E4 Los Aromos']}/")
+    breaker = page.locator('svg.drawing [tag="E4189I01"]')
+    expect(breaker).to_have_css("fill", INVALID)
+    expect(breaker).to_have_class(re.compile("is-invalid"))
+    breaker.hover()
+    expect(page.locator("#tooltip")).to_contain_text("#DIV/0!")
 
     page.click(".logout button")
     expect(page).to_have_url(re.compile(r"/accounts/login/$"))
