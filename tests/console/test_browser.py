@@ -10,9 +10,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.console.conftest import log_in, save_screenshot
+from tests.console.conftest import CHROMIUM, log_in, save_screenshot
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)",
+    ),
+]
 
 CLOSED = "rgb(211, 47, 47)"  # palette 1
 OPEN = "rgb(46, 125, 50)"  # palette 2
