@@ -210,7 +210,7 @@ class DIAdmin(PointAdmin):
         "inverted",
         "text_off",
         "text_on",
-        *MODBUS_ADDRESS_FIELDS[:4],
+        *MODBUS_ADDRESS_FIELDS[:3],
         "alarm",
         "writable",
     )

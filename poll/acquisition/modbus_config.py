@@ -50,7 +50,7 @@ class ModbusPointSpec:
             address=self.address,
             format=ValueFormat(
                 data_type=DataType(self.data_type),
-                word_order=WordOrder(self.word_order),
+                word_order=WordOrder(self.word_order or WordOrder.ABCD.value),
                 bit=None if table.is_bits else self.bit,
                 scale=self.escala,
                 offset=self.value_offset,

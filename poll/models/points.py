@@ -131,7 +131,13 @@ class Point(LiveStateModel):
         null=True, blank=True, validators=[MaxValueValidator(65535)], help_text="Modbus address."
     )
     data_type = models.CharField(max_length=8, choices=DataType.choices, blank=True)
-    word_order = models.CharField(max_length=4, choices=WordOrder.choices, default=WordOrder.ABCD)
+    word_order = models.CharField(
+        max_length=4,
+        choices=WordOrder.choices,
+        default=WordOrder.ABCD,
+        blank=True,
+        help_text="Modbus: for values wider than a register (empty = ABCD).",
+    )
     value_offset = models.FloatField(
         "offset", default=0.0, help_text="Modbus: engineering value = raw x escala + offset."
     )
