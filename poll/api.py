@@ -157,7 +157,7 @@ class PointFilter(ApiFilterSet):
 
     class Meta:
         model = Point
-        fields = ("profile", "kind", "ied", "comaster", "tag", "current")
+        fields = ("profile", "kind", "ied", "comaster", "modbus_device", "tag", "current")
 
 
 class EventFilter(ApiFilterSet):

@@ -67,7 +67,9 @@ class PointSerializer(serializers.ModelSerializer):
     """A point's configuration and its current value. Kind-specific fields are null for
     the other kinds."""
 
-    comaster = serializers.IntegerField(source="ied.comaster_id", read_only=True)
+    comaster = serializers.IntegerField(
+        source="ied.comaster_id", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = Point
@@ -76,6 +78,7 @@ class PointSerializer(serializers.ModelSerializer):
             "profile",
             "comaster",
             "ied",
+            "modbus_device",
             "kind",
             "tag",
             "description",
