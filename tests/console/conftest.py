@@ -36,7 +36,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-SCREENS = ROOT / "fixtures" / "screens"
+SCREENS = [
+    ROOT / "fixtures" / "screens" / f"{name}.svg"
+    for name in ("Overview", "E4 Los Aromos", "E5 Ruta 22")
+]
+"""The demo substation's drawings (the folder also holds other sites' screens)."""
 FORMULAS = ROOT / "fixtures" / "demo_formulas.json"
 FAST_POLLING = {"poll_interval": 0.2, "reply_timeout": 0.3, "retries": 2}
 """Faster than the admin allows, so that a stopped COMaster is offline within a second."""
@@ -67,7 +71,7 @@ def load_demo(profile_data: dict[str, Any]) -> dict[str, int]:
     from poll.roles import sync_roles
 
     profile = load_profile(profile_data, activate=True)
-    _, refused = import_files(profile, [SCREENS])
+    _, refused = import_files(profile, SCREENS)
     assert not refused
     report = load_formulas(profile, read_formula_file(FORMULAS))
     assert not report.problems

@@ -23,7 +23,7 @@ def demo_screens(demo_profile):
     from console.formula_loader import load_formulas, read_formula_file
     from hmi.screen_import import import_files
 
-    reports, refused = import_files(demo_profile, [SCREENS])
+    reports, refused = import_files(demo_profile, SCREENS)
     assert not refused
     assert not [problem for report in reports for problem in report.problems]
     report = load_formulas(demo_profile, read_formula_file(FORMULAS))
