@@ -87,7 +87,14 @@ def _has_app(apps: Any, label: str) -> bool:
 
 
 def sync_roles_after_migrate(sender: Any, apps: Any = None, **kwargs: Any) -> None:
-    """post_migrate receiver: runs once per migrate, after the poll app's signal."""
-    if apps is None or getattr(sender, "name", None) != "poll":
+    """post_migrate receiver, once per ``migrate`` or ``flush`` (the poll app's signal).
+
+    ``flush`` sends no ``apps``; the installed apps stand in for the migration state then.
+    """
+    if getattr(sender, "name", None) != "poll":
         return
+    if apps is None:
+        from django.apps import apps as installed_apps
+
+        apps = installed_apps
     sync_roles(apps)

@@ -155,3 +155,12 @@ def test_only_operators_acknowledge_in_the_admin(client, role_user, demo_profile
     client.post(url, action)
     event.refresh_from_db()
     assert event.acknowledged_by == operator and event.acknowledged_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_roles_come_back_after_a_flush():
+    from django.core.management import call_command
+
+    call_command("flush", "--no-input", verbosity=0)
+    operator = Group.objects.get(name="operator")
+    assert operator.permissions.filter(codename="acknowledge_event").exists()
