@@ -106,6 +106,7 @@ def test_new_events_appear_live_and_operators_acknowledge_them(live_site, browse
 
     trip.locator("input[type=checkbox]").check()
     page.click("#acknowledge-selected")
+    expect(page.locator("#action-message")).to_have_text("1 acknowledged.")
     expect(trip).to_contain_text("operator ·")
     expect(badge).to_have_text("1")
 

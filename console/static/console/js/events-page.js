@@ -61,7 +61,7 @@ async function acknowledge(ids) {
   } catch (error) {
     message.textContent = error.message;
   }
-  table.selected.clear();
+  table.selectAll(false);
   announceEventsChanged();
   await refresher.now();
 }

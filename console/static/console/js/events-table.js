@@ -11,6 +11,7 @@ export class EventsTable {
     this.selected = new Set();
     this.shown = [];
     this.known = null; // ids seen so far; null before the first rendering
+    this.signature = "";
     body.addEventListener("change", (event) => {
       const box = event.target.closest("input[data-event]");
       if (!box) return;
@@ -22,6 +23,10 @@ export class EventsTable {
   }
 
   render(events) {
+    // Unchanged rows are left alone: a row being clicked must not be replaced under the mouse.
+    const signature = events.map((e) => `${e.id}:${e.acknowledged_at ?? ""}`).join(",");
+    if (this.known && signature === this.signature) return;
+    this.signature = signature;
     const fresh = this.known ? events.filter((e) => !this.known.has(e.id)).map((e) => e.id) : [];
     this.known = new Set([...(this.known ?? []), ...events.map((e) => e.id)]);
     this.shown = events;
