@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import connection
 from playwright.sync_api import expect
@@ -68,7 +67,6 @@ def load_demo(profile_data: dict[str, Any]) -> dict[str, int]:
     from hmi.screen_import import import_files
     from poll.models import COMaster
     from poll.profiles import load_profile
-    from poll.roles import sync_roles
 
     profile = load_profile(profile_data, activate=True)
     _, refused = import_files(profile, SCREENS)
@@ -76,7 +74,6 @@ def load_demo(profile_data: dict[str, Any]) -> dict[str, int]:
     report = load_formulas(profile, read_formula_file(FORMULAS))
     assert not report.problems
     COMaster.objects.update(**FAST_POLLING)
-    sync_roles(django_apps)  # a transactional test before this one flushed the groups
     call_command("create_demo_users", stdout=open("/dev/null", "w"))  # noqa: SIM115
     return dict(Screen.objects.filter(profile=profile).values_list("name", "pk"))
 

@@ -5,7 +5,6 @@ database (SQLite or PostgreSQL)."""
 from __future__ import annotations
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.db import connection
 from rest_framework.authtoken.models import Token
@@ -14,7 +13,6 @@ from hmi.models import Formula, GraphicElement, Screen
 from hmi.screen_import import import_drawing
 from poll.models import COMaster
 from poll.profiles import load_profile
-from poll.roles import sync_roles
 from tests.hmi.asgi_server import EventStream, asgi_server
 from tests.hmi.support import overview_drawing
 from tests.poll.acquisition.processes import Poller, Simulator, database_url, quiet_profile
@@ -34,7 +32,6 @@ def element_in(stream: EventStream, tag: str, wanted) -> dict:
 
 
 def test_a_di_flip_in_the_field_changes_the_fill_in_the_stream(tmp_path):
-    sync_roles(apps)  # a transactional test before this one flushed the role groups
     profile_file = tmp_path / "profile.json"
     profile = load_profile(quiet_profile(profile_file), activate=True)
     COMaster.objects.update(poll_interval=0.1, reply_timeout=0.5)

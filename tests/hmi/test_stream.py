@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.db import connection, transaction
 from rest_framework.authtoken.models import Token
@@ -19,7 +18,6 @@ from hmi.models import GraphicElement, Screen
 from hmi.screen_import import import_drawing
 from poll.acquisition.store import NOTIFY_CHANNEL, REVISION_LOCK_KEY
 from poll.models import Revision
-from poll.roles import sync_roles
 from tests.hmi.asgi_server import EventStream, asgi_server
 from tests.hmi.support import inkscape_drawing, load_small_site, overview_drawing
 
@@ -40,7 +38,6 @@ def server(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def scene(site_profile):
-    sync_roles(apps)  # a transactional test before this one flushed the role groups
     import_drawing(site_profile, "overview", overview_drawing())
     import_drawing(site_profile, "other", inkscape_drawing('<rect tag="E4DI05"/>'))
     viewer = User.objects.create_user("viewer-user", password="x")
