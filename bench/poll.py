@@ -47,6 +47,8 @@ AI_SPREAD = 4.0
 """Raw-count wander that makes about a quarter of the AIs change between polls: with two
 DI events, about a tenth of the 96 values change per reply."""
 LATENESS_GOAL = 0.2
+WARM_UP = 10.0
+"""Seconds of polling after the first replies are written and before measuring."""
 SECONDS_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -300,6 +302,7 @@ def measure_poller(args: argparse.Namespace, workdir: Path, control: Any) -> dic
     try:
         with vacuuming():
             wait_for(settled, 300, "the poller to settle")
+            time.sleep(WARM_UP)
             usage = Usage(process.pid)
             start, cpu0, t0 = metrics(metrics_port), usage.cpu(), time.monotonic()
             time.sleep(args.seconds)
