@@ -1,13 +1,11 @@
 """Reading one COMaster's poll replies into point changes, history samples and records.
 
-A :class:`ReplyMapper` remembers each point's last state (value, q, current), so that a
-reply yields only the points that changed. It also remembers the last reply: DI words,
+A :class:`ReplyMapper` keeps each point's last state in a
+:class:`~poll.acquisition.point_states.PointStates`, so that a reply yields only the points
+that changed, and AI history there too. It also remembers the last reply: DI words,
 AI words and SV bytes equal to the previous reply's are skipped without looking at their
 points, which is most of a reply most of the time. An IED whose SV block has bit 4 set
 in its first byte is not answering its COMaster: its AIs get q=1.
-
-AI history keeps a sample when the value moves more than the point's deadband, when q
-changes, or when the maximum interval has passed since the point's last sample.
 """
 
 from __future__ import annotations
@@ -15,9 +13,10 @@ from __future__ import annotations
 import logging
 from datetime import tzinfo
 
-from poll.acquisition.batch import PointChange, SampleRow, WriteBatch
+from poll.acquisition.batch import WriteBatch
 from poll.acquisition.events import EventReader
 from poll.acquisition.layout import ComasterLayout
+from poll.acquisition.point_states import PointStates
 from protocols.mara import AnalogValue, PollReply
 from protocols.mara.constants import SV_BLOCK_SIZE
 
@@ -35,9 +34,7 @@ class ReplyMapper:
     ) -> None:
         self.layout = layout
         self._events = EventReader(layout, site_zone)
-        self._sample_max_us = int(sample_max_interval * 1_000_000)
-        self._states: dict[int, tuple[float | None, int | None, bool]] = {}
-        self._samples: dict[int, tuple[float, int, int]] = {}  # value, q, time
+        self.points = PointStates(sample_max_interval)
         self._previous: PollReply | None = None
         self._silent: frozenset[int] = frozenset()
         self._stale_samples_due = 0
@@ -45,17 +42,14 @@ class ReplyMapper:
 
     def relayout(self, layout: ComasterLayout) -> None:
         """Take a new configuration; points that are gone are forgotten."""
-        kept = set(layout.point_ids)
-        self._states = {key: value for key, value in self._states.items() if key in kept}
-        self._samples = {key: value for key, value in self._samples.items() if key in kept}
+        self.points.keep_only(set(layout.point_ids))
         self._previous = None
         self.layout = self._events.layout = layout
 
     def forget(self) -> None:
         """Forget every point's state, so that the next reply writes them all again (after
         a batch that carried changes could not be journaled)."""
-        self._states.clear()
-        self._samples.clear()
+        self.points.clear()
         self._previous = None
 
     def read_records(self, reply: PollReply, now: int, batch: WriteBatch) -> int:
@@ -66,7 +60,7 @@ class ReplyMapper:
         """Every point of the COMaster is no longer current (it stopped answering)."""
         self._previous = None
         for point_id in self.layout.point_ids:
-            self._lose(point_id, now, batch)
+            self.points.lose(point_id, now, batch)
 
     def read_values(self, reply: PollReply, now: int, batch: WriteBatch) -> None:
         """Point changes and history samples of a reply received at ``now``."""
@@ -80,17 +74,18 @@ class ReplyMapper:
         before = None if previous is None or sv_changed else previous.ai
         self._read_ai(reply.ai, before, now, batch)
         if now >= self._stale_samples_due:
-            self._sample_stale(now, batch)
+            ai_ids = (point_id for point_id, *_ in self.layout.ai)
+            self._stale_samples_due = self.points.sample_stale(ai_ids, now, batch)
 
     def _read_sv(self, sv: bytes, now: int, batch: WriteBatch) -> None:
-        states = self._states
+        states = self.points.last
         for point_id, byte, bit in self.layout.sv:
             if byte < len(sv):
                 value = float(sv[byte] if bit is None else (sv[byte] >> bit) & 1)
                 if states.get(point_id) != (value, 0, True):
-                    self._set(point_id, value, 0, now, batch)
+                    self.points.set(point_id, value, 0, now, batch)
             else:
-                self._lose(point_id, now, batch)
+                self.points.lose(point_id, now, batch)
         self._silent = frozenset(
             position
             for position in range(min(self.layout.ied_count, len(sv) // SV_BLOCK_SIZE))
@@ -100,12 +95,12 @@ class ReplyMapper:
     def _read_di(
         self, di: tuple[int, ...], before: tuple[int, ...] | None, now: int, batch: WriteBatch
     ) -> None:
-        states, count = self._states, len(di)
+        states, count = self.points.last, len(di)
         same = before if before is not None and len(before) == count else None
         for index, members in enumerate(self.layout.di_words):
             if index >= count:
                 for _, point_id, _ in members:
-                    self._lose(point_id, now, batch)
+                    self.points.lose(point_id, now, batch)
                 continue
             word = di[index]
             if same is not None and same[index] == word:
@@ -113,7 +108,7 @@ class ReplyMapper:
             for bit, point_id, inverted in members:
                 value = float(((word >> bit) & 1) ^ inverted)
                 if states.get(point_id) != (value, 0, True):
-                    self._set(point_id, value, 0, now, batch)
+                    self.points.set(point_id, value, 0, now, batch)
 
     def _read_ai(
         self,
@@ -122,11 +117,11 @@ class ReplyMapper:
         now: int,
         batch: WriteBatch,
     ) -> None:
-        states, silent, count = self._states, self._silent, len(ai)
+        states, silent, count = self.points.last, self._silent, len(ai)
         same = before if before is not None and len(before) == count else None
         for index, (point_id, escala, deadband, position) in enumerate(self.layout.ai):
             if index >= count:
-                self._lose(point_id, now, batch)
+                self.points.lose(point_id, now, batch)
                 continue
             word = ai[index]
             if same is not None and same[index] is word:
@@ -134,50 +129,8 @@ class ReplyMapper:
             q = 1 if position in silent else word.q
             value = word.raw * escala
             if states.get(point_id) != (value, q, True):
-                self._set(point_id, value, q, now, batch)
-            self._sample(point_id, value, q, deadband, now, batch)
-
-    def _sample(
-        self, point_id: int, value: float, q: int, deadband: float, now: int, batch: WriteBatch
-    ) -> None:
-        """Keep a history sample of an AI that was read, if it is due."""
-        last = self._samples.get(point_id)
-        if (
-            last is None
-            or abs(value - last[0]) > deadband
-            or q != last[1]
-            or now - last[2] >= self._sample_max_us
-        ):
-            self._samples[point_id] = (value, q, now)
-            batch.samples.append(SampleRow(point_id, now, value, q))
-
-    def _sample_stale(self, now: int, batch: WriteBatch) -> None:
-        """A sample for every current AI whose last one is older than the maximum interval
-        (AIs whose word did not change were not read, so not sampled)."""
-        oldest = now
-        for point_id, *_ in self.layout.ai:
-            last = self._samples.get(point_id)
-            state = self._states.get(point_id)
-            if last is None or state is None or not state[2]:
-                continue
-            if now - last[2] >= self._sample_max_us:
-                value, q = state[0], state[1]
-                assert value is not None and q is not None
-                self._samples[point_id] = (value, q, now)
-                batch.samples.append(SampleRow(point_id, now, value, q))
-            else:
-                oldest = min(oldest, last[2])
-        self._stale_samples_due = oldest + self._sample_max_us
-
-    def _set(self, point_id: int, value: float, q: int, now: int, batch: WriteBatch) -> None:
-        self._states[point_id] = (value, q, True)
-        batch.set_point(PointChange(point_id, value, q, True, now))
-
-    def _lose(self, point_id: int, now: int, batch: WriteBatch) -> None:
-        value, q, current = self._states.get(point_id, (None, None, True))
-        if current:
-            self._states[point_id] = (value, q, False)
-            batch.set_point(PointChange(point_id, None, None, False, now))
+                self.points.set(point_id, value, q, now, batch)
+            self.points.sample(point_id, value, q, deadband, now, batch)
 
     def _report_short(self, reply: PollReply) -> None:
         shape = (len(reply.sv), len(reply.di), len(reply.ai))

@@ -8,21 +8,20 @@ and is counted with its code; it never yields values. Counters that change witho
 reply go out with the next batch or with the service's periodic status batch.
 
 Point state (what changed since the last reply, deadband and maximum interval of the
-history) is kept exactly as for COMasters, by :class:`~poll.acquisition.mapping.ReplyMapper`.
+history) is kept as for COMasters, by :class:`~poll.acquisition.point_states.PointStates`.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC
 from typing import NamedTuple
 
 from poll.acquisition.batch import EventRow, WriteBatch
-from poll.acquisition.mapping import ReplyMapper
 from poll.acquisition.metrics import PollerMetrics
 from poll.acquisition.modbus_batch import ModbusComEventRow, ModbusDeviceStatus
 from poll.acquisition.modbus_config import ModbusDeviceConfig
+from poll.acquisition.point_states import PointStates
 from poll.acquisition.recorder import LINK_CODE, LINK_LOST, LINK_RESTORED
 from protocols.modbus import ExceptionReply, Request, Value
 from protocols.modbus.client import FailedTry
@@ -63,18 +62,31 @@ class ModbusLayout:
         self.point_ids = [role.point_id for role in self.by_tag.values()]
 
 
-class ModbusMapper(ReplyMapper):
+class ModbusMapper:
     """Decoded values of one device into point changes, samples and alarm edges."""
 
-    layout: ModbusLayout  # type: ignore[assignment]
-
     def __init__(self, layout: ModbusLayout, sample_max_interval: float) -> None:
-        super().__init__(layout, UTC, sample_max_interval)  # type: ignore[arg-type]
+        self.layout = layout
+        self.points = PointStates(sample_max_interval)
+
+    def relayout(self, layout: ModbusLayout) -> None:
+        """Take a new configuration; points that are gone are forgotten."""
+        self.points.keep_only(set(layout.point_ids))
+        self.layout = layout
+
+    def forget(self) -> None:
+        """Forget every point's state, so that the next read writes them all again."""
+        self.points.clear()
+
+    def mark_not_current(self, now: int, batch: WriteBatch) -> None:
+        """Every point of the device is no longer current (it stopped answering)."""
+        for point_id in self.layout.point_ids:
+            self.points.lose(point_id, now, batch)
 
     def read_tags(self, values: Mapping[str, Value], now: int, batch: WriteBatch) -> int:
         """Changes, samples and alarm edges of one answered block; returns the edges."""
         layout = self.layout
-        states = self._states
+        states = self.points.last
         edges = 0
         for tag, raw in values.items():
             role = layout.by_tag.get(tag)
@@ -84,22 +96,22 @@ class ModbusMapper(ReplyMapper):
                 value = float(bool(raw) ^ role.inverted)
                 before = states.get(role.point_id)
                 if before != (value, 0, True):
-                    self._set(role.point_id, value, 0, now, batch)
+                    self.points.set(role.point_id, value, 0, now, batch)
                     if role.alarm and value and before is not None and before[0] == 0.0:
                         batch.events.append(self._edge(role, now))
                         edges += 1
             else:
                 value = float(raw)
                 if states.get(role.point_id) != (value, 0, True):
-                    self._set(role.point_id, value, 0, now, batch)
-                self._sample(role.point_id, value, 0, role.deadband, now, batch)
+                    self.points.set(role.point_id, value, 0, now, batch)
+                self.points.sample(role.point_id, value, 0, role.deadband, now, batch)
         return edges
 
     def mark_tags_not_current(self, tags: Sequence[str], now: int, batch: WriteBatch) -> None:
         for tag in tags:
             role = self.layout.by_tag.get(tag)
             if role is not None:
-                self._lose(role.point_id, now, batch)
+                self.points.lose(role.point_id, now, batch)
 
     def _edge(self, role: ModbusPointRole, now: int) -> EventRow:
         layout = self.layout
