@@ -26,6 +26,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator
+from io import FileIO
 from pathlib import Path
 
 from poll.acquisition.batch import WriteBatch
@@ -67,8 +68,15 @@ class Journal:
         if self._file.tell() >= self._segment_bytes:
             self._file.close()
             self._file = self._open_segment(number, reuse_last=False)
-        self._file.write(f"{number} {batch.to_json()}\n".encode())
-        self._file.flush()
+        line = f"{number} {batch.to_json()}\n".encode()
+        start = self._file.tell()
+        try:
+            if self._file.write(line) != len(line):
+                raise OSError(f"short write to {self._file.name}")
+        except OSError:
+            self._file.truncate(start)  # never leave half a line before the next one
+            self._file.seek(start)
+            raise
         self.last_entry = number
         return number
 
@@ -83,7 +91,10 @@ class Journal:
                 if number > last:
                     return
                 if number >= first:
-                    yield number, WriteBatch.from_json(text)
+                    try:
+                        yield number, WriteBatch.from_json(text)
+                    except (ValueError, TypeError, KeyError) as error:
+                        log.error("journal entry %d in %s is unreadable: %s", number, path, error)
 
     def mark_applied(self, number: int, seqs: dict[int, int]) -> None:
         """Entries up to ``number`` are in the database; ``seqs`` are the SEQs they stored."""
@@ -133,12 +144,14 @@ class Journal:
         if self.pending:
             log.info("journal: %d entries to replay into the database", self.pending)
 
-    def _open_segment(self, first: int, reuse_last: bool):
+    def _open_segment(self, first: int, reuse_last: bool) -> FileIO:
+        """Unbuffered: every append is one write to the operating system."""
         segments = self._segments()
         if reuse_last and segments:
-            return segments[-1][1].open("ab")
-        path = self.directory / f"{SEGMENT_PREFIX}{first:016d}{SEGMENT_SUFFIX}"
-        return path.open("ab")
+            path = segments[-1][1]
+        else:
+            path = self.directory / f"{SEGMENT_PREFIX}{first:016d}{SEGMENT_SUFFIX}"
+        return FileIO(path, "a")
 
 
 def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
@@ -148,7 +161,10 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
                 if not line.endswith(b"\n"):
                     return  # being written right now, or torn
                 number, _, text = line.partition(b" ")
-                yield int(number), text
+                if number.isdigit():
+                    yield int(number), text
+                else:
+                    log.error("journal %s: a line without an entry number, skipped", path.name)
     except FileNotFoundError:
         return
 

@@ -111,6 +111,14 @@ class JournalWriter(threading.Thread):
                         deadline = time.monotonic()
                     retry = min(RETRY_MAX, retry * 2)
                     continue
+                except Exception:
+                    # A fault of ours or of a batch processor: the entries are safe in the
+                    # journal, so say so loudly and try again rather than stop writing.
+                    log.exception("writing journal entry %d failed; trying again", self._next)
+                    if self._stopping.wait(retry):
+                        deadline = time.monotonic()
+                    retry = min(RETRY_MAX, retry * 2)
+                    continue
                 retry = RETRY_FIRST
                 self._note_recovery()
                 if not worked:

@@ -262,6 +262,8 @@ class PollClient:
 
     def items_received(self, items: Sequence[Frame | Dropped]) -> None:
         """Frames and dropped bytes, in stream order, from one read."""
+        if self._stopped:
+            return
         answer: Frame | None = None
         bad: list[Dropped] = []
         for item in items:

@@ -3,6 +3,8 @@ pruning, recovery after a crash."""
 
 from __future__ import annotations
 
+import pytest
+
 from poll.acquisition.batch import ComasterStatus, EventRow, PointChange, SampleRow, WriteBatch
 from poll.acquisition.journal import Journal
 
@@ -82,3 +84,31 @@ def test_a_line_torn_by_a_crash_is_cut_off(tmp_path) -> None:
     assert reopened.last_entry == 1
     assert reopened.append(batch(2)) == 2
     assert [n for n, _ in reopened.read(1, 2)] == [1, 2]
+
+
+class DiskFullAfter:
+    """A segment file that takes ``room`` more bytes, then fails like a full disk."""
+
+    def __init__(self, file, room: int) -> None:
+        self._file, self._room = file, room
+
+    def write(self, data: bytes) -> int:
+        written = self._file.write(data[: self._room])
+        self._room -= written
+        if written < len(data):
+            raise OSError(28, "No space left on device")
+        return written
+
+    def __getattr__(self, name: str):
+        return getattr(self._file, name)
+
+
+def test_a_failed_append_leaves_no_half_line_behind(tmp_path) -> None:
+    journal = Journal(tmp_path)
+    journal.append(batch(1))
+    journal._file = DiskFullAfter(journal._file, room=10)
+    with pytest.raises(OSError):
+        journal.append(batch(2))
+    journal._file = journal._file._file
+    assert journal.append(batch(2)) == 2
+    assert [n for n, _ in journal.read(1, 2)] == [1, 2]

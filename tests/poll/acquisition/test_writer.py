@@ -135,3 +135,21 @@ def test_stopping_applies_what_is_queued(running) -> None:
     writer.stop()
     writer.join(5)
     assert journal.applied == 1 and not writer.is_alive()
+
+
+def test_an_unexpected_error_is_logged_and_the_entry_written_later(running, caplog) -> None:
+    journal, store, writer, append, configs = running
+    real_write = store.write
+    failures = iter([RuntimeError("a bug")])
+
+    def flaky(batch):
+        for failure in failures:
+            raise failure
+        return real_write(batch)
+
+    store.write = flaky
+    append(1)
+    writer.start()
+    wait_for(lambda: journal.applied == 1)
+    assert store.written == [[1]]
+    assert "writing journal entry 1 failed" in caplog.text

@@ -371,3 +371,11 @@ def test_resume_seq_repeats_an_unstored_answer_and_moves_on_after_a_stored_one()
     assert h.client.resume_seq == SEQ_FIRST
     h.answer(SEQ_FIRST)
     assert h.client.resume_seq == SEQ_FIRST + 1
+
+
+def test_a_reply_arriving_while_the_connection_closes_after_stop_is_ignored() -> None:
+    h = Harness()
+    h.start()
+    h.client.stop()
+    h.answer(SEQ_FIRST)
+    assert h.sink.replies == []
