@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 
 from poll.models import COMaster, ComEvent, Energy, Event, Point
@@ -11,8 +12,15 @@ from poll.models import COMaster, ComEvent, Energy, Event, Point
 from .processes import Simulator, field_time
 
 
-def drive_field(simulator: Simulator, profile: dict[str, Any], seconds: float, seed: int) -> None:
-    """Change DIs and AIs of every COMaster through the control port for a while."""
+def drive_field(
+    simulator: Simulator,
+    profile: dict[str, Any],
+    seconds: float,
+    seed: int,
+    until: Callable[[], bool] | None = None,
+) -> None:
+    """Change DIs and AIs of every COMaster through the control port for ``seconds``, or
+    until ``until()`` holds (then ``seconds`` is a deadline that fails the test)."""
     rng = random.Random(seed)
     dis = [
         (comaster["name"], di["tag"])
@@ -27,7 +35,12 @@ def drive_field(simulator: Simulator, profile: dict[str, Any], seconds: float, s
         for ai in ied["ai"]
     ]
     end = time.monotonic() + seconds
+    checked = time.monotonic()
     while time.monotonic() < end:
+        if until is not None and time.monotonic() - checked > 0.5:
+            if until():
+                return
+            checked = time.monotonic()
         name, tag = rng.choice(dis)
         simulator.control("set_di", comaster=name, tag=tag, value=rng.randint(0, 1))
         if rng.random() < 0.3:
@@ -35,6 +48,7 @@ def drive_field(simulator: Simulator, profile: dict[str, Any], seconds: float, s
             q = rng.choice((0, 0, 0, 1, 2, 3))
             simulator.control("set_ai", comaster=name, tag=tag, raw=rng.randint(0, 4095), q=q)
         time.sleep(0.01)  # pacing: about fifty changes a second
+    assert until is None, f"driven for {seconds:g} s, and never: {until.__name__}"
 
 
 def masks(profile: dict[str, Any]) -> dict[tuple[str, int, int, int], bool]:
@@ -119,6 +133,14 @@ def link_history(name: str) -> list[int]:
         .order_by("received_at", "id")
         .values_list("reason", flat=True)
     )
+
+
+def polled_at_least(count: int) -> Callable[[], bool]:
+    def enough() -> bool:
+        return min(COMaster.objects.values_list("polls", flat=True)) >= count
+
+    enough.__name__ = f"every COMaster polled {count} times"
+    return enough
 
 
 def all_offline() -> bool:

@@ -17,6 +17,7 @@ from .checks import (
     escalas,
     link_history,
     masks,
+    polled_at_least,
     stored_count,
     stored_records,
     values_match,
@@ -45,7 +46,7 @@ ENERGY_EVERY_SECOND = ("--speed", "900")  # a 15-minute energy period per real s
 def test_every_event_is_stored_once_under_every_fault(site) -> None:
     simulator = site.simulator(*EVERY_FAULT, *ENERGY_EVERY_SECOND)
     poller = site.poller()
-    drive_field(simulator, site.profile, seconds=15, seed=1)
+    drive_field(simulator, site.profile, seconds=120, seed=1, until=polled_at_least(300))
     simulator.control("set_faults", **NO_FAULTS)
     state = simulator.state()
     wait_until(lambda: not values_match(state, escalas(site.profile)), 30, "values as simulated")
@@ -58,8 +59,7 @@ def test_every_event_is_stored_once_under_every_fault(site) -> None:
     assert sum(line["event"]["type"] == "energy" for line in ledger) > 0
 
     for comaster in COMaster.objects.all():
-        assert comaster.polls > 200 and comaster.timeouts > 0 and comaster.bad_frames > 0
-        assert comaster.reconnects > 0
+        assert comaster.timeouts > 0 and comaster.bad_frames > 0 and comaster.reconnects > 0
         history = link_history(comaster.name)
         assert history[0] == 1 and history[-1] == 0 and len(history) >= 4
         assert all(a != b for a, b in zip(history, history[1:], strict=False))
