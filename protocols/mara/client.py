@@ -211,8 +211,9 @@ class PollClient:
     def stop(self) -> Deferred[None]:
         """Stop polling and close the connection; the Deferred fires once it is closed."""
         self._stopped = True
-        self._cancel_timers(self._reconnect_call)
-        self._reconnect_call = None
+        self._cancel_timers(self._reconnect_call, self._tick_call, self._timeout_call)
+        self._reconnect_call = self._tick_call = self._timeout_call = None
+        self._awaiting = False
         if self._connector is not None:
             self._connector.stopConnecting()
             self._connector = None

@@ -379,3 +379,14 @@ def test_a_reply_arriving_while_the_connection_closes_after_stop_is_ignored() ->
     h.client.stop()
     h.answer(SEQ_FIRST)
     assert h.sink.replies == []
+
+
+def test_nothing_is_sent_or_counted_between_stop_and_the_close() -> None:
+    h = Harness()
+    h.start()
+    h.sent()
+    h.client.stop()
+    h.advance(5.0)
+    assert h.sent() == []
+    h.drop()
+    assert h.sink.of("failed") == [] and h.sink.of("down") == []
