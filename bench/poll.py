@@ -163,7 +163,7 @@ def build_site(count: int, port_base: int, workdir: Path) -> Path:
                     )
                 )
         Point.objects.bulk_create(points, batch_size=5000)
-    ieds = [
+    ied_documents = [
         {
             "offset": offset,
             "address": offset + 1,
@@ -181,7 +181,8 @@ def build_site(count: int, port_base: int, workdir: Path) -> Path:
         for offset in range(IEDS)
     ]
     document["comasters"] = [
-        {"name": c.name, "port": c.port, "address": c.address, "ieds": ieds} for c in comasters
+        {"name": c.name, "port": c.port, "address": c.address, "ieds": ied_documents}
+        for c in comasters
     ]
     path = workdir / "profile.json"
     path.write_text(json.dumps(document))
