@@ -62,7 +62,14 @@ def database_from_url(url: str, base_dir: Path) -> dict[str, Any]:
         )
     if engine == "django.db.backends.sqlite3":
         config["CONN_MAX_AGE"] = 0
-        config["OPTIONS"] = {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        # WAL lets the web read while the poller writes; IMMEDIATE transactions take the
+        # write lock up front, so that two writers wait for each other (busy timeout)
+        # instead of failing with "database is locked" when a reader upgrades.
+        config["OPTIONS"] = {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
         if not config.get("NAME"):
             raise ImproperlyConfigured("DATABASE_URL names SQLite but no file: use sqlite:///path.")
     elif not config.get("NAME"):
