@@ -7,6 +7,7 @@ from django.db import models, transaction
 from django.db.models import Q
 
 from poll.live_state import LiveStateModel
+from poll.models.link_state import LinkStateModel
 
 MARA_ADDRESS = [MinValueValidator(0), MaxValueValidator(255)]
 
@@ -55,22 +56,8 @@ class Profile(LiveStateModel):
             self.save(update_fields=["active"])
 
 
-class COMaster(LiveStateModel):
+class COMaster(LinkStateModel):
     """A Mara concentrator reached over TCP, with its communication state."""
-
-    LIVE_FIELDS = (
-        "online",
-        "state_since",
-        "last_poll_at",
-        "last_error",
-        "polls",
-        "timeouts",
-        "bad_frames",
-        "events_received",
-        "reconnects",
-        "latency_ms",
-        "revision",
-    )
 
     profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="comasters")
     name = models.CharField(max_length=60)
@@ -100,19 +87,6 @@ class COMaster(LiveStateModel):
         help_text="Seconds between time-set (PEH) broadcasts.",
     )
     description = models.TextField(blank=True)
-
-    # Live communication state, maintained by the poller.
-    online = models.BooleanField(default=False, editable=False)
-    state_since = models.DateTimeField(null=True, blank=True, editable=False)
-    last_poll_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_error = models.CharField(max_length=300, blank=True, editable=False)
-    polls = models.BigIntegerField(default=0, editable=False)
-    timeouts = models.BigIntegerField(default=0, editable=False)
-    bad_frames = models.BigIntegerField(default=0, editable=False)
-    events_received = models.BigIntegerField(default=0, editable=False)
-    reconnects = models.BigIntegerField(default=0, editable=False)
-    latency_ms = models.FloatField(null=True, blank=True, editable=False)
-    revision = models.BigIntegerField(default=0, db_index=True, editable=False)
 
     class Meta:
         ordering = ["profile", "name"]

@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from poll.live_state import LiveStateModel
 from poll.models.field import Profile
+from poll.models.link_state import LinkStateModel
 
 DAY = 86_400.0
 
@@ -21,27 +21,14 @@ class Framing(models.TextChoices):
     RTU = "rtu", "RTU framing over TCP (serial gateway)"
 
 
-class ModbusDevice(LiveStateModel):
+class ModbusDevice(LinkStateModel):
     """One Modbus unit and how it is polled, with its communication state.
 
-    The live fields mirror a COMaster's, so that operators read both alike; ``exceptions``
-    counts exception replies (the device answered, but refused a read).
+    Its live fields are a COMaster's, and ``exceptions`` counts exception replies (the
+    device answered, but refused a read).
     """
 
-    LIVE_FIELDS = (
-        "online",
-        "state_since",
-        "last_poll_at",
-        "last_error",
-        "polls",
-        "timeouts",
-        "bad_frames",
-        "exceptions",
-        "events_received",
-        "reconnects",
-        "latency_ms",
-        "revision",
-    )
+    LIVE_FIELDS = (*LinkStateModel.LIVE_FIELDS, "exceptions")
 
     profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="modbus_devices")
     name = models.CharField(max_length=60)
@@ -70,19 +57,7 @@ class ModbusDevice(LiveStateModel):
     )
     description = models.TextField(blank=True)
 
-    # Live communication state, maintained by the poller.
-    online = models.BooleanField(default=False, editable=False)
-    state_since = models.DateTimeField(null=True, blank=True, editable=False)
-    last_poll_at = models.DateTimeField(null=True, blank=True, editable=False)
-    last_error = models.CharField(max_length=300, blank=True, editable=False)
-    polls = models.BigIntegerField(default=0, editable=False)
-    timeouts = models.BigIntegerField(default=0, editable=False)
-    bad_frames = models.BigIntegerField(default=0, editable=False)
     exceptions = models.BigIntegerField(default=0, editable=False)
-    events_received = models.BigIntegerField(default=0, editable=False)
-    reconnects = models.BigIntegerField(default=0, editable=False)
-    latency_ms = models.FloatField(null=True, blank=True, editable=False)
-    revision = models.BigIntegerField(default=0, db_index=True, editable=False)
 
     class Meta:
         ordering = ["profile", "name"]
