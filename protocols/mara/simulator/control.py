@@ -5,25 +5,23 @@ COMaster fall silent, read the current state and flush the ledger. See docs/mara
 the commands.
 """
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from twisted.internet.protocol import Factory
-from twisted.protocols.basic import LineOnlyReceiver
+from protocols.control_lines import (
+    Command,
+    CommandTable,
+    ControlError,
+    Reply,
+    field,
+)
 
 from .device import SimulatedCOMaster
 from .faults import FaultInjector
 from .ledger import Ledger
 
-Reply = dict[str, Any]
 
-
-class ControlError(ValueError):
-    """A control request that cannot be carried out."""
-
-
-class ControlCommands:
+class ControlCommands(CommandTable):
     """Carries out control requests (already parsed JSON) on the simulated COMasters."""
 
     def __init__(
@@ -35,7 +33,7 @@ class ControlCommands:
         self._devices = devices
         self._faults = faults
         self._ledger = ledger
-        self._commands: dict[str, Callable[[dict[str, Any]], Reply]] = {
+        self.commands: dict[str, Command] = {
             "set_di": self._set_di,
             "set_ai": self._set_ai,
             "set_faults": self._set_faults,
@@ -45,32 +43,19 @@ class ControlCommands:
             "flush_ledger": self._flush_ledger,
         }
 
-    def execute(self, request: Any) -> Reply:
-        """The reply to one request: ``{"ok": true, ...}`` or ``{"ok": false, "error"}``."""
-        if not isinstance(request, dict):
-            return _error("a request is a JSON object")
-        command = self._commands.get(request.get("cmd"))
-        if command is None:
-            known = ", ".join(sorted(self._commands))
-            return _error(f"unknown cmd {request.get('cmd')!r}; known: {known}")
-        try:
-            return {"ok": True, **command(request)}
-        except (LookupError, ValueError, TypeError) as error:
-            return _error(error.args[0] if error.args else type(error).__name__)
-
     def _set_di(self, request: dict[str, Any]) -> Reply:
-        value = _field(request, "value", int)
+        value = field(request, "value", int)
         if value not in (0, 1):
             raise ControlError("a DI value is 0 or 1")
-        changed = self._device(request).set_di(_field(request, "tag", str), value)
+        changed = self._device(request).set_di(field(request, "tag", str), value)
         return {"changed": changed}
 
     def _set_ai(self, request: dict[str, Any]) -> Reply:
         self._device(request).set_ai(
-            _field(request, "tag", str),
-            _field(request, "raw", int),
-            q=_field(request, "q", int, 0),
-            hold=_field(request, "hold", bool, True),
+            field(request, "tag", str),
+            field(request, "raw", int),
+            q=field(request, "q", int, 0),
+            hold=field(request, "hold", bool, True),
         )
         return {}
 
@@ -116,7 +101,7 @@ class ControlCommands:
         return {"recorded": self._ledger.recorded}
 
     def _device(self, request: dict[str, Any]) -> SimulatedCOMaster:
-        name = _field(request, "comaster", str)
+        name = field(request, "comaster", str)
         if name not in self._devices:
             raise ControlError(f"no COMaster {name!r}; there are {', '.join(self._devices)}")
         return self._devices[name]
@@ -126,45 +111,3 @@ class ControlCommands:
         if "comaster" in request:
             return {self._device(request).name: self._faults[request["comaster"]]}
         return dict(self._faults)
-
-
-_REQUIRED = object()
-
-
-def _field(request: dict[str, Any], key: str, kind: type, default: Any = _REQUIRED) -> Any:
-    value = request.get(key, default)
-    if value is _REQUIRED:
-        raise ControlError(f"{request['cmd']} needs {key!r}")
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ControlError(f"{key} must be a {kind.__name__}, not {value!r}")
-    return value
-
-
-def _error(message: str) -> Reply:
-    return {"ok": False, "error": message}
-
-
-class ControlProtocol(LineOnlyReceiver):
-    """One control connection: a JSON request per line, a JSON reply per line."""
-
-    delimiter = b"\n"
-
-    def __init__(self, commands: ControlCommands) -> None:
-        self._commands = commands
-
-    def lineReceived(self, line: bytes) -> None:
-        try:
-            request = json.loads(line)
-        except ValueError as error:
-            reply = _error(f"not JSON: {error}")
-        else:
-            reply = self._commands.execute(request)
-        self.sendLine(json.dumps(reply, separators=(",", ":")).encode())
-
-
-class ControlFactory(Factory):
-    def __init__(self, commands: ControlCommands) -> None:
-        self.commands = commands
-
-    def buildProtocol(self, addr: object) -> ControlProtocol:
-        return ControlProtocol(self.commands)

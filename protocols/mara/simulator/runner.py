@@ -10,8 +10,10 @@ from pathlib import Path
 from twisted.internet.defer import Deferred, DeferredList, maybeDeferred
 from twisted.internet.interfaces import IListeningPort, IReactorTCP, IReactorTime
 
+from protocols.control_lines import ControlFactory
+
 from .clock import SimulatedClock
-from .control import ControlCommands, ControlFactory
+from .control import ControlCommands
 from .device import SimulatedCOMaster
 from .faults import FaultInjector, FaultSettings
 from .ledger import Ledger

@@ -5,31 +5,29 @@ energy counter, hold a meter's load), move simulated time forward and switch fau
 docs/modbus.md for the commands.
 """
 
-import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from twisted.internet.protocol import Factory
-from twisted.protocols.basic import LineOnlyReceiver
+from protocols.control_lines import (
+    Command,
+    CommandTable,
+    ControlError,
+    Reply,
+    field,
+)
 
 from ..register_map import PREFIX_SEPARATOR
 from .clock import SimulatedClock
 from .server import ServedDevice
 
-Reply = dict[str, Any]
 
-
-class ControlError(ValueError):
-    """A control request that cannot be carried out."""
-
-
-class ControlCommands:
+class ControlCommands(CommandTable):
     """Carries out control requests (already parsed JSON) on the simulated devices."""
 
     def __init__(self, devices: Mapping[str, ServedDevice], clock: SimulatedClock) -> None:
         self._devices = devices
         self._clock = clock
-        self._commands: dict[str, Callable[[dict[str, Any]], Reply]] = {
+        self.commands: dict[str, Command] = {
             "get_state": self._get_state,
             "set_value": self._set_value,
             "set_load": self._set_load,
@@ -38,19 +36,6 @@ class ControlCommands:
             "stop": self._stop,
             "resume": self._resume,
         }
-
-    def execute(self, request: Any) -> Reply:
-        """The reply to one request: ``{"ok": true, ...}`` or ``{"ok": false, "error"}``."""
-        if not isinstance(request, dict):
-            return _error("a request is a JSON object")
-        command = self._commands.get(request.get("cmd"))
-        if command is None:
-            known = ", ".join(sorted(self._commands))
-            return _error(f"unknown cmd {request.get('cmd')!r}; known: {known}")
-        try:
-            return {"ok": True, **command(request)}
-        except (LookupError, ValueError, TypeError) as error:
-            return _error(str(error.args[0]) if error.args else type(error).__name__)
 
     def _get_state(self, request: dict[str, Any]) -> Reply:
         names = [self._name(request)] if "device" in request else list(self._devices)
@@ -69,10 +54,10 @@ class ControlCommands:
 
     def _set_value(self, request: dict[str, Any]) -> Reply:
         name = self._name(request)
-        tag = _field(request, "tag", str)
+        tag = field(request, "tag", str)
         tag = tag.removeprefix(f"{name}{PREFIX_SEPARATOR}")
-        value = _field(request, "value", int | float)
-        options = {"hold": _field(request, "hold", bool)} if "hold" in request else {}
+        value = field(request, "value", int | float)
+        options = {"hold": field(request, "hold", bool)} if "hold" in request else {}
         self._devices[name].device.set_value(tag, value, **options)
         return {}
 
@@ -91,7 +76,7 @@ class ControlCommands:
         return {}
 
     def _advance(self, request: dict[str, Any]) -> Reply:
-        seconds = _field(request, "seconds", int | float)
+        seconds = field(request, "seconds", int | float)
         self._clock.advance(seconds)
         return {"seconds": round(self._clock.seconds(), 3)}
 
@@ -117,7 +102,7 @@ class ControlCommands:
         return {}
 
     def _name(self, request: dict[str, Any]) -> str:
-        name = _field(request, "device", str)
+        name = field(request, "device", str)
         if name not in self._devices:
             raise ControlError(f"no device {name!r}; there are {', '.join(self._devices)}")
         return name
@@ -128,45 +113,3 @@ class ControlCommands:
             name = self._name(request)
             return [(name, self._devices[name])]
         return list(self._devices.items())
-
-
-_REQUIRED = object()
-
-
-def _field(request: dict[str, Any], key: str, kind: Any, default: Any = _REQUIRED) -> Any:
-    value = request.get(key, default)
-    if value is _REQUIRED:
-        raise ControlError(f"{request['cmd']} needs {key!r}")
-    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-        raise ControlError(f"{key} has the wrong type: {value!r}")
-    return value
-
-
-def _error(message: str) -> Reply:
-    return {"ok": False, "error": message}
-
-
-class ControlProtocol(LineOnlyReceiver):
-    """One control connection: a JSON request per line, a JSON reply per line."""
-
-    delimiter = b"\n"
-
-    def __init__(self, commands: ControlCommands) -> None:
-        self._commands = commands
-
-    def lineReceived(self, line: bytes) -> None:
-        try:
-            request = json.loads(line)
-        except ValueError as error:
-            reply = _error(f"not JSON: {error}")
-        else:
-            reply = self._commands.execute(request)
-        self.sendLine(json.dumps(reply, separators=(",", ":")).encode())
-
-
-class ControlFactory(Factory):
-    def __init__(self, commands: ControlCommands) -> None:
-        self.commands = commands
-
-    def buildProtocol(self, addr: object) -> ControlProtocol:
-        return ControlProtocol(self.commands)

@@ -12,11 +12,13 @@ from typing import Any
 from twisted.internet.defer import Deferred, DeferredList, maybeDeferred
 from twisted.internet.interfaces import IListeningPort
 
+from protocols.control_lines import ControlFactory
+
 from ...mara.simulator.faults import FaultInjector, FaultSettings
 from ..framing import Framing
 from ..register_map import RegisterMap, load_register_map
 from .clock import SimulatedClock
-from .control import ControlCommands, ControlFactory
+from .control import ControlCommands
 from .core import SimulatedDevice
 from .meter import LoadProfile, Sdm630Meter
 from .plant import SbrPlant
