@@ -12,9 +12,10 @@
 - ``__main__``: ``python -m protocols.mara.simulator PROFILE.json [options]``.
 """
 
+from protocols.faults import Delivery, FaultInjector, FaultSettings
+
 from .clock import SimulatedClock
 from .device import SimulatedCOMaster, UnknownPoint
-from .faults import Delivery, FaultInjector, FaultSettings
 from .profile import ComasterProfile, ProfileError, load_profile, parse_profile
 from .runner import RunningSimulator, start_simulators
 

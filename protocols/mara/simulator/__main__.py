@@ -8,7 +8,8 @@ import sys
 
 from twisted.internet.error import CannotListenError
 
-from .faults import FaultSettings
+from protocols.faults import FaultSettings
+
 from .profile import ProfileError, load_profile
 from .runner import start_simulators
 

@@ -15,9 +15,9 @@ from protocols.control_lines import (
     Reply,
     field,
 )
+from protocols.faults import FaultInjector
 
 from .device import SimulatedCOMaster
-from .faults import FaultInjector
 from .ledger import Ledger
 
 

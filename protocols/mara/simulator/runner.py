@@ -11,11 +11,11 @@ from twisted.internet.defer import Deferred, DeferredList, maybeDeferred
 from twisted.internet.interfaces import IListeningPort, IReactorTCP, IReactorTime
 
 from protocols.control_lines import ControlFactory
+from protocols.faults import FaultInjector, FaultSettings
 
 from .clock import SimulatedClock
 from .control import ControlCommands
 from .device import SimulatedCOMaster
-from .faults import FaultInjector, FaultSettings
 from .ledger import Ledger
 from .profile import ComasterProfile
 from .server import COMasterFactory

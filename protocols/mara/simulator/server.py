@@ -11,10 +11,11 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.protocol import Factory, Protocol, connectionDone
 from twisted.python.failure import Failure
 
+from protocols.faults import Delivery, FaultInjector
+
 from ..messages import Frame
 from ..stream import StreamReader
 from .device import SimulatedCOMaster
-from .faults import Delivery, FaultInjector
 
 SPLIT_PAUSE = 0.001
 """Seconds between the pieces of a split reply, so that they leave as separate segments."""

@@ -9,7 +9,8 @@ import sys
 
 from twisted.internet.error import CannotListenError
 
-from ...mara.simulator.faults import FaultSettings
+from protocols.faults import FaultSettings
+
 from ..framing import Framing
 from ..register_map import RegisterMapError
 from .runner import SimulatorOptions, start_meters, start_plants

@@ -13,8 +13,8 @@ from twisted.internet.defer import Deferred, DeferredList, maybeDeferred
 from twisted.internet.interfaces import IListeningPort
 
 from protocols.control_lines import ControlFactory
+from protocols.faults import FaultInjector, FaultSettings
 
-from ...mara.simulator.faults import FaultInjector, FaultSettings
 from ..framing import Framing
 from ..register_map import RegisterMap, load_register_map
 from .clock import SimulatedClock

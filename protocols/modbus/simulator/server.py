@@ -17,7 +17,8 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.internet.protocol import Factory, Protocol, connectionDone
 from twisted.python.failure import Failure
 
-from ...mara.simulator.faults import Delivery, FaultInjector
+from protocols.faults import Delivery, FaultInjector
+
 from ..constants import ExceptionCode
 from ..framing import Adu, Direction, Framing, encode_adu
 from ..messages import ExceptionResponse

@@ -1,4 +1,7 @@
-"""Faults a simulated COMaster can inject, and what they do to each reply.
+"""Faults a simulated field device can inject, and what they do to each reply.
+
+The Mara and Modbus simulators share them: flipping a reply's last byte breaks a Mara BCC
+and a Modbus CRC alike.
 
 Nothing here touches a socket: :meth:`FaultInjector.deliver` turns a reply into a
 :class:`Delivery` (what to write, in which pieces, after which delay, or to close the
@@ -28,7 +31,7 @@ class FaultSettings:
     delay: float = 0.0
     """Seconds to wait before sending each reply."""
     corrupt: float = 0.0
-    """Probability that a reply goes out with a wrong BCC."""
+    """Probability that a reply goes out with a wrong checksum (BCC or CRC)."""
     split: int = 0
     """Send each reply in writes of at most this many bytes (0: in one write)."""
     garbage: float = 0.0
@@ -74,7 +77,7 @@ class Delivery:
 
 
 class FaultInjector:
-    """The faults of one simulated COMaster: settings, silence, and their effect."""
+    """The faults of one simulated device: settings, silence, and their effect."""
 
     def __init__(self, settings: FaultSettings, rng: random.Random, reactor: IReactorTime) -> None:
         self.settings = settings
@@ -83,11 +86,11 @@ class FaultInjector:
         self._silent_until: float | None = None
         self._requests = 0
         self.ignored_requests = 0
-        """Requests that arrived while the COMaster was not answering."""
+        """Requests that arrived while the device was not answering."""
 
     @property
     def silent(self) -> bool:
-        """Whether the COMaster is not answering at all right now."""
+        """Whether the device is not answering at all right now."""
         return self._silent_until is not None and self._reactor.seconds() < self._silent_until
 
     def stop(self, seconds: float | None = None) -> None:
