@@ -39,7 +39,7 @@ from twisted.internet.protocol import ClientFactory
 from twisted.internet.protocol import Protocol as TwistedProtocol
 from twisted.python.failure import Failure
 
-from ..mara.client import Backoff, PollSchedule
+from ..scheduling import Backoff, PollSchedule
 from .datatypes import Value
 from .errors import BadPdu, ExceptionReply, RequestFailed, UnexpectedReply
 from .framing import Adu, Direction, Framing, encode_adu

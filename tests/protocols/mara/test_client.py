@@ -23,14 +23,13 @@ from protocols.mara import (
 from protocols.mara.client import (
     SEQ_FIRST,
     SEQ_LAST,
-    Backoff,
     ClientSettings,
     FailedTry,
     MaraClientProtocol,
     PollClient,
-    PollSchedule,
     next_seq,
 )
+from protocols.scheduling import Backoff, PollSchedule
 
 FIELD_NOW = datetime(2024, 3, 5, 10, 20, 30, 500000)
 SETTINGS = ClientSettings(
