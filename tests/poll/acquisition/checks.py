@@ -9,7 +9,7 @@ from typing import Any
 
 from poll.models import COMaster, ComEvent, Energy, Event, Point
 
-from .processes import Simulator, field_time
+from .processes import Simulator, field_time, wait_until
 
 
 def drive_field(
@@ -49,6 +49,34 @@ def drive_field(
             simulator.control("set_ai", comaster=name, tag=tag, raw=rng.randint(0, 4095), q=q)
         time.sleep(0.01)  # pacing: about fifty changes a second
     assert until is None, f"driven for {seconds:g} s, and never: {until.__name__}"
+
+
+def hand_out_last_events(
+    simulator: Simulator, profile: dict[str, Any], events_of: Callable[[str], int]
+) -> None:
+    """Make every COMaster hand out one more event and wait until the poller stored it.
+
+    SEQ moves on only once a reply is stored, so every event handed out before these is
+    stored too; stopping the simulator after this leaves no answer unfetched (a reply
+    dropped or late just before would otherwise be asked for again only after a resume).
+    ``events_of(tag)`` counts the stored events of a DI.
+    """
+    state = simulator.state()
+    markers = {}
+    for comaster in profile["comasters"]:
+        tag = comaster["ieds"][0]["di"][0]["tag"]
+        markers[tag] = events_of(tag)
+        value = 1 - state[comaster["name"]]["di"][tag]
+        simulator.control("set_di", comaster=comaster["name"], tag=tag, value=value)
+    wait_until(
+        lambda: all(events_of(tag) > before for tag, before in markers.items()),
+        30,
+        "the last events handed out",
+    )
+
+
+def event_count(tag: str) -> int:
+    return Event.objects.filter(di__tag=tag).count()
 
 
 def masks(profile: dict[str, Any]) -> dict[tuple[str, int, int, int], bool]:

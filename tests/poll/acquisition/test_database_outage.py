@@ -23,7 +23,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from .checks import assert_ledger_stored_once, drive_field, masks
+from .checks import assert_ledger_stored_once, drive_field, hand_out_last_events, masks
 from .processes import ROOT, Poller, Simulator, free_port, quiet_profile, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -60,9 +60,9 @@ class ThrowawayCluster:
         if (self.data / "postmaster.pid").exists():
             self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
-    def query(self, sql: str) -> list[tuple]:
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         with psycopg.connect(self.url.replace("postgres://", "postgresql://")) as db:
-            return db.execute(sql).fetchall()
+            return db.execute(sql, params).fetchall()
 
     def remove(self) -> None:
         self.stop()
@@ -123,6 +123,14 @@ def test_nothing_is_lost_and_polling_goes_on_during_an_outage(cluster, tmp_path)
         wait_until(lambda: polls_sent(metrics_port) > before + 50, 30, "polls during the outage")
         cluster.start()
 
+        def events_of(tag: str) -> int:
+            sql = (
+                "SELECT count(*) FROM poll_event e JOIN poll_point p ON p.id = e.di_id "
+                "WHERE p.tag = %s"
+            )
+            return cluster.query(sql, (tag,))[0][0]
+
+        hand_out_last_events(simulator, profile, events_of)
         simulator.control("stop")
         wait_until(
             lambda: not cluster.query("SELECT count(*) FROM poll_comaster WHERE online")[0][0],

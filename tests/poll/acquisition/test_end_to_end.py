@@ -15,6 +15,8 @@ from .checks import (
     assert_ledger_stored_once,
     drive_field,
     escalas,
+    event_count,
+    hand_out_last_events,
     link_history,
     masks,
     polled_at_least,
@@ -48,6 +50,7 @@ def test_every_event_is_stored_once_under_every_fault(site) -> None:
     poller = site.poller()
     drive_field(simulator, site.profile, seconds=120, seed=1, until=polled_at_least(300))
     simulator.control("set_faults", **NO_FAULTS)
+    hand_out_last_events(simulator, site.profile, event_count)
     state = simulator.state()
     wait_until(lambda: not values_match(state, escalas(site.profile)), 30, "values as simulated")
 
@@ -88,6 +91,7 @@ def test_a_killed_poller_loses_no_event_when_restarted(site) -> None:
     poller.start()
     drive_field(simulator, site.profile, seconds=3, seed=4)
     simulator.control("set_faults", drop=0.0)
+    hand_out_last_events(simulator, site.profile, event_count)
     simulator.control("stop")
     wait_until(all_offline, 30, "both COMasters offline")
     ledger = simulator.ledger()
