@@ -9,14 +9,14 @@ A request for a unit that is not there gets exception 0x0B (gateway target faile
 respond) over Modbus TCP and silence over RTU, as from a serial bus with no such device.
 """
 
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.interfaces import IReactorTime
 from twisted.internet.protocol import Factory, Protocol, connectionDone
 from twisted.python.failure import Failure
 
+from protocols.delivery import DeliveryQueue
 from protocols.faults import Delivery, FaultInjector
 
 from ..constants import ExceptionCode
@@ -26,7 +26,6 @@ from ..pdu import encode_pdu
 from ..stream import stream_reader
 from .core import SimulatedDevice, answer
 
-SPLIT_PAUSE = 0.001
 """Seconds between the pieces of a split reply, so that they leave as separate segments."""
 ANY_UNIT = None
 """The key of a device that answers every unit id."""
@@ -48,11 +47,10 @@ class ModbusServerProtocol(Protocol):
         units = None if ANY_UNIT in factory.devices else set(factory.devices)
         self._reader = stream_reader(factory.framing, Direction.REQUEST, units)
         self._answered = 0
-        self._queue: deque[Delivery] = deque()
-        self._pending: IDelayedCall | None = None
-        self._writing = False
+        self._deliveries: DeliveryQueue | None = None
 
     def connectionMade(self) -> None:
+        self._deliveries = DeliveryQueue(self.transport, self._factory.reactor)
         set_no_delay = getattr(self.transport, "setTcpNoDelay", None)
         if set_no_delay is not None:
             set_no_delay(True)
@@ -65,9 +63,8 @@ class ModbusServerProtocol(Protocol):
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self._factory.connections.discard(self)
-        if self._pending is not None and self._pending.active():
-            self._pending.cancel()
-        self._queue.clear()
+        if self._deliveries is not None:
+            self._deliveries.cancel()
 
     def _request(self, adu: Adu) -> None:
         factory = self._factory
@@ -91,38 +88,8 @@ class ModbusServerProtocol(Protocol):
         return encode_adu(self._factory.framing, adu.unit, pdu, adu.transaction or 0)
 
     def _queue_delivery(self, delivery: Delivery) -> None:
-        self._queue.append(delivery)
-        if not self._writing:
-            self._next_delivery()
-
-    def _next_delivery(self) -> None:
-        """Carry out queued deliveries one after the other, so replies never interleave."""
-        if not self._queue:
-            self._writing = False
-            return
-        self._writing = True
-        delivery = self._queue.popleft()
-        if delivery.delay > 0:
-            self._pending = self._factory.reactor.callLater(
-                delivery.delay, self._write, delivery, 0
-            )
-        else:
-            self._write(delivery, 0)
-
-    def _write(self, delivery: Delivery, index: int) -> None:
-        self._pending = None
-        if delivery.close:
-            self._queue.clear()
-            self._writing = False
-            self.transport.loseConnection()
-            return
-        self.transport.write(delivery.writes[index])
-        if index + 1 < len(delivery.writes):
-            self._pending = self._factory.reactor.callLater(
-                SPLIT_PAUSE, self._write, delivery, index + 1
-            )
-        else:
-            self._next_delivery()
+        assert self._deliveries is not None  # requests come only on a made connection
+        self._deliveries.put(delivery)
 
 
 class ModbusServerFactory(Factory):
