@@ -1,0 +1,28 @@
+"""The connection keeper every field client is built on.
+
+- ``keeper``: :class:`Keeper`, the sans-I/O state machine (schedule, timeout, retry,
+  give-up, backoff, reconnect, one request in flight, commands ahead of polls), with
+  :class:`LinkSettings` and the :class:`Conversation` a field client implements.
+- ``wire``: the thin Twisted protocol and factory that carry bytes to and from a keeper.
+- ``errors``: :class:`LinkError` and :class:`RequestFailed`.
+
+A field client adds only what is its own: framing, requests, the judging of replies.
+"""
+
+from .errors import LinkError, RequestFailed
+from .keeper import Answer, Conversation, FailedTry, Keeper, LinkSettings, Unusable
+from .wire import LinkFactory, LinkProtocol, tcp_dialer
+
+__all__ = [
+    "Answer",
+    "Conversation",
+    "FailedTry",
+    "Keeper",
+    "LinkError",
+    "LinkFactory",
+    "LinkProtocol",
+    "LinkSettings",
+    "RequestFailed",
+    "Unusable",
+    "tcp_dialer",
+]
