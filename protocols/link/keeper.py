@@ -101,7 +101,7 @@ class Conversation(Protocol[R, A]):
     """The field client's side of a :class:`Keeper`: its frames, its requests, its replies,
     and where the keeper's reports go."""
 
-    def connected(self) -> None:
+    def link_up(self) -> None:
         """The connection is up; polling starts right after this returns."""
 
     def poll_requests(self) -> Sequence[R]:
@@ -260,7 +260,7 @@ class Keeper(Generic[R, A]):
 
     def send_unanswered(self, frame: bytes) -> None:
         """Write a frame that gets no answer (a broadcast) at once, outside the requests.
-        Call it only while nothing is in flight: from ``connected`` or ``poll_requests``."""
+        Call it only while nothing is in flight: from ``link_up`` or ``poll_requests``."""
         assert self._wire is not None
         self._wire.send(frame)
 
@@ -273,7 +273,7 @@ class Keeper(Generic[R, A]):
             self._close()
             return
         now = self._clock.seconds()
-        self._conversation.connected()
+        self._conversation.link_up()
         self._schedule = PollSchedule(self._phase, self.settings.poll_interval)
         self._tick(due=now)
         self._send_next()
@@ -423,7 +423,7 @@ class Keeper(Generic[R, A]):
         reason = f"no answer after {self.settings.attempts} tries ({why.value}: {detail})"
         self._conversation.link_down(reason)
         if flight.done is not None:
-            flight.done.errback(Failure(RequestFailed(reason)))
+            flight.done.errback(RequestFailed(reason))
         self._abandon(reason, keep_flight=False)
 
     def _abandon(self, reason: str, *, keep_flight: bool) -> None:
@@ -439,7 +439,7 @@ class Keeper(Generic[R, A]):
             self._cycle = None
         for command in commands:
             assert command.done is not None
-            command.done.errback(Failure(RequestFailed(reason)))
+            command.done.errback(RequestFailed(reason))
 
     # Connecting.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from twisted.internet.interfaces import IConnector
 from twisted.internet.protocol import ClientFactory, connectionDone
@@ -29,6 +29,14 @@ class StreamReader(Protocol):
 
     def clear(self) -> object | None:
         """Discard a held-back incomplete frame; return what was dropped, if anything."""
+
+
+class _Transport(Protocol):
+    """What the wire uses of its ``ITransport``."""
+
+    def write(self, data: bytes) -> None: ...
+
+    def loseConnection(self) -> None: ...
 
 
 class LinkProtocol(TwistedProtocol):
@@ -56,12 +64,10 @@ class LinkProtocol(TwistedProtocol):
     def send(self, frame: bytes) -> None:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s -> %s", self._name, frame.hex(" "))
-        assert self.transport is not None
-        self.transport.write(frame)
+        cast(_Transport, self.transport).write(frame)
 
     def close(self) -> None:
-        assert self.transport is not None
-        self.transport.loseConnection()
+        cast(_Transport, self.transport).loseConnection()
 
     def discard_partial_frame(self) -> None:
         if self._reader.clear() is not None:
