@@ -3,6 +3,7 @@
 - ``keeper``: :class:`Keeper`, the sans-I/O state machine (schedule, timeout, retry,
   give-up, backoff, reconnect, one request in flight, commands ahead of polls), with
   :class:`LinkSettings` and the :class:`Conversation` a field client implements.
+- ``scheduling``: the fixed-rate poll schedule and the reconnect backoff.
 - ``wire``: the thin Twisted protocol and factory that carry bytes to and from a keeper.
 - ``errors``: :class:`LinkError` and :class:`RequestFailed`.
 

@@ -12,7 +12,7 @@ that carry bytes between a socket and the keeper are in :mod:`.wire`.
 
 The rules:
 
-- Polls follow a fixed-rate schedule (:class:`~protocols.scheduling.PollSchedule`) whose
+- Polls follow a fixed-rate schedule (:class:`~protocols.link.scheduling.PollSchedule`) whose
   phase is drawn at random per keeper, so that many devices connected at once do not all
   poll in the same instant; the first poll leaves as soon as the connection is up. A tick
   that comes while the previous poll cycle still runs (or its answer is still being
@@ -26,7 +26,7 @@ The rules:
   an unusable reply or a lost connection each use up one try.
 - After the last try the device is reported down, the cycle is dropped, the waiting
   commands fail, and the connection is closed; it is reopened after an exponential,
-  capped and jittered delay (:class:`~protocols.scheduling.Backoff`). The delay grows with
+  capped and jittered delay (:class:`~protocols.link.scheduling.Backoff`). The delay grows with
   every give-up or failed connection and starts again from the bottom after an answer.
 - When the connection is lost, the poll request in flight keeps its place and its count of
   tries, and the cycle goes on after the reconnect; commands fail, for a command is never
@@ -46,8 +46,8 @@ from typing import Any, Generic, Protocol, TypeVar
 from twisted.internet.defer import Deferred, fail, maybeDeferred, succeed
 from twisted.python.failure import Failure
 
-from ..scheduling import Backoff, PollSchedule
 from .errors import RequestFailed
+from .scheduling import Backoff, PollSchedule
 
 log = logging.getLogger(__name__)
 

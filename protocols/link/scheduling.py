@@ -1,4 +1,4 @@
-"""Timing shared by the field clients: a fixed-rate poll schedule and reconnect backoff."""
+"""Timing of the connection keeper: a fixed-rate poll schedule and reconnect backoff."""
 
 from __future__ import annotations
 

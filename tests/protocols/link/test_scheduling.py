@@ -1,6 +1,6 @@
 """The timing the field clients share: the fixed-rate schedule and the reconnect backoff."""
 
-from protocols.scheduling import Backoff, PollSchedule
+from protocols.link.scheduling import Backoff, PollSchedule
 
 
 def test_schedule_is_fixed_rate_and_skips_missed_ticks() -> None:
