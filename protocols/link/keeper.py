@@ -237,7 +237,7 @@ class Keeper(Generic[R, A]):
         self._stopped = True
         _cancel(self._reconnect_call, self._tick_call, self._timeout_call)
         self._reconnect_call = self._tick_call = self._timeout_call = None
-        self._abandon("the link is stopped", keep_flight=False)
+        self._abandon("the link is stopped", keep_cycle=False)
         if self._connecting is not None:
             self._connecting.stopConnecting()
             self._connecting = None
@@ -308,7 +308,7 @@ class Keeper(Generic[R, A]):
                 self._polls.appendleft(flight)
             else:
                 self._commands.appendleft(flight)
-        self._abandon(f"connection lost: {detail}", keep_flight=True)
+        self._abandon(f"connection lost: {detail}", keep_cycle=True)
         if not closing:
             self._conversation.link_lost(detail)
         self._schedule_reconnect()
@@ -424,14 +424,14 @@ class Keeper(Generic[R, A]):
         self._conversation.link_down(reason)
         if flight.done is not None:
             flight.done.errback(RequestFailed(reason))
-        self._abandon(reason, keep_flight=False)
+        self._abandon(reason, keep_cycle=False)
 
-    def _abandon(self, reason: str, *, keep_flight: bool) -> None:
-        """Fail the waiting commands; unless ``keep_flight``, drop the poll cycle too (and
-        the request in flight, which nothing will answer now)."""
+    def _abandon(self, reason: str, *, keep_cycle: bool) -> None:
+        """Fail the waiting commands; unless ``keep_cycle``, drop the poll cycle and the
+        request in flight too: nothing will answer them now."""
         commands = list(self._commands)
         self._commands.clear()
-        if not keep_flight:
+        if not keep_cycle:
             if self._flight is not None and self._flight.done is not None:
                 commands.append(self._flight)
             self._flight = None
