@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.python.failure import Failure
 
+from ..link.client import FieldClient
 from ..link.keeper import Answer, FailedTry, Keeper, LinkSettings, Unusable
 from ..link.wire import LinkProtocol, tcp_dialer
 from .constants import BROADCAST_ADDRESS, MASTER_ADDRESS, SOF, Command
@@ -105,9 +106,11 @@ class ClientSink(Protocol):
         """The connection is down and a new one will be tried in ``delay`` seconds."""
 
 
-class PollClient:
+class PollClient(FieldClient[int, PollReply]):
     """Keeps one COMaster polled: the Mara conversation of a :class:`Keeper` whose
     requests are SEQs."""
+
+    sink: ClientSink
 
     def __init__(
         self,
@@ -135,22 +138,10 @@ class PollClient:
         )
 
     @property
-    def connected(self) -> bool:
-        return self._keeper.connected
-
-    @property
     def resume_seq(self) -> int:
         """The SEQ a client taking over from this one sends first: the next one once the
         answer to ``seq`` is stored, else ``seq`` again, to get that answer repeated."""
         return next_seq(self.seq) if self._stored else self.seq
-
-    def start(self) -> None:
-        """Connect and keep polling until :meth:`stop`."""
-        self._keeper.start()
-
-    def stop(self) -> Deferred[None]:
-        """Stop polling and close the connection; the Deferred fires once it is closed."""
-        return self._keeper.stop()
 
     # The conversation: what the keeper asks of Mara.
 
@@ -196,20 +187,8 @@ class PollClient:
         stored = maybeDeferred(self.sink.reply_received, request, answer, latency)
         return stored.addCallbacks(self._stored_ok, self._store_failed)
 
-    def cycle_completed(self, lateness: float, duration: float) -> None:
-        pass
-
     def try_failed(self, request: int, attempt: int, why: FailedTry, detail: str) -> None:
         self.sink.try_failed(request, attempt, why, detail)
-
-    def link_down(self, reason: str) -> None:
-        self.sink.link_down(reason)
-
-    def link_lost(self, detail: str) -> None:
-        pass  # a lost connection only uses up a try of the poll in flight
-
-    def reconnect_scheduled(self, delay: float) -> None:
-        self.sink.reconnect_scheduled(delay)
 
     # Mara's own rules.
 

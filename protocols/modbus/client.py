@@ -30,6 +30,7 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from ..link import errors as link_errors
+from ..link.client import FieldClient
 from ..link.keeper import Answer, FailedTry, Keeper, LinkSettings, Unusable
 from ..link.wire import LinkProtocol, tcp_dialer
 from .datatypes import Value
@@ -99,9 +100,11 @@ class ModbusSink(Protocol):
         """A new connection will be tried in ``delay`` seconds."""
 
 
-class ModbusClient:
+class ModbusClient(FieldClient[ReadBlock | WriteRequest, Reply]):
     """Keeps one Modbus device polled and carries out writes to it: the Modbus
     conversation of a :class:`Keeper` whose requests are read blocks and writes."""
+
+    sink: ModbusSink
 
     def __init__(
         self,
@@ -127,18 +130,6 @@ class ModbusClient:
             ),
             random_fraction=random_fraction,
         )
-
-    @property
-    def connected(self) -> bool:
-        return self._keeper.connected
-
-    def start(self) -> None:
-        """Connect and keep polling until :meth:`stop`."""
-        self._keeper.start()
-
-    def stop(self) -> Deferred[None]:
-        """Stop polling and close the connection; the Deferred fires once it is closed."""
-        return self._keeper.stop()
 
     def write(self, tag: str, value: Value) -> Deferred[None]:
         """Write ``value`` to a writable point. The Deferred fires once the device has
@@ -184,11 +175,6 @@ class ModbusClient:
             self.sink.bad_frame(item.pdu, str(error))
             return Unusable(str(error))
 
-    def try_sent(
-        self, request: ReadBlock | WriteRequest, attempt: int, lateness: float | None
-    ) -> None:
-        pass
-
     def answered(self, request: ReadBlock | WriteRequest, answer: Reply, latency: float) -> None:
         assert isinstance(request, ReadBlock)
         if isinstance(answer, ExceptionReply):
@@ -204,14 +190,8 @@ class ModbusClient:
     ) -> None:
         self.sink.try_failed(_request(request), attempt, why, detail)
 
-    def link_down(self, reason: str) -> None:
-        self.sink.link_down(reason)
-
     def link_lost(self, detail: str) -> None:
         self.sink.link_down(f"connection lost: {detail}")
-
-    def reconnect_scheduled(self, delay: float) -> None:
-        self.sink.reconnect_scheduled(delay)
 
     # Modbus's own rules.
 
