@@ -149,10 +149,8 @@ class PollClient(FieldClient[int, PollReply]):
         self._send_time_set()
 
     def poll_requests(self) -> Sequence[int]:
-        if (
-            self._reactor.seconds() - (self._last_time_set or 0.0)
-            >= self.settings.time_set_interval
-        ):
+        since_time_set = self._reactor.seconds() - (self._last_time_set or 0.0)
+        if since_time_set >= self.settings.time_set_interval:
             self._send_time_set()
         if self._stored:
             self.seq = next_seq(self.seq)
