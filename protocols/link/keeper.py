@@ -343,7 +343,7 @@ class Keeper(Generic[R, A]):
         if due is None:
             due = self._schedule.due
         self._tick_call = self._clock.callLater(self._schedule.advance(now) - now, self._tick)
-        if self._cycle is not None or self._answering:
+        if self._cycle is not None:  # it ends once its last answer is handled
             return
         requests = self._conversation.poll_requests()
         if not requests:

@@ -302,10 +302,11 @@ def test_an_unusable_reply_uses_up_a_try_and_is_retried_at_once() -> None:
 
 
 def test_a_sound_answer_in_the_same_read_wins_over_an_unusable_one() -> None:
-    h = Harness().start()
+    h = Harness(cycle=("a", "b")).start()
     h.feed(b"a?\nnoise\na=5\n")
-    assert h.conversation.of("failed") == []
+    assert h.conversation.of("failed") == [], "nor does it count against the next request"
     assert h.conversation.of("answer")[0][2] == "5"
+    assert h.sent() == ["a#1", "b#1"]
 
 
 def test_noise_and_stray_replies_are_ignored() -> None:
