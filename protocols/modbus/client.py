@@ -32,7 +32,7 @@ from twisted.python.failure import Failure
 from ..link import errors as link_errors
 from ..link.client import FieldClient
 from ..link.keeper import Answer, FailedTry, Keeper, LinkSettings, Unusable
-from ..link.wire import LinkProtocol, tcp_dialer
+from ..link.wire import tcp_dialer
 from .datatypes import Value
 from .errors import BadPdu, ExceptionReply, RequestFailed, UnexpectedReply
 from .framing import Adu, Direction, Framing, encode_adu
@@ -47,14 +47,10 @@ __all__ = [
     "DeviceSettings",
     "FailedTry",
     "ModbusClient",
-    "ModbusClientProtocol",
     "ModbusSink",
 ]
 
 log = logging.getLogger(__name__)
-
-ModbusClientProtocol = LinkProtocol
-"""The Twisted protocol of one connection to a device or gateway: the keeper's wire."""
 
 Data = tuple[int, ...] | tuple[bool, ...]
 Reply = Data | ExceptionReply
