@@ -268,10 +268,10 @@ class Keeper(Generic[R, A]):
 
     def connection_made(self, wire: Wire) -> None:
         self._connecting = None
-        self._wire = wire
         if self._stopped:
-            self._close()
+            wire.close()
             return
+        self._wire = wire
         now = self._clock.seconds()
         self._conversation.link_up()
         self._schedule = PollSchedule(self._phase, self.settings.poll_interval)

@@ -518,6 +518,7 @@ def test_a_connection_made_after_stop_is_closed_at_once() -> None:
     transport = StringTransport()
     protocol.makeConnection(transport)
     assert transport.disconnecting and transport.value() == b""
+    assert not h.keeper.connected
 
 
 def test_settings_are_checked() -> None:
