@@ -115,12 +115,21 @@ def device_configs(plants: Mapping, meters: Mapping) -> list[Any]:
 
     plant_points = specs(plant_file["modbus_devices"][0])
     for name, (port, _) in plants.items():
-        settings = DeviceSettings("127.0.0.1", port, 1, 0.5, 1.0, 3, Framing.TCP)
+        settings = DeviceSettings(
+            host="127.0.0.1", port=port, unit=1, poll_interval=0.5, reply_timeout=1.0
+        )
         configs.append(ModbusDeviceConfig(len(configs) + 1, 1, name, settings, plant_points))
     template = meter_file["modbus_devices"][0]
     for name, (port, unit) in meters.items():
         device = {**template, "name": name, "prefix": name, "points": []}
-        settings = DeviceSettings("127.0.0.1", port, unit, 1.0, 1.0, 3, Framing.RTU)
+        settings = DeviceSettings(
+            host="127.0.0.1",
+            port=port,
+            unit=unit,
+            poll_interval=1.0,
+            reply_timeout=1.0,
+            framing=Framing.RTU,
+        )
         configs.append(ModbusDeviceConfig(len(configs) + 1, 1, name, settings, specs(device)))
     return configs
 

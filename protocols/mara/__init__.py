@@ -15,7 +15,7 @@ Module layout, from the wire up:
 - ``stream``: :class:`StreamReader`, TCP chunks in, frames and :class:`Dropped` out.
 - ``jsonform``: frames and events as the JSON the decode tool prints.
 - ``decode_tool`` and ``__main__``: ``python -m protocols.mara decode [FILE]``.
-- ``client``: the master side, the poll state machine and its Twisted protocol.
+- ``client``: the master side: Mara's part of polling, on the keeper of ``protocols.link``.
 - ``simulator``: a simulated COMaster (sans-I/O core, Twisted server, faults, ledger,
   control interface), ``python -m protocols.mara.simulator PROFILE.json``.
 

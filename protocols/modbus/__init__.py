@@ -15,7 +15,7 @@ Module layout, from the wire up:
 - ``planner``: :func:`plan_reads`, the fewest read requests for a set of spans.
 - ``points``: :class:`Point` and :class:`ReadPlan`, a device's reads and their decoding.
 - ``register_map``: device register maps as JSON data (``fixtures/modbus/``).
-- ``client``: the master side, the poll state machine and its Twisted protocol.
+- ``client``: the master side: Modbus's part of polling, on the keeper of ``protocols.link``.
 - ``simulator``: the SBR plant and SDM630 meter simulators,
   ``python -m protocols.modbus.simulator plant|meters``.
 

@@ -25,7 +25,15 @@ def point(id: int, kind: str, ied: int, offset: int, **extra) -> PointSpec:
 
 
 def comaster(*ieds: IedSpec) -> ComasterConfig:
-    settings = ClientSettings("127.0.0.1", 9761, 1, 1.0, 1.0, 3, 3600.0)
+    settings = ClientSettings(
+        host="127.0.0.1",
+        port=9761,
+        address=1,
+        poll_interval=1.0,
+        reply_timeout=1.0,
+        attempts=3,
+        time_set_interval=3600.0,
+    )
     return ComasterConfig(id=7, profile_id=3, name="E4", client=settings, ieds=ieds)
 
 

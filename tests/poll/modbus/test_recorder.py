@@ -33,7 +33,9 @@ CONFIG = ModbusDeviceConfig(
     id=7,
     profile_id=1,
     name="PLC",
-    settings=DeviceSettings("127.0.0.1", 5020, 1, 0.5, 0.5),
+    settings=DeviceSettings(
+        host="127.0.0.1", port=5020, unit=1, poll_interval=0.5, reply_timeout=0.5
+    ),
     points=(
         spec(1, "LEVEL", "holding_register", 0, deadband=0.5),
         spec(2, "ESTOP", "coil", 1, alarm=True),

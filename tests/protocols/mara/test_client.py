@@ -29,7 +29,6 @@ from protocols.mara.client import (
     PollClient,
     next_seq,
 )
-from protocols.scheduling import Backoff, PollSchedule
 
 FIELD_NOW = datetime(2024, 3, 5, 10, 20, 30, 500000)
 SETTINGS = ClientSettings(
@@ -38,7 +37,7 @@ SETTINGS = ClientSettings(
     address=1,
     poll_interval=1.0,
     reply_timeout=0.25,
-    retries=3,
+    attempts=3,
     time_set_interval=60.0,
     connect_timeout=4.0,
     backoff_initial=2.0,
@@ -139,19 +138,6 @@ def test_seq_cycles_through_the_original_range() -> None:
     assert next_seq(SEQ_FIRST) == SEQ_FIRST + 1
     assert next_seq(SEQ_LAST) == SEQ_FIRST
     assert next_seq(0x05) == SEQ_FIRST
-
-
-def test_schedule_is_fixed_rate_and_skips_missed_ticks() -> None:
-    schedule = PollSchedule(start=10.0, interval=1.0)
-    assert schedule.advance(10.0) == 11.0
-    assert schedule.advance(11.3) == 12.0
-    assert schedule.advance(14.5) == 15.0
-    assert schedule.due == 15.0
-
-
-def test_backoff_doubles_up_to_the_cap_with_jitter() -> None:
-    assert [Backoff(1.0, 10.0, lambda: 0.0).delay(n) for n in range(6)] == [1, 2, 4, 8, 10, 10]
-    assert Backoff(1.0, 10.0, lambda: 1.0).delay(1) == 1.5
 
 
 def test_connect_sends_a_time_set_then_the_first_poll() -> None:

@@ -40,7 +40,7 @@ SETTINGS = DeviceSettings(
     unit=1,
     poll_interval=1.0,
     reply_timeout=0.25,
-    tries=3,
+    attempts=3,
     backoff_initial=2.0,
     backoff_max=10.0,
 )
@@ -220,13 +220,6 @@ def test_give_up_reports_offline_and_reconnects_with_backoff(harness: Harness) -
     assert harness.sink.of("reconnect")[-1] == ("reconnect", 10.0), "capped"
 
 
-def test_backoff_is_jittered():
-    h = Harness()
-    h.client._backoff._random = lambda: 1.0
-    h.reactor.tcpClients[-1][2].clientConnectionFailed(None, Failure(ConnectionRefusedError()))
-    assert h.sink.of("reconnect") == [("reconnect", 3.0)]
-
-
 def test_exception_reply_is_reported_not_decoded_nor_retried(harness: Harness) -> None:
     harness.sent()
     harness.reply(1, ExceptionResponse(1, 2))
@@ -312,4 +305,4 @@ def test_stop_closes_and_does_not_reconnect(harness: Harness) -> None:
 
 def test_settings_are_checked():
     with pytest.raises(ValueError):
-        replace(SETTINGS, tries=0)
+        replace(SETTINGS, attempts=0)

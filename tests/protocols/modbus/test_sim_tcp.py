@@ -229,7 +229,11 @@ def poll_with_our_client(reactor, settings: DeviceSettings, plan: ReadPlan, cycl
 
 def test_our_client_polls_the_plant_and_the_meters(thread_reactor, plants: Running) -> None:
     settings = DeviceSettings(
-        "127.0.0.1", plants.running.port_number("SBR01"), 1, poll_interval=0.05, reply_timeout=5.0
+        host="127.0.0.1",
+        port=plants.running.port_number("SBR01"),
+        unit=1,
+        poll_interval=0.05,
+        reply_timeout=5.0,
     )
     values, _ = poll_with_our_client(thread_reactor, settings, ReadPlan(plant_map().points()), 2)
     assert values["PLT_NO_ALARM"] is True
@@ -247,9 +251,9 @@ def test_our_client_reads_meters_through_an_rtu_gateway(thread_reactor) -> None:
         running.control(cmd="set_value", device="F02", tag="IMP_KWH", value=80.622)
         meter = meter_map()
         settings = DeviceSettings(
-            "127.0.0.1",
-            running.running.port_number("F02"),
-            2,
+            host="127.0.0.1",
+            port=running.running.port_number("F02"),
+            unit=2,
             poll_interval=0.05,
             reply_timeout=5.0,
             framing=Framing.RTU,

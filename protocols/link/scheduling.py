@@ -1,4 +1,4 @@
-"""Timing shared by the field clients: a fixed-rate poll schedule and reconnect backoff."""
+"""Timing of the connection keeper: a fixed-rate poll schedule and reconnect backoff."""
 
 from __future__ import annotations
 
@@ -43,5 +43,5 @@ class Backoff:
 
     def delay(self, failures: int) -> float:
         """Delay before the next attempt after ``failures`` failures in a row."""
-        base = min(self.maximum, self.initial * 2 ** min(failures, 32))
+        base = min(self.maximum, self.initial * 2.0 ** min(failures, 32))
         return base * (1.0 - self.JITTER * self._random())

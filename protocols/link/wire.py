@@ -1,0 +1,103 @@
+"""The Twisted side of the connection keeper: a TCP connection carries bytes to and from it.
+
+:class:`LinkProtocol` is the only place where a field client's bytes meet a socket: it
+feeds what it reads to the field protocol's stream reader and hands the items (frames and
+dropped bytes) to the :class:`~.keeper.Keeper`; it writes the frames the keeper sends.
+:func:`tcp_dialer` opens such connections for a keeper.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, cast
+
+from twisted.internet.interfaces import IConnector
+from twisted.internet.protocol import ClientFactory, connectionDone
+from twisted.internet.protocol import Protocol as TwistedProtocol
+from twisted.python.failure import Failure
+
+from .keeper import Dial, Keeper
+
+log = logging.getLogger(__name__)
+
+
+class StreamReader(Protocol):
+    """A field protocol's stream reader: bytes in, frames and dropped bytes out."""
+
+    def feed(self, data: bytes) -> Sequence[object]: ...
+
+    def clear(self) -> object | None:
+        """Discard a held-back incomplete frame; return what was dropped, if anything."""
+
+
+class _Transport(Protocol):
+    """What the wire uses of its ``ITransport``."""
+
+    def write(self, data: bytes) -> None: ...
+
+    def loseConnection(self) -> None: ...
+
+
+class LinkProtocol(TwistedProtocol):
+    """One TCP connection to a device: bytes in and out, reader items to the keeper."""
+
+    def __init__(self, keeper: Keeper[Any, Any], reader: StreamReader) -> None:
+        self._keeper = keeper
+        self._reader = reader
+        self._name = f"{keeper.settings.host}:{keeper.settings.port}"
+
+    def connectionMade(self) -> None:
+        set_no_delay = getattr(self.transport, "setTcpNoDelay", None)
+        if set_no_delay is not None:
+            set_no_delay(True)  # small request, small reply: no waiting to fill a segment
+        self._keeper.connection_made(self)
+
+    def dataReceived(self, data: bytes) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s <- %s", self._name, data.hex(" "))
+        self._keeper.received(self._reader.feed(data))
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        self._keeper.connection_lost(reason.getErrorMessage())
+
+    def send(self, frame: bytes) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s -> %s", self._name, frame.hex(" "))
+        cast(_Transport, self.transport).write(frame)
+
+    def close(self) -> None:
+        cast(_Transport, self.transport).loseConnection()
+
+    def discard_partial_frame(self) -> None:
+        if self._reader.clear() is not None:
+            log.debug("%s: discarded a partial frame", self._name)
+
+
+class LinkFactory(ClientFactory):
+    noisy = False  # a reconnecting keeper would log every attempt
+
+    def __init__(self, keeper: Keeper[Any, Any], new_reader: Callable[[], StreamReader]) -> None:
+        self._keeper = keeper
+        self._new_reader = new_reader
+
+    def buildProtocol(self, addr: Any) -> LinkProtocol:
+        return LinkProtocol(self._keeper, self._new_reader())
+
+    def clientConnectionFailed(self, connector: IConnector, reason: Failure) -> None:
+        self._keeper.connection_failed(reason.getErrorMessage())
+
+
+def tcp_dialer(reactor: Any, new_reader: Callable[[], StreamReader]) -> Dial:
+    """A dialler that connects a keeper over TCP to its settings' host and port, each
+    connection with a fresh stream reader."""
+
+    def dial(keeper: Keeper[Any, Any]) -> IConnector:
+        settings = keeper.settings
+        factory = LinkFactory(keeper, new_reader)
+        connector: IConnector = reactor.connectTCP(
+            settings.host, settings.port, factory, timeout=settings.connect_timeout
+        )
+        return connector
+
+    return dial
