@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from protocols.simulation.clock import SimulatedClock
+
 from ..constants import ExceptionCode, FunctionCode, Table
 from ..datatypes import Value
 from ..points import Point
 from ..register_map import RegisterMap
-from .clock import SimulatedClock
 from .core import DeviceException
 
 STEP = 60.0
