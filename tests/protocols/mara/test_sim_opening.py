@@ -48,10 +48,12 @@ def test_the_scene_flips_each_di_at_its_moments() -> None:
     document = demo_document()
     harness = make_harness("E4", document=document, seed=1)
     breaker = harness.device.state()["di"]["E4189I01"]
-    harness.clock.advance(5)
-    assert harness.device.state()["di"]["E4189I01"] == 1 - breaker, "opened at 4.1 s"
-    harness.clock.advance(FIRST_MINUTE - 5)
-    assert harness.device.state()["di"]["E4189I01"] == breaker, "closed again at 20 s"
+    harness.clock.advance(8)
+    assert harness.device.state()["di"]["E4189I01"] == breaker, "still closed at 8 s"
+    harness.clock.advance(1)
+    assert harness.device.state()["di"]["E4189I01"] == 1 - breaker, "opened at 8.1 s"
+    harness.clock.advance(FIRST_MINUTE - 9)
+    assert harness.device.state()["di"]["E4189I01"] == breaker, "closed again at 24 s"
 
 
 def test_a_time_set_moves_the_rest_of_the_scene_with_the_clock() -> None:
