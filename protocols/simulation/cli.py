@@ -82,9 +82,10 @@ def serve(
     """
     from twisted.internet import reactor
 
+    errors: tuple[type[Exception], ...] = (CannotListenError, OSError, *refused)
     try:
         running = start(reactor)
-    except (CannotListenError, OSError, *refused) as error:
+    except errors as error:
         return refuse(error)
     for line in running.announcements():
         print(line, flush=True)

@@ -27,6 +27,7 @@ class SimulatorProtocol(Protocol):
         self._deliveries: DeliveryQueue | None = None
 
     def connectionMade(self) -> None:
+        assert self.transport is not None  # Twisted sets it before connectionMade
         self._deliveries = DeliveryQueue(self.transport, self.factory.reactor)
         # Split replies must leave as separate segments, not wait to be coalesced.
         set_no_delay = getattr(self.transport, "setTcpNoDelay", None)
@@ -53,7 +54,7 @@ class SimulatorProtocol(Protocol):
         self._deliveries.put(delivery)
 
 
-class SimulatorFactory(Factory):
+class SimulatorFactory(Factory[SimulatorProtocol]):
     """The connections to one listening port."""
 
     def __init__(self, reactor: IReactorTime) -> None:
@@ -62,4 +63,5 @@ class SimulatorFactory(Factory):
 
     def abort_connections(self) -> None:
         for connection in list(self.connections):
-            connection.transport.abortConnection()
+            if connection.transport is not None:
+                connection.transport.abortConnection()

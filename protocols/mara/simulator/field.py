@@ -136,7 +136,7 @@ class SimulatedField:
         (a Mara command names no IED). Returns whether any DI is wired there, and the
         events of the DIs that changed."""
         points = [p for p in self._digital.values() if (p.port, p.bit) == (port, bit)]
-        events = []
+        events: list[Event] = []
         for point in points:
             value = state ^ point.inverted
             if value != self._values[point.tag]:

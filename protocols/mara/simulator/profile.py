@@ -129,7 +129,7 @@ def _comaster(data: Any, where: str) -> ComasterProfile:
         digital=tuple(digital),
         analog=tuple(analog),
     )
-    tags = [point.tag for point in (*digital, *analog)]
+    tags = [point.tag for point in digital] + [point.tag for point in analog]
     if len(set(tags)) != len(tags):
         raise ProfileError(f"{where}: point tags must be unique")
     if comaster.events_per_reply < 1:

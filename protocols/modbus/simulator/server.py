@@ -43,8 +43,11 @@ class ModbusServerProtocol(SimulatorProtocol):
 
     def __init__(self, factory: "ModbusServerFactory") -> None:
         super().__init__(factory)
-        units = None if ANY_UNIT in factory.devices else set(factory.devices)
-        self._reader = stream_reader(factory.framing, Direction.REQUEST, units)
+        units = {unit for unit in factory.devices if unit is not ANY_UNIT}
+        answers_all = ANY_UNIT in factory.devices
+        self._reader = stream_reader(
+            factory.framing, Direction.REQUEST, None if answers_all else units
+        )
 
     def dataReceived(self, data: bytes) -> None:
         for item in self._reader.feed(data):
