@@ -8,14 +8,9 @@ the commands.
 from collections.abc import Mapping
 from typing import Any
 
-from protocols.control_lines import (
-    Command,
-    CommandTable,
-    ControlError,
-    Reply,
-    field,
-)
-from protocols.faults import FaultInjector
+from protocols.simulation.control_lines import Command, CommandTable, ControlError, Reply, field
+from protocols.simulation.fault_control import FaultControl
+from protocols.simulation.faults import FaultInjector
 
 from .device import SimulatedCOMaster
 from .ledger import Ledger
@@ -31,16 +26,14 @@ class ControlCommands(CommandTable):
         ledger: Ledger | None = None,
     ) -> None:
         self._devices = devices
-        self._faults = faults
+        self._faults = FaultControl(faults, key="comaster", kind="COMaster")
         self._ledger = ledger
         self.commands: dict[str, Command] = {
             "set_di": self._set_di,
             "set_ai": self._set_ai,
-            "set_faults": self._set_faults,
-            "stop": self._stop,
-            "resume": self._resume,
             "get_state": self._get_state,
             "flush_ledger": self._flush_ledger,
+            **self._faults.commands,
         }
 
     def _set_di(self, request: dict[str, Any]) -> Reply:
@@ -59,38 +52,11 @@ class ControlCommands(CommandTable):
         )
         return {}
 
-    def _set_faults(self, request: dict[str, Any]) -> Reply:
-        changes = {key: value for key, value in request.items() if key not in ("cmd", "comaster")}
-        selected = self._selected_faults(request)
-        updated = {name: faults.settings.changed(changes) for name, faults in selected.items()}
-        for name, settings in updated.items():
-            selected[name].settings = settings
-        return {"faults": {name: settings.as_dict() for name, settings in updated.items()}}
-
-    def _stop(self, request: dict[str, Any]) -> Reply:
-        seconds = request.get("seconds")
-        if seconds is not None and (not isinstance(seconds, int | float) or seconds < 0):
-            raise ControlError("seconds must be a positive number")
-        for faults in self._selected_faults(request).values():
-            faults.stop(seconds)
-        return {}
-
-    def _resume(self, request: dict[str, Any]) -> Reply:
-        for faults in self._selected_faults(request).values():
-            faults.resume()
-        return {}
-
     def _get_state(self, request: dict[str, Any]) -> Reply:
-        names = [self._device(request).name] if "comaster" in request else list(self._devices)
+        names = [self._faults.name(request)] if "comaster" in request else list(self._devices)
         return {
             "comasters": {
-                name: {
-                    **self._devices[name].state(),
-                    "faults": self._faults[name].settings.as_dict(),
-                    "silent": self._faults[name].silent,
-                    "ignored_requests": self._faults[name].ignored_requests,
-                }
-                for name in names
+                name: {**self._devices[name].state(), **self._faults.state(name)} for name in names
             }
         }
 
@@ -101,13 +67,4 @@ class ControlCommands(CommandTable):
         return {"recorded": self._ledger.recorded}
 
     def _device(self, request: dict[str, Any]) -> SimulatedCOMaster:
-        name = field(request, "comaster", str)
-        if name not in self._devices:
-            raise ControlError(f"no COMaster {name!r}; there are {', '.join(self._devices)}")
-        return self._devices[name]
-
-    def _selected_faults(self, request: dict[str, Any]) -> dict[str, FaultInjector]:
-        """The fault injector of the request's ``comaster``, or of all when it has none."""
-        if "comaster" in request:
-            return {self._device(request).name: self._faults[request["comaster"]]}
-        return dict(self._faults)
+        return self._devices[self._faults.name(request)]

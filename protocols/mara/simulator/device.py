@@ -11,6 +11,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from protocols.simulation.clock import SimulatedClock
+
 from ..constants import BROADCAST_ADDRESS, Command
 from ..encode import (
     encode_event,
@@ -20,7 +22,6 @@ from ..encode import (
 )
 from ..messages import Event, Frame, LogicalPortCommand, PollReply, PortCommand, TimeSet
 from ..reply_parser import decode_event
-from .clock import SimulatedClock
 from .field import SimulatedField
 from .profile import RAW_MAX, ComasterProfile
 

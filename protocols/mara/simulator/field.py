@@ -4,11 +4,17 @@ accumulates into 15-minute periods.
 Time is simulated time (the COMaster's clock), passed in by the caller; everything that
 happened up to a given time is worked out when asked, in time order, so the result does
 not depend on how often it is asked.
+
+Besides its random flips a DI can flip at set moments after the start (``sim.opening``):
+the opening scene, which gives a demo its first breaker operations and protection trips
+within a minute. A time set moves the scene with the clock, so it still plays in the
+field's first minute.
 """
 
 import heapq
 import math
 import random
+from collections import deque
 from datetime import datetime, timedelta
 
 from ..constants import EnergyCode
@@ -47,6 +53,13 @@ class SimulatedField:
         self._analog_time = start
         self._last_period_end: datetime | None = None
         self._flips: list[tuple[datetime, int, str]] = []
+        self._opening = deque(
+            sorted(
+                (start + timedelta(seconds=second), order, point.tag)
+                for order, point in enumerate(profile.digital)
+                for second in point.opening
+            )
+        )
         self.restart(start)
 
     # --- reading -----------------------------------------------------------------------
@@ -71,7 +84,10 @@ class SimulatedField:
 
     def restart(self, now: datetime) -> None:
         """Take up the simulation at ``now`` after the clock jumped: nothing is made up
-        for the jump, and an energy period already closed is not closed again."""
+        for the jump, an energy period already closed is not closed again, and what is
+        left of the opening scene moves with the clock."""
+        jump = now - self._analog_time
+        self._opening = deque((when + jump, order, tag) for when, order, tag in self._opening)
         self._analog_time = now
         resume = now if self._last_period_end is None else max(now, self._last_period_end)
         self._next_period_end = period_end_after(resume)
@@ -86,18 +102,22 @@ class SimulatedField:
         while True:
             flip_time = self._flips[0][0] if self._flips else None
             period_end = self._next_period_end if self._channels else None
-            candidates = [time for time in (period_end, flip_time) if time is not None]
+            scene_time = self._opening[0][0] if self._opening else None
+            candidates = [t for t in (period_end, flip_time, scene_time) if t is not None]
             if not candidates or min(candidates) > now:
                 break
             when = min(candidates)
             self._evolve_analog(when)
             if when == period_end:
                 events.extend(self._close_period(when))
-            else:
+            elif when == flip_time:
                 _, order, tag = heapq.heappop(self._flips)
                 point = self._digital[tag]
                 events.append(self._change(point, 1 - self._values[tag], when))
                 heapq.heappush(self._flips, (self._next_flip(point, when), order, tag))
+            else:
+                _, _, tag = self._opening.popleft()
+                events.append(self._change(self._digital[tag], 1 - self._values[tag], when))
         self._evolve_analog(now)
         return events
 
@@ -116,7 +136,7 @@ class SimulatedField:
         (a Mara command names no IED). Returns whether any DI is wired there, and the
         events of the DIs that changed."""
         points = [p for p in self._digital.values() if (p.port, p.bit) == (port, bit)]
-        events = []
+        events: list[Event] = []
         for point in points:
             value = state ^ point.inverted
             if value != self._values[point.tag]:

@@ -1,8 +1,9 @@
 """What a simulated COMaster holds, read from a profile file (docs/profile-format.md).
 
 Only what the simulator needs is read; unknown keys are ignored. Optional ``sim`` hints
-give a DI's starting value and how often it flips, and an AI's starting raw value and how
-far it wanders.
+give a DI's starting value, how often it flips and when it flips in the opening scene (so
+that a demo shows events in its first minute, not after a random wait), and an AI's
+starting raw value and how far it wanders.
 """
 
 import json
@@ -42,6 +43,8 @@ class DigitalPoint:
     inverted: bool
     value: int
     flips_per_hour: float
+    opening: tuple[float, ...] = ()
+    """Seconds after the start at which the DI flips, besides its random flips."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,7 @@ def _comaster(data: Any, where: str) -> ComasterProfile:
         digital=tuple(digital),
         analog=tuple(analog),
     )
-    tags = [point.tag for point in (*digital, *analog)]
+    tags = [point.tag for point in digital] + [point.tag for point in analog]
     if len(set(tags)) != len(tags):
         raise ProfileError(f"{where}: point tags must be unique")
     if comaster.events_per_reply < 1:
@@ -156,7 +159,18 @@ def _digital(data: Any, ied_address: int, where: str) -> DigitalPoint:
         inverted=bool(data.get("inverted", False)),
         value=1 if sim.get("value") else 0,
         flips_per_hour=flips_per_hour,
+        opening=_opening(sim, where),
     )
+
+
+def _opening(sim: dict[str, Any], where: str) -> tuple[float, ...]:
+    seconds = sim.get("opening", [])
+    if not isinstance(seconds, list) or not all(
+        isinstance(second, int | float) and not isinstance(second, bool) and second >= 0
+        for second in seconds
+    ):
+        raise ProfileError(f"{where}: sim.opening is a list of seconds after the start")
+    return tuple(sorted(float(second) for second in seconds))
 
 
 def _analog(data: Any, ied_address: int, where: str) -> AnalogPoint:

@@ -1,6 +1,5 @@
 """Simulated Modbus devices, to develop and test without a plant or a meter cabinet.
 
-- ``clock``: simulated time (accelerated, moved forward by the control interface).
 - ``core``: the server side of a request with no I/O, and the device interface.
 - ``plant``: :class:`SbrPlant`, the SBR wastewater plant behind the Twido PLC.
 - ``meter``: :class:`Sdm630Meter`, an SDM630 energy meter with a flat's daily load.
@@ -9,11 +8,12 @@
 - ``runner``: :func:`start_plants` and :func:`start_meters`, on a given reactor.
 - ``__main__``: ``python -m protocols.modbus.simulator plant|meters [options]``.
 
-Fault injection is the Mara simulator's (:mod:`protocols.mara.simulator.faults`): it works
-on reply bytes and knows nothing of either protocol.
+The clock, fault injection, the delivery of replies, the control lines and the rest that
+every simulator does are in :mod:`protocols.simulation`.
 """
 
-from .clock import SimulatedClock
+from protocols.simulation.clock import SimulatedClock
+
 from .core import DeviceException, SimulatedDevice, answer
 from .meter import LoadProfile, Sdm630Meter
 from .plant import Phase, SbrPlant

@@ -9,7 +9,9 @@ The load follows the flat's daily profile (a base load, a morning and an evening
 for a producer flat solar generation around noon that can make it export), split over the
 three phases with some noise. Energy counters integrate that power over simulated time in
 steps of at most :data:`STEP` seconds (kept as 64-bit floats, sent as 32-bit ones), so they
-only ever increase and agree with power x time.
+only ever increase and agree with power x time. They start where a meter that has been
+counting for some years stands (the flat's daily profile times the days in service), as
+real meters do when a system is first connected to them, not at 0 kWh.
 """
 
 import math
@@ -19,11 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from protocols.simulation.clock import SimulatedClock
+
 from ..constants import ExceptionCode, FunctionCode, Table
 from ..datatypes import Value
 from ..points import Point
 from ..register_map import RegisterMap
-from .clock import SimulatedClock
 from .core import DeviceException
 
 STEP = 60.0
@@ -35,6 +38,9 @@ NOMINAL_VOLTAGE = 230.0
 BAUD_CODES = (0, 1, 2, 3, 4)
 ENERGY_TAGS = ("IMP_KWH", "EXP_KWH", "IMP_KVARH", "EXP_KVARH", "KVAH")
 PHASE_ENERGY_TAGS = tuple(f"{kind}_KWH_L{n}" for kind in ("IMP", "EXP") for n in (1, 2, 3))
+YEARS_IN_SERVICE = (2.0, 12.0)
+"""A meter has counted for a random span within these many years when the simulation starts."""
+DAYS_PER_YEAR = 365.25
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,7 @@ class Sdm630Meter:
             SERIAL_HI=float(serial // 0x10000),
             SERIAL_LO=float(serial % 0x10000),
         )
+        self._count_years_in_service()
         self._powers = self.profile.phase_powers(_hour(clock.at(self._time)))
         self._measure(clock.at(self._time), self._powers)
 
@@ -185,6 +192,12 @@ class Sdm630Meter:
             self._integrate(self._powers, step)
             self._time += step
         self._measure(self._clock.at(self._time), self._powers)
+
+    def _count_years_in_service(self) -> None:
+        """Start the energy counters where years of the flat's daily profile take them."""
+        days = DAYS_PER_YEAR * self._rng.uniform(*YEARS_IN_SERVICE)
+        for hour in range(24):
+            self._integrate(self.profile.phase_powers(hour + 0.5), 3600.0 * days)
 
     def _profile_powers(self, seconds: float, step: float) -> tuple[float, float, float]:
         """The profile's power at a simulated time, with a little mean-reverting noise

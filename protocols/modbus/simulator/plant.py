@@ -22,10 +22,11 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
+from protocols.simulation.clock import SimulatedClock
+
 from ..constants import ExceptionCode, FunctionCode, Table
 from ..datatypes import Value
 from ..register_map import RegisterMap
-from .clock import SimulatedClock
 from .core import DeviceException
 
 SIZE = 33

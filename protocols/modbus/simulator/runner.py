@@ -2,22 +2,20 @@
 the demo and benchmarks (many plants or meters in one process)."""
 
 import random
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from twisted.internet.defer import Deferred, DeferredList, maybeDeferred
 from twisted.internet.interfaces import IListeningPort
 
-from protocols.control_lines import ControlFactory
-from protocols.faults import FaultInjector, FaultSettings
+from protocols.simulation.clock import SimulatedClock
+from protocols.simulation.faults import FaultInjector, FaultSettings
+from protocols.simulation.runner import RunningSimulator as BaseRunningSimulator
+from protocols.simulation.runner import choose_port, stopped_on_error
 
 from ..framing import Framing
 from ..register_map import RegisterMap, load_register_map
-from .clock import SimulatedClock
 from .control import ControlCommands
 from .core import SimulatedDevice
 from .meter import LoadProfile, Sdm630Meter
@@ -27,8 +25,6 @@ from .server import ANY_UNIT, ModbusServerFactory, ServedDevice
 MAPS = Path(__file__).resolve().parents[3] / "fixtures" / "modbus"
 PLANT_MAP = MAPS / "twido_sbr_plant.json"
 METER_MAP = MAPS / "sdm630.json"
-CONTROL_INTERFACE = "127.0.0.1"
-"""The control port only ever listens locally: it can change what the field reports."""
 DEFAULT_PLANT_PORT = 5020
 DEFAULT_METER_PORT = 5030
 PRODUCER_EVERY = 4
@@ -37,33 +33,18 @@ FIRST_SERIAL = 21_050_001
 MAX_UNIT = 247
 
 
-@dataclass
-class RunningSimulator:
-    """Simulated devices listening on a reactor."""
+@dataclass(kw_only=True)
+class RunningSimulator(BaseRunningSimulator):
+    """Simulated devices listening on a reactor, on one simulated clock."""
 
     clock: SimulatedClock
     devices: dict[str, ServedDevice] = field(default_factory=dict)
-    ports: dict[str, IListeningPort] = field(default_factory=dict)
-    """The port each device listens on (devices behind one gateway share it)."""
     units: dict[str, int | None] = field(default_factory=dict)
     """Each device's unit id (``None``: it answers every unit id)."""
-    control: IListeningPort | None = None
-    factories: list[ModbusServerFactory] = field(default_factory=list)
 
-    def port_number(self, name: str) -> int:
-        """The TCP port a device listens on (useful when the system chose it)."""
-        return self.ports[name].getHost().port
-
-    def stop(self) -> Deferred:
-        """Stop listening and drop open connections."""
-        listening = {id(port): port for port in self.ports.values()}
-        if self.control is not None:
-            listening[id(self.control)] = self.control
-        stopped = [maybeDeferred(port.stopListening) for port in listening.values()]
-        for factory in self.factories:
-            for connection in list(factory.connections):
-                connection.transport.abortConnection()
-        return DeferredList(stopped, consumeErrors=True)
+    def label(self, name: str) -> str:
+        unit = self.units[name]
+        return "" if unit is None else f" unit {unit}"
 
 
 @dataclass(frozen=True)
@@ -90,7 +71,7 @@ def start_plants(
     options = options or SimulatorOptions()
     plant_map = register_map or load_register_map(PLANT_MAP)
     running, rng = _running(reactor, options)
-    with _stopped_on_error(running):
+    with stopped_on_error(running):
         for index in range(count):
             name = f"SBR{index + 1:02d}"
             plant = SbrPlant(name, plant_map, running.clock, random.Random(rng.random()))
@@ -127,7 +108,7 @@ def start_meters(
     if first_unit < 1 or first_unit + min(per_port, count) - 1 > MAX_UNIT:
         raise ValueError("unit ids must stay within 1..247")
     running, rng = _running(reactor, options)
-    with _stopped_on_error(running):
+    with stopped_on_error(running):
         for port_index, start in enumerate(range(0, count, per_port)):
             group: dict[int | None, ServedDevice] = {}
             names = []
@@ -171,28 +152,11 @@ def _listen(
     default_port: int,
     index: int,
 ) -> IListeningPort:
+    port = choose_port(default_port + index, options.port_base, index)
     factory = ModbusServerFactory(framing, devices, reactor)
-    running.factories.append(factory)
-    if options.port_base is None:
-        port = default_port + index
-    else:
-        port = options.port_base + index if options.port_base else 0
-    return reactor.listenTCP(port, factory, interface=options.host)
+    return running.listen(reactor, port, factory, options.host)
 
 
 def _start_control(reactor: Any, running: RunningSimulator, options: SimulatorOptions) -> None:
-    if options.control_port is not None:
-        commands = ControlCommands(running.devices, running.clock)
-        running.control = reactor.listenTCP(
-            options.control_port, ControlFactory(commands), interface=CONTROL_INTERFACE
-        )
-
-
-@contextmanager
-def _stopped_on_error(running: RunningSimulator) -> Iterator[None]:
-    """Stops what was started when starting the rest fails."""
-    try:
-        yield
-    except Exception:
-        running.stop()
-        raise
+    commands = ControlCommands(running.devices, running.clock)
+    running.listen_control(reactor, options.control_port, commands)

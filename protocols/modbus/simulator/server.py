@@ -1,9 +1,9 @@
 """The wire: a Twisted protocol serving simulated devices over Modbus TCP or RTU over TCP.
 
 One listening port serves one device (a PLC on Modbus TCP answers whatever unit id it is
-sent) or several behind a gateway, by unit id. The protocol only moves bytes: the stream
-reader finds the requests, :func:`~.core.answer` gets each device's response and the
-device's :class:`FaultInjector` decides how (and whether) it goes out.
+sent) or several behind a gateway, by unit id. The protocol only finds the requests (the
+stream reader) and gets each device's response from :func:`~.core.answer`; how it goes out
+is :class:`~protocols.simulation.server.SimulatorProtocol`'s.
 
 A request for a unit that is not there gets exception 0x0B (gateway target failed to
 respond) over Modbus TCP and silence over RTU, as from a serial bus with no such device.
@@ -13,11 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from twisted.internet.interfaces import IReactorTime
-from twisted.internet.protocol import Factory, Protocol, connectionDone
-from twisted.python.failure import Failure
 
-from protocols.delivery import DeliveryQueue
-from protocols.faults import Delivery, FaultInjector
+from protocols.simulation.faults import Delivery, FaultInjector
+from protocols.simulation.server import SimulatorFactory, SimulatorProtocol
 
 from ..constants import ExceptionCode
 from ..framing import Adu, Direction, Framing, encode_adu
@@ -26,7 +24,6 @@ from ..pdu import encode_pdu
 from ..stream import stream_reader
 from .core import SimulatedDevice, answer
 
-"""Seconds between the pieces of a split reply, so that they leave as separate segments."""
 ANY_UNIT = None
 """The key of a device that answers every unit id."""
 
@@ -39,60 +36,42 @@ class ServedDevice:
     faults: FaultInjector
 
 
-class ModbusServerProtocol(Protocol):
+class ModbusServerProtocol(SimulatorProtocol):
     """One master's connection to a port."""
 
-    def __init__(self, factory: "ModbusServerFactory") -> None:
-        self._factory = factory
-        units = None if ANY_UNIT in factory.devices else set(factory.devices)
-        self._reader = stream_reader(factory.framing, Direction.REQUEST, units)
-        self._answered = 0
-        self._deliveries: DeliveryQueue | None = None
+    factory: "ModbusServerFactory"
 
-    def connectionMade(self) -> None:
-        self._deliveries = DeliveryQueue(self.transport, self._factory.reactor)
-        set_no_delay = getattr(self.transport, "setTcpNoDelay", None)
-        if set_no_delay is not None:
-            set_no_delay(True)
-        self._factory.connections.add(self)
+    def __init__(self, factory: "ModbusServerFactory") -> None:
+        super().__init__(factory)
+        units = {unit for unit in factory.devices if unit is not ANY_UNIT}
+        answers_all = ANY_UNIT in factory.devices
+        self._reader = stream_reader(
+            factory.framing, Direction.REQUEST, None if answers_all else units
+        )
 
     def dataReceived(self, data: bytes) -> None:
         for item in self._reader.feed(data):
             if isinstance(item, Adu):
                 self._request(item)
 
-    def connectionLost(self, reason: Failure = connectionDone) -> None:
-        self._factory.connections.discard(self)
-        if self._deliveries is not None:
-            self._deliveries.cancel()
-
     def _request(self, adu: Adu) -> None:
-        factory = self._factory
+        factory = self.factory
         served = factory.devices.get(adu.unit) or factory.devices.get(ANY_UNIT)
         if served is None:
             if factory.framing is Framing.TCP:
                 refusal = ExceptionResponse(
                     adu.pdu[0] & 0x7F, ExceptionCode.GATEWAY_TARGET_FAILED_TO_RESPOND
                 )
-                self._queue_delivery(Delivery(writes=(self._frame(adu, encode_pdu(refusal)),)))
+                self.queue(Delivery(writes=(self._frame(adu, encode_pdu(refusal)),)))
             return
-        if not served.faults.admit():
-            return
-        reply = self._frame(adu, answer(served.device, adu.pdu))
-        self._answered += 1
-        delivery = served.faults.deliver(reply, self._answered)
-        if delivery is not None:
-            self._queue_delivery(delivery)
+        if served.faults.admit():
+            self.send(self._frame(adu, answer(served.device, adu.pdu)), served.faults)
 
     def _frame(self, adu: Adu, pdu: bytes) -> bytes:
-        return encode_adu(self._factory.framing, adu.unit, pdu, adu.transaction or 0)
-
-    def _queue_delivery(self, delivery: Delivery) -> None:
-        assert self._deliveries is not None  # requests come only on a made connection
-        self._deliveries.put(delivery)
+        return encode_adu(self.factory.framing, adu.unit, pdu, adu.transaction or 0)
 
 
-class ModbusServerFactory(Factory):
+class ModbusServerFactory(SimulatorFactory):
     """Connections to one port; they share its devices."""
 
     def __init__(
@@ -101,10 +80,9 @@ class ModbusServerFactory(Factory):
         devices: Mapping[int | None, ServedDevice],
         reactor: IReactorTime,
     ) -> None:
+        super().__init__(reactor)
         self.framing = framing
         self.devices = dict(devices)
-        self.reactor = reactor
-        self.connections: set[ModbusServerProtocol] = set()
 
     def buildProtocol(self, addr: object) -> ModbusServerProtocol:
         return ModbusServerProtocol(self)

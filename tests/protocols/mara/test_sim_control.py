@@ -5,10 +5,10 @@ import random
 
 from twisted.internet.testing import StringTransport
 
-from protocols.control_lines import ControlProtocol
 from protocols.mara.simulator import FaultInjector, FaultSettings
 from protocols.mara.simulator.control import ControlCommands
 from protocols.mara.simulator.ledger import Ledger
+from protocols.simulation.control_lines import ControlProtocol
 
 from .sim_support import make_harness
 

@@ -7,10 +7,10 @@ import pytest
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 
-from protocols.delivery import SPLIT_PAUSE
 from protocols.mara import BadChecksum, Frame, StreamReader, decode_frame, encode_poll
 from protocols.mara.simulator import FaultInjector, FaultSettings
 from protocols.mara.simulator.server import COMasterFactory
+from protocols.simulation.delivery import SPLIT_PAUSE
 
 from .sim_support import make_harness
 

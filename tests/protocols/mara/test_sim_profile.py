@@ -40,6 +40,7 @@ def test_sim_hints_are_optional() -> None:
     }
     (comaster,) = parse_profile(document)
     assert comaster.digital[0].value == 0 and comaster.digital[0].flips_per_hour > 0
+    assert comaster.digital[0].opening == ()
     assert comaster.analog[0].raw == 2048 and comaster.analog[0].spread > 0
 
 
@@ -59,6 +60,14 @@ def _broken(change) -> dict:
         (_broken(lambda d: d["comasters"][0]["ieds"][0]["ai"][0]["sim"].update(raw=5000)), "raw"),
         (_broken(lambda d: d["comasters"][0]["ieds"][0]["di"][1].update(tag="E4DI00")), "unique"),
         (_broken(lambda d: d["comasters"][0]["ieds"][0].update(di={})), "list"),
+        (
+            _broken(lambda d: d["comasters"][0]["ieds"][0]["di"][0]["sim"].update(opening=[-1])),
+            "opening",
+        ),
+        (
+            _broken(lambda d: d["comasters"][0]["ieds"][0]["di"][0]["sim"].update(opening=5)),
+            "opening",
+        ),
         (
             _broken(
                 lambda d: d["comasters"][0]["ieds"][0].update(

@@ -93,3 +93,21 @@ def test_bad_options_are_reported() -> None:
         timeout=60,
     )
     assert result.returncode == 2 and "probability" in result.stderr
+
+
+def test_every_fault_of_the_shared_command_line_is_offered() -> None:
+    simulator = SimulatorProcess(
+        "meters", "--port-base=0", "--control-port=0", "--corrupt=1", "--split=3", "--garbage=0"
+    )
+    try:
+        control = ControlClient(simulator.ports["control"])
+        state = control(cmd="get_state", device="F01")["devices"]["F01"]["faults"]
+        assert (state["corrupt"], state["split"]) == (1.0, 3)
+        assert control(cmd="set_value", device="F01", tag="IMP_KWH", value=80.622)["ok"]
+        control.close()
+        client = RawClient(simulator.ports["F01"])
+        reply = client.exchange(bytes.fromhex("01 04 00 48 00 02 F1 DD"), 9)
+        assert reply == bytes.fromhex("01 04 04 42 A1 3E 77 EE A7"), "CRC EE 58, last byte flipped"
+        client.close()
+    finally:
+        assert simulator.stop(signal.SIGTERM) == 0

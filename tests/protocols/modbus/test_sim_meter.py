@@ -142,3 +142,20 @@ def test_bad_control_values(meter: Sdm630Meter) -> None:
         meter.set_value("V1", True)
     with pytest.raises(DeviceException):
         meter.read(Table.INPUT_REGISTER, 0x200, 2)
+
+
+@pytest.mark.parametrize("producer", [False, True])
+def test_energy_registers_start_where_years_of_counting_leave_them(
+    reactor: Clock, producer: bool
+) -> None:
+    meter = make_meter(reactor, producer)
+    points = {entry.point.tag: entry.point for entry in meter_map().entries}
+
+    def register(tag: str) -> float:
+        return read_float(meter, points[tag].table, points[tag].address)
+
+    imported = register("IMP_KWH")
+    assert 2_000 < imported < 200_000, "a flat's meter after 2 to 12 years, not a new one"
+    assert sum(register(f"IMP_KWH_L{n}") for n in (1, 2, 3)) == pytest.approx(imported, rel=1e-5)
+    assert register("KVAH") > imported + register("EXP_KWH")
+    assert (register("EXP_KWH") > 1_000) is producer, "only a producer flat has exported"

@@ -31,10 +31,11 @@ class CommandTable:
         """The reply to one request."""
         if not isinstance(request, dict):
             return error_reply("a request is a JSON object")
-        command = self.commands.get(request.get("cmd"))
+        name = request.get("cmd")
+        command = self.commands.get(name) if isinstance(name, str) else None
         if command is None:
             known = ", ".join(sorted(self.commands))
-            return error_reply(f"unknown cmd {request.get('cmd')!r}; known: {known}")
+            return error_reply(f"unknown cmd {name!r}; known: {known}")
         try:
             return {"ok": True, **command(request)}
         except (LookupError, ValueError, TypeError) as error:
@@ -74,7 +75,8 @@ class ControlProtocol(LineOnlyReceiver):
             reply = error_reply(f"not JSON: {error}")
         else:
             reply = self._commands.execute(request)
-        self.sendLine(json.dumps(reply, separators=(",", ":")).encode())
+        reply_line = json.dumps(reply, separators=(",", ":")).encode()
+        self.sendLine(reply_line)  # type: ignore[no-untyped-call]  # Twisted leaves it unannotated
 
 
 class ControlFactory(Factory):

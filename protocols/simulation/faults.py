@@ -45,9 +45,10 @@ class FaultSettings:
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            kinds = int if field.type is int else int | float
-            if isinstance(value, bool) or not isinstance(value, kinds):
-                raise ValueError(f"{field.name} must be a {field.type.__name__}, not {value!r}")
+            whole = field.type is int
+            if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+                kind = "int" if whole else "float"
+                raise ValueError(f"{field.name} must be a {kind}, not {value!r}")
             if value < 0:
                 raise ValueError(f"{field.name} cannot be negative")
             if field.name in _PROBABILITIES and value > 1:

@@ -10,7 +10,7 @@ from collections import deque
 
 from twisted.internet.interfaces import IDelayedCall, IReactorTime, ITransport
 
-from protocols.faults import Delivery
+from .faults import Delivery
 
 SPLIT_PAUSE = 0.001
 """Seconds between the pieces of a reply that is split into small writes."""
