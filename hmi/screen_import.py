@@ -120,7 +120,7 @@ def read_drawing(path: Path) -> ET.Element:
 def screen_name_for(path: Path) -> str:
     """A drawing's screen name: its file name without ``.svg``; refused
     (``DrawingError``) when too long for a screen name."""
-    longest = Screen._meta.get_field("name").max_length or 0
+    longest: int = getattr(Screen._meta.get_field("name"), "max_length", 0)
     if len(path.stem) > longest:
         raise DrawingError(
             f"the file name makes a screen name of {len(path.stem)} characters; screen "
