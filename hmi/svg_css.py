@@ -42,6 +42,14 @@ _MAYBE_DANGEROUS = re.compile(
     re.IGNORECASE,
 )
 
+#: ``url(#fragment)``, bare or quoted: what Inkscape writes for gradients, markers, filters.
+#: Taken out of the text before looking for ``_MAYBE_DANGEROUS``, so that the usual style
+#: is not tokenised (nothing in these matches can hide anything: no escape, quote or
+#: bracket inside).
+_FRAGMENT_URL = re.compile(
+    r"""url\(\s*(?:#[^\s"'()\\]*|"#[^"\\\n]*"|'#[^'\\\n]*')\s*\)""", re.IGNORECASE
+)
+
 LEAVING = "CSS url() leaving the drawing"
 IMPORT = "CSS @import"
 CODE = "CSS script hook"
@@ -57,14 +65,14 @@ def is_inside_reference(url: str, images: bool = False) -> bool:
 def value_danger(value: str) -> str | None:
     """Why a CSS value (a presentation attribute, an animation's values) could fetch or run
     code; None when it cannot."""
-    if not _MAYBE_DANGEROUS.search(value):
+    if not _maybe_dangerous(value):
         return None
     return _danger(tinycss2.parse_component_value_list(value, skip_comments=True))
 
 
 def clean_declarations(css: str, removed: Counter[str]) -> str:
     """A ``style`` attribute without its dangerous declarations (each counted)."""
-    if not _MAYBE_DANGEROUS.search(css):
+    if not _maybe_dangerous(css):
         return css
     nodes = tinycss2.parse_blocks_contents(css, skip_comments=True, skip_whitespace=True)
     kept = _keep_safe(nodes, removed)
@@ -76,13 +84,17 @@ def clean_declarations(css: str, removed: Counter[str]) -> str:
 
 def clean_stylesheet(css: str, removed: Counter[str]) -> str:
     """The text of a ``<style>`` element without its dangerous rules (each counted)."""
-    if not _MAYBE_DANGEROUS.search(css):
+    if not _maybe_dangerous(css):
         return css
     nodes = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
     kept = [node for node in _keep_safe(nodes, removed) if not isinstance(node, ast.ParseError)]
     if len(kept) == len(nodes) and "\\" not in css:
         return css
     return "\n".join(node.serialize() for node in kept)
+
+
+def _maybe_dangerous(css: str) -> bool:
+    return _MAYBE_DANGEROUS.search(_FRAGMENT_URL.sub("", css)) is not None
 
 
 def _keep_safe(nodes: Sequence[ast.Node], removed: Counter[str]) -> list[ast.Node]:
