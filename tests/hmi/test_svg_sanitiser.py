@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from hmi.svg_bindings import find_bindings
+from hmi.svg_css import is_inside_reference
 from hmi.svg_sanitiser import (
     MAX_DRAWING_BYTES,
     MAX_DRAWING_DEPTH,
@@ -254,6 +255,12 @@ HARDENED = {
         "<style>rect { fill: red; &amp; body { background: url(http://attacker.example/z) } }"
         "</style>"
     ),
+    "a fragment url, then an outside one": (
+        '<rect width="5" style="fill:url(#a) url(http://attacker.example/al)"/>'
+    ),
+    "a quoted fragment url, then a quoted outside one": (
+        '<rect width="5" fill="url(\'#a\') url(&quot;http://attacker.example/am&quot;)"/>'
+    ),
     "cursor in a style attribute": (
         '<rect width="5" style="cursor:url(http://attacker.example/aa.cur),auto"/>'
     ),
@@ -426,3 +433,24 @@ def test_drawings_over_the_size_limit_are_refused_with_a_message():
     two_bytes_each = "é" * (MAX_DRAWING_BYTES // 2)
     with pytest.raises(DrawingError, match="limited to 10 MiB"):
         parse_drawing(f"{SVG_OPEN}<text>{two_bytes_each}</text></svg>")
+
+
+@pytest.mark.parametrize(
+    ("url", "inside"),
+    [
+        ("#busbar", True),
+        (" \t#screen:E4F1\n", True),  # the URL parser drops these: still a fragment
+        ("#a\nb", True),
+        ("\xa0#busbar", False),  # not dropped by the URL parser: a path on the site
+        ("/#busbar", False),
+        ("//attacker.example/#a", False),
+        (PNG, False),  # only where bitmaps may be
+    ],
+)
+def test_a_reference_stays_inside_only_as_a_fragment(url, inside):
+    assert is_inside_reference(url) is inside
+
+
+def test_embedded_bitmaps_stay_where_bitmaps_may_be():
+    assert is_inside_reference(PNG, images=True)
+    assert not is_inside_reference("data:image/svg+xml;base64,PHN2Zz4=", images=True)
