@@ -170,7 +170,7 @@ def _sanitise_style_sheet(style: ET.Element, removed: Counter[str]) -> None:
     for child in list(style):
         style.remove(child)
         removed["element inside <style>"] += 1
-    style.text = clean_stylesheet(css, removed) if css else css
+    style.text = clean_stylesheet(css, removed) if css else None
 
 
 def _remove(parent: ET.Element, child: ET.Element) -> None:
