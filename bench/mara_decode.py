@@ -12,6 +12,8 @@ loop and reports frames per second for:
 The goal is at least 20,000 frames/s for ``decode_frame`` on one core. Without the shared
 test data the frames are built by the encoder in the same shape.
 
+The decoders are interleaved round by round and the figures are medians (``bench/measure.py``).
+
 Run: ``python -m bench.mara_decode`` (add ``--quick`` for a smoke run).
 """
 
@@ -21,13 +23,15 @@ import argparse
 import os
 import random
 import struct
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from protocols.mara import AnalogValue, EnergyEvent, PollReply, decode_frame, encode_poll_reply
 from protocols.mara.frames import POLL_REPLY
+
+from .measure import interleaved_rates, median, median_ratio, spread
 
 GOAL_FRAMES_PER_SECOND = 20_000
 CAPTURE = "mara/capture-2014-01-14.hex"
@@ -81,7 +85,7 @@ _HEADER = struct.Struct(">BBBBBB")
 _EVENT = struct.Struct(">BBBBBBBBBB")
 
 
-def struct_decode(frame: bytes) -> tuple:
+def struct_decode(frame: bytes) -> tuple[Any, ...]:
     """Header, SV, DI words, AI (q, raw) and events as tuples; raises ValueError."""
     sof, qty, dst, src, seq, cmd = _HEADER.unpack_from(frame)
     if sof != 0xFE or qty != len(frame):
@@ -105,6 +109,7 @@ def struct_decode(frame: bytes) -> tuple:
     events = []
     for at in range(ev_at, ev_at + 10 * ev_n, 10):
         tcd, info, yy, mo, dd, hh, mi, b7, b8, b9 = _EVENT.unpack_from(frame, at)
+        fields: tuple[int, ...]
         try:
             if tcd >> 6 == 1:
                 when = datetime(2000 + yy, mo, dd, hh, mi)
@@ -123,6 +128,7 @@ def _check_baseline_agrees(frame: bytes) -> None:
     ours = decode_frame(frame)
     qty, dst, src, seq, cmd, sv, di, ai, events = struct_decode(frame)
     reply = ours.payload
+    assert isinstance(reply, PollReply)
     assert (ours.qty, ours.dst, ours.src, ours.seq, ours.cmd) == (qty, dst, src, seq, cmd)
     assert (reply.sv, reply.di) == (sv, di)
     assert [(value.q, value.raw) for value in reply.ai] == ai
@@ -132,24 +138,19 @@ def _check_baseline_agrees(frame: bytes) -> None:
 # --- measuring ----------------------------------------------------------------------
 
 
-def frames_per_second(decode: Callable[[bytes], object], frames: list[bytes], rounds: int) -> float:
-    """Best rate over ``rounds`` passes of at least 0.2 s each."""
-    best = 0.0
-    for _ in range(rounds):
-        count = 0
-        start = time.perf_counter()
-        while (elapsed := time.perf_counter() - start) < 0.2:
-            for frame in frames:
-                decode(frame)
-            count += len(frames)
-        best = max(best, count / elapsed)
-    return best
+def _decoding(decode: Callable[[bytes], object], frames: list[bytes]) -> Callable[[], int]:
+    def run() -> int:
+        for frame in frames:
+            decode(frame)
+        return len(frames)
+
+    return run
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    rounds = 2 if parser.parse_args().quick else 7
+    parser.add_argument("--quick", action="store_true", help="fewer rounds")
+    rounds = 3 if parser.parse_args().quick else 15
 
     frames = captured_frames()
     if frames is None:
@@ -158,19 +159,24 @@ def main() -> None:
     _check_baseline_agrees(frames[0])
 
     compiled = POLL_REPLY.compile()
-    rates = {
-        "decode_frame": frames_per_second(decode_frame, frames, rounds),
-        "struct baseline": frames_per_second(struct_decode, frames, rounds),
-        "Construct parse": frames_per_second(lambda f: POLL_REPLY.parse(f[6:-2]), frames, 3),
-        "Construct compiled": frames_per_second(lambda f: compiled.parse(f[6:-2]), frames, 3),
-    }
-    ours, baseline = rates["decode_frame"], rates["struct baseline"]
-    print(f"{len(frames)} frames of {len(frames[0])} bytes, {rounds} rounds, best round")
-    for name, rate in rates.items():
-        print(f"{name:20} {rate:10.0f} frames/s")
-    print(f"decode_frame / struct baseline: {ours / baseline:.2f}")
+    rates = interleaved_rates(
+        {
+            "decode_frame": _decoding(decode_frame, frames),
+            "struct baseline": _decoding(struct_decode, frames),
+            "Construct parse": _decoding(lambda f: POLL_REPLY.parse(f[6:-2]), frames),
+            "Construct compiled": _decoding(lambda f: compiled.parse(f[6:-2]), frames),
+        },
+        rounds,
+    )
+    print(f"{len(frames)} frames of {len(frames[0])} bytes, {rounds} interleaved rounds")
+    print(f"{'':20} {'median':>10}  {'range (frames/s)':>18}")
+    for name, values in rates.items():
+        print(f"{name:20} {median(values):10.0f}  {spread(values):>18}")
+    ratio = median_ratio(rates, "decode_frame", "struct baseline")
+    print(f"decode_frame / struct baseline (median of per-round ratios): {ratio:.2f}")
+    ours = median(rates["decode_frame"])
     verdict = "met" if ours >= GOAL_FRAMES_PER_SECOND else "NOT MET"
-    print(f"goal >= {GOAL_FRAMES_PER_SECOND} frames/s: {verdict}")
+    print(f"goal >= {GOAL_FRAMES_PER_SECOND} frames/s (median): {verdict}")
 
 
 if __name__ == "__main__":

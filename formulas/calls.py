@@ -17,7 +17,8 @@ _HANDED_BACK = (ArithmeticError, ValueError)
 def call(function: Function, arguments: Sequence[Operand]) -> Evaluator:
     """A call of a registered function."""
     if function.lazy:
-        return function.implementation(arguments)
+        lazy: Evaluator = function.implementation(arguments)
+        return lazy
     if len(arguments) == 1 and isinstance(arguments[0], Load):
         return _one_input(function.implementation, function.on_numbers, arguments[0].ref)
     evaluators = tuple(evaluator(argument) for argument in arguments)

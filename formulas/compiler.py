@@ -17,7 +17,7 @@ from formulas.errors import FormulaLimitError, FormulaNameError, FormulaSyntaxEr
 from formulas.functions import find_function
 from formulas.names import ATTRIBUTES, Ref
 from formulas.operators import BINARY_OPERATORS
-from formulas.parser import parse
+from formulas.parser import SyntaxTree, parse
 from formulas.values import MAX_NUMBER, REF, VALUE
 
 #: The tags that exist, per kind (`"ai"`, `"di"`, `"sv"`, `"eg"`).
@@ -91,25 +91,25 @@ class _Compiler:
                 tuple(name for _, _, name in self.name_problems),
             )
 
-    def operand(self, node: Tree) -> Operand:
+    def operand(self, node: SyntaxTree) -> Operand:
         kind = node.data
         if kind == "number":
-            return self.number(node.children[0])
+            return self.number(_token(node.children[0]))
         if kind == "string":
-            return Const(node.children[0][1:-1].replace('""', '"'))
+            return Const(_token(node.children[0])[1:-1].replace('""', '"'))
         if kind == "name":
-            return self.name(node.children[0])
+            return self.name(_token(node.children[0]))
         if kind == "call":
-            arguments = [child for child in node.children[1:] if child is not None]
-            return self.call(node.children[0], arguments)
+            arguments = [_tree(child) for child in node.children[1:] if child is not None]
+            return self.call(_token(node.children[0]), arguments)
         if kind == "negate":
-            inner = self.operand(node.children[0])
+            inner = self.operand(_tree(node.children[0]))
             return _fold([inner], closures.negation(inner))
         if kind in ("concat", "power"):
             symbol = "&" if kind == "concat" else "^"
-            operands = [self.operand(child) for child in node.children]
+            operands = [self.operand(_tree(child)) for child in node.children]
             return self.chain(operands, [symbol] * (len(operands) - 1))
-        operands = [self.operand(child) for child in node.children[::2]]
+        operands = [self.operand(_tree(child)) for child in node.children[::2]]
         return self.chain(operands, [str(token) for token in node.children[1::2]])
 
     def chain(self, operands: list[Operand], symbols: list[str]) -> Operand:
@@ -158,10 +158,10 @@ class _Compiler:
         return Load(ref)
 
     def problem(self, token: Token, message: str, name: str | None = None) -> Const:
-        self.name_problems.append((token.start_pos, message, name or str(token)))
+        self.name_problems.append((token.start_pos or 0, message, name or str(token)))
         return Const(REF)
 
-    def call(self, name: Token, arguments: list[Tree]) -> Operand:
+    def call(self, name: Token, arguments: list[SyntaxTree]) -> Operand:
         function = find_function(str(name))
         if function is None:
             return self.problem(name, f"unknown function {name}")
@@ -171,3 +171,15 @@ class _Compiler:
             )
         operands = [self.operand(argument) for argument in arguments]
         return _fold(operands, calls.call(function, operands))
+
+
+def _token(child: SyntaxTree | Token) -> Token:
+    """A child that the grammar makes a token (a number, text, name or function name)."""
+    assert isinstance(child, Token)
+    return child
+
+
+def _tree(child: SyntaxTree | Token) -> SyntaxTree:
+    """A child that the grammar makes a subtree (an operand)."""
+    assert isinstance(child, Tree)
+    return child

@@ -112,7 +112,7 @@ def find_cycles(inputs_by_target: Mapping[Target, frozenset[Ref]]) -> dict[Targe
     readers: dict[Target, list[Target]] = {target: [] for target in inputs_by_target}
     waiting: dict[Target, int] = {}
     for target, inputs in inputs_by_target.items():
-        sources = {_target_of(ref) for ref in inputs} & readers.keys()
+        sources = readers.keys() & {_target_of(ref) for ref in inputs}
         waiting[target] = len(sources)
         for source in sources:
             readers[source].append(target)

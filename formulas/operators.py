@@ -62,7 +62,8 @@ def _power(base: int | float, exponent: int | float) -> int | float:
         and exponent >= 0
         and abs(result) < _EXACT_INTEGER_LIMIT
     ):
-        return base**exponent
+        exact: int = base**exponent
+        return exact
     return result
 
 

@@ -14,6 +14,9 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from formulas.errors import FormulaLimitError, FormulaSyntaxError
 
+SyntaxTree = Tree[Token]
+"""A parsed formula: lark trees whose leaves are tokens."""
+
 MAX_SOURCE_LENGTH = 2_000
 MAX_DEPTH = 50
 
@@ -29,7 +32,7 @@ _CLOSING_TERMINALS = {"COMMA": "','", "RPAR": "')'", "$END": "the end of the for
 _TOKEN_NAMES = {"STRING": "text", "NUMBER": "number", "NAME": "name"}
 
 
-def parse(source: str) -> Tree:
+def parse(source: str) -> SyntaxTree:
     """The syntax tree of `source`, or a `FormulaSyntaxError` / `FormulaLimitError`."""
     if len(source) > MAX_SOURCE_LENGTH:
         raise FormulaLimitError(
@@ -37,15 +40,15 @@ def parse(source: str) -> Tree:
             MAX_SOURCE_LENGTH,
         )
     try:
-        tree = _PARSER.parse(source)
+        tree: SyntaxTree = _PARSER.parse(source)
     except UnexpectedInput as error:
         raise _syntax_error(source, error) from None
     _check_depth(tree)
     return tree
 
 
-def _check_depth(tree: Tree) -> None:
-    stack: list[tuple[Tree, int]] = [(tree, 1)]
+def _check_depth(tree: SyntaxTree) -> None:
+    stack: list[tuple[SyntaxTree, int]] = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
@@ -57,17 +60,17 @@ def _check_depth(tree: Tree) -> None:
         stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
 
 
-def _first_position(node: Tree | Token) -> int:
+def _first_position(node: SyntaxTree | Token) -> int:
     """Where the text of a subtree starts: at its first token. Trees keep no positions of
     their own; asking lark for them makes compiling a third slower."""
     while isinstance(node, Tree):
         node = next(child for child in node.children if child is not None)
-    return node.start_pos
+    return node.start_pos or 0
 
 
 def _syntax_error(source: str, error: UnexpectedInput) -> FormulaSyntaxError:
     if isinstance(error, UnexpectedCharacters):
-        position = error.pos_in_stream
+        position = error.pos_in_stream or 0
         if source[position] == '"':
             return FormulaSyntaxError(
                 'a text has no closing \'"\' (write "" for a quote inside a text)',

@@ -111,7 +111,8 @@ def as_text(value: Any) -> str:
     """`value` as text, as `&` and `str()` write it."""
     kind = type(value)
     if kind is str:
-        return value
+        text: str = value
+        return text
     if kind is bool:
         return "TRUE" if value else "FALSE"
     if kind is int or kind is float:
@@ -125,9 +126,11 @@ def as_bool(value: Any) -> bool:
     """`value` as a condition."""
     kind = type(value)
     if kind is bool:
-        return value
+        flag: bool = value
+        return flag
     if kind is int or kind is float:
-        return value != 0
+        nonzero: bool = value != 0
+        return nonzero
     if value is None:
         return False
     if kind is str:
@@ -157,7 +160,7 @@ def format_number(number: int | float) -> str:
 
 
 _SORT_RANK = {int: 0, float: 0, str: 1, bool: 2}
-_EMPTY_AS = {0: 0, 1: "", 2: False}
+_EMPTY_AS: dict[int | None, Any] = {0: 0, 1: "", 2: False}
 
 
 def compare(left: Any, right: Any) -> int:
@@ -179,4 +182,5 @@ def compare(left: Any, right: Any) -> int:
         return -1 if left_rank < right_rank else 1
     if left_rank == 1:
         left, right = left.casefold(), right.casefold()
-    return (left > right) - (left < right)
+    order: int = (left > right) - (left < right)
+    return order

@@ -30,7 +30,8 @@ from .timestamps import time_fields
 
 def _build(declaration: Construct, value: Mapping[str, Any]) -> bytes:
     try:
-        return declaration.build(value)
+        frame: bytes = declaration.build(value)
+        return frame
     except ConstructError as error:
         raise EncodeError(str(error)) from error
 
@@ -112,6 +113,7 @@ def _event_fields(event: Event) -> dict[str, Any]:
     yy, month, day, hour, minute, second, ticks = time_fields(event.time)
     minute_stamp = {"yy": yy, "month": month, "day": day, "hour": hour, "minute": minute}
     stamp = {**minute_stamp, "second": second, "fraction": ticks}
+    body: dict[str, Any]
     match event:
         case DigitalEvent():
             kind = EventType.DIGITAL

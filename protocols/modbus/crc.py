@@ -1,5 +1,7 @@
 """CRC-16/MODBUS (polynomial 0xA001 reflected, initial value 0xFFFF), sent low byte first."""
 
+from collections.abc import Iterable
+
 
 def _table() -> tuple[int, ...]:
     entries = []
@@ -17,7 +19,7 @@ _TABLE = _table()
 CRC_INITIAL = 0xFFFF
 
 
-def crc16(data: bytes | bytearray | memoryview, crc: int = CRC_INITIAL) -> int:
+def crc16(data: Iterable[int], crc: int = CRC_INITIAL) -> int:
     """The CRC-16/MODBUS of ``data``, or of what came before it when given that CRC as
     ``crc``. Over a frame followed by its own CRC bytes it is 0."""
     for byte in data:

@@ -97,7 +97,7 @@ class ValueFormat:
             return bool(word >> self.bit & 1) if self.bit is not None else word != 0
         ordered = words if self.word_order is WordOrder.ABCD else words[::-1]
         data = b"".join(word.to_bytes(2, "big") for word in ordered)
-        (raw,) = _LAYOUTS[self.data_type].unpack(data)
+        raw: int | float = _LAYOUTS[self.data_type].unpack(data)[0]
         if self.is_plain:
             return raw
         return raw * self.scale + self.offset
