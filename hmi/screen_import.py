@@ -22,7 +22,14 @@ from django.db import transaction
 
 from hmi.models import GraphicElement, Screen
 from hmi.svg_bindings import DrawingBindings, find_bindings
-from hmi.svg_sanitiser import DrawingError, parse_drawing, sanitise, to_svg
+from hmi.svg_sanitiser import (
+    MAX_DRAWING_BYTES,
+    DrawingError,
+    drawing_too_large,
+    parse_drawing,
+    sanitise,
+    to_svg,
+)
 from poll.models import Point, Profile
 
 
@@ -93,7 +100,7 @@ def import_files(profile: Profile, paths: Iterable[Path]) -> tuple[list[ImportRe
     refused: list[str] = []
     for path in _svg_files(paths):
         try:
-            drawings.append((screen_name_for(path), parse_drawing(path.read_bytes())))
+            drawings.append((screen_name_for(path), read_drawing(path)))
         except OSError as exc:
             refused.append(f"{path}: cannot be read ({exc.strerror})")
         except DrawingError as exc:
@@ -101,8 +108,24 @@ def import_files(profile: Profile, paths: Iterable[Path]) -> tuple[list[ImportRe
     return (import_drawings(profile, drawings) if drawings else []), refused
 
 
+def read_drawing(path: Path) -> ET.Element:
+    """The parsed drawing in ``path``; a file over the size limit is refused before it is
+    read."""
+    size = path.stat().st_size
+    if size > MAX_DRAWING_BYTES:
+        raise DrawingError(drawing_too_large(size))
+    return parse_drawing(path.read_bytes())
+
+
 def screen_name_for(path: Path) -> str:
-    """A drawing's screen name: its file name without ``.svg``."""
+    """A drawing's screen name: its file name without ``.svg``; refused
+    (``DrawingError``) when too long for a screen name."""
+    longest: int = getattr(Screen._meta.get_field("name"), "max_length", 0)
+    if len(path.stem) > longest:
+        raise DrawingError(
+            f"the file name makes a screen name of {len(path.stem)} characters; screen "
+            f"names have at most {longest}: rename the file"
+        )
     return path.stem
 
 

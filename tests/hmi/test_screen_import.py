@@ -15,7 +15,13 @@ from hmi.screen_import import import_drawing, import_files
 from hmi.svg_sanitiser import DrawingError
 from poll.models import Point
 from tests.conftest import ROOT
-from tests.hmi.support import harmless_problems, inkscape_drawing, load_small_site, overview_drawing
+from tests.hmi.support import (
+    api_client,
+    harmless_problems,
+    inkscape_drawing,
+    load_small_site,
+    overview_drawing,
+)
 
 
 @pytest.fixture
@@ -208,3 +214,81 @@ def test_the_demo_screens_import_cleanly(demo_profile):
         assert report.bound, f"{report.screen} binds no element"
         assert report.removed == [], f"{report.screen}: {report.removed}"
         assert harmless_problems(Screen.objects.get(name=report.screen).svg) == []
+
+
+def deep_drawing(depth: int = 1000) -> str:
+    """A drawing of groups nested ``depth`` levels: a RecursionError before issue 18."""
+    return inkscape_drawing("<g>" * depth + "</g>" * depth)
+
+
+DEEP_MESSAGE = "nested more than 100 levels deep"
+
+
+@pytest.mark.django_db
+def test_a_deep_drawing_is_refused_and_the_others_of_its_folder_imported(site_profile, screens_dir):
+    (screens_dir / "deep.svg").write_text(deep_drawing())
+    reports, refused = import_files(site_profile, [screens_dir])
+    assert [r.screen for r in reports] == ["E4F1", "overview"]
+    assert len(refused) == 1 and DEEP_MESSAGE in refused[0] and "deep.svg" in refused[0]
+
+
+@pytest.mark.django_db
+def test_the_command_names_each_bad_drawing_and_why(site_profile, screens_dir, capsys):
+    (screens_dir / "deep.svg").write_text(deep_drawing())
+    with (screens_dir / "huge.svg").open("wb") as huge:
+        huge.truncate(10 * 1024 * 1024 + 1)  # sparse: refused on its size, never read
+    (screens_dir / f"{'x' * 101}.svg").write_text(DETAIL)
+    with pytest.raises(CommandError, match="3 drawing"):
+        call_command("import_screens", str(screens_dir))
+    err = capsys.readouterr().err
+    assert f"deep.svg: elements are {DEEP_MESSAGE}" in err
+    assert "huge.svg: the drawing is 10.0 MiB; screens are limited to 10 MiB" in err
+    assert "screen names have at most 100" in err
+    assert "Traceback" not in err
+    assert set(Screen.objects.values_list("name", flat=True)) == {"overview", "E4F1"}
+
+
+@pytest.mark.django_db
+def test_a_drawing_of_exactly_the_size_limit_is_imported(site_profile):
+    drawing = inkscape_drawing('<rect tag="E4DI00"/>')
+    padding = 10 * 1024 * 1024 - len(drawing.encode()) - len("<!---->")
+    report = import_drawing(site_profile, "big", drawing + f"<!--{'x' * padding}-->")
+    assert report.bound == ["E4DI00"]
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_deep_upload_with_a_message(client, role_user, site_profile):
+    client.force_login(role_user("engineer"))
+    upload = SimpleUploadedFile("deep.svg", deep_drawing().encode(), "image/svg+xml")
+    response = client.post(
+        reverse("admin:hmi_screen_add"),
+        {"profile": site_profile.pk, "name": "deep", "order": 0, "drawing": upload},
+    )
+    assert response.status_code == 200
+    assert DEEP_MESSAGE in str(response.context["adminform"].form.errors)
+    assert not Screen.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("as_file", [False, True], ids=["svg", "drawing"])
+def test_the_api_refuses_a_deep_upload_with_a_400(role_user, site_profile, as_file):
+    body = {"profile": site_profile.pk, "name": "deep"}
+    if as_file:
+        body["drawing"] = SimpleUploadedFile("deep.svg", deep_drawing().encode())
+    else:
+        body["svg"] = deep_drawing()
+    response = api_client(role_user("engineer")).post(
+        "/api/screens/", body, format="multipart" if as_file else "json"
+    )
+    assert response.status_code == 400
+    assert DEEP_MESSAGE in str(response.json()["drawing" if as_file else "svg"])
+    assert not Screen.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_imported_drawing_keeps_nothing_of_the_payloads(site_profile):
+    from tests.hmi.test_svg_sanitiser import HARDENED, leaks
+
+    report = import_drawing(site_profile, "payloads", inkscape_drawing("".join(HARDENED.values())))
+    assert leaks(Screen.objects.get(name="payloads").svg) == []
+    assert report.removed
