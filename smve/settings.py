@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from smve.env import database_from_url, env_bool, env_list, time_zone
+from smve.env import database_from_url, env_bool, env_list, env_number, time_zone
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -73,8 +73,16 @@ TEMPLATES = [
     },
 ]
 
+# Database connections: bounded per process (docs/deployment.md, "Database connections").
+# The web entry points (smve/asgi.py, smve/wsgi.py) turn the pool on by default; management
+# commands such as `poll` keep one connection per thread of their own and need none.
 DATABASES = {
-    "default": database_from_url(os.environ.get("DATABASE_URL", "sqlite:///"), BASE_DIR),
+    "default": database_from_url(
+        os.environ.get("DATABASE_URL", "sqlite:///"),
+        BASE_DIR,
+        pool_size=int(env_number("DATABASE_POOL_SIZE", 0)),
+        pool_timeout=env_number("DATABASE_POOL_TIMEOUT", 10, minimum=0.1),
+    ),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
