@@ -12,14 +12,15 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
 
 from hmi.models import Screen
 from hmi.revision_feed import RevisionFeed, read_database, revision_feed
@@ -136,11 +137,12 @@ def _admit(request: HttpRequest) -> JsonResponse | tuple[int, int, int | None]:
     return screen["pk"], screen["profile_id"], last_event_id
 
 
-def _user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
-    user = request.user
+def _user(request: HttpRequest) -> User | AnonymousUser:
+    """The session's user, else the token's (the site's user model is Django's own)."""
+    user = cast("User | AnonymousUser", request.user)
     if user.is_authenticated:
         return user
-    found = TokenAuthentication().authenticate(request)
+    found = TokenAuthentication().authenticate(Request(request))
     return found[0] if found else user
 
 

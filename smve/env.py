@@ -74,7 +74,9 @@ def database_from_url(
     if url in ("sqlite://", "sqlite:///"):
         url = f"sqlite:///{base_dir / 'db.sqlite3'}"
     try:
-        config = dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
+        )
     except Exception as exc:  # dj_database_url raises bare ValueError/KeyError on junk
         raise ImproperlyConfigured(
             f"DATABASE_URL={url!r} cannot be read ({exc}); "
