@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "poll",
     "hmi",
     "console",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "console.csp.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "smve.urls"
@@ -112,6 +115,32 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# HTTPS only in production. nginx terminates TLS and says so in X-Forwarded-Proto, which
+# uvicorn trusts from --forwarded-allow-ips (deploy/supervisor-smve.conf), so Django sees
+# the original scheme: plain http:// is redirected, and browsers are told (HSTS) to use
+# https:// for a year. `manage.py check --deploy` passes with these defaults.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = int(env_number("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+
+# Login throttling (django-axes). Every password check counts: the console's and the
+# admin's login pages, the API's login page and its token endpoint. After
+# LOGIN_FAILURE_LIMIT failures for one username from one client address, that pair is
+# locked out for LOGIN_LOCKOUT_MINUTES, even with the right password; the same user from
+# elsewhere, and other users from that address, are not. A success before the limit
+# starts the count again. The client address is the one uvicorn took from nginx's
+# X-Forwarded-For. `manage.py axes_reset_username NAME` unlocks early.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(env_number("LOGIN_FAILURE_LIMIT", 5, minimum=1))
+AXES_COOLOFF_TIME = timedelta(minutes=env_number("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "console.lockout.lockout_response"
 
 REST_FRAMEWORK = {
     # Token first: a request without credentials gets 401 with "WWW-Authenticate: Token".
