@@ -162,7 +162,8 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The schema maps the whole API: only for users with a role (poll/roles.py).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "poll.roles.HasRole"],
     "COMPONENT_SPLIT_REQUEST": True,
     # The docs pages' scripts come with the server: plant networks have no internet.
     "SWAGGER_UI_DIST": "SIDECAR",
