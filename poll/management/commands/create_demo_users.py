@@ -1,7 +1,6 @@
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 
 from poll.roles import ROLE_NAMES, STAFF_ROLES
@@ -15,9 +14,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        users = get_user_model()
         for name in (*ROLE_NAMES, "admin"):
-            user, _ = users.objects.get_or_create(username=name)
+            user, _ = User.objects.get_or_create(username=name)
             user.is_staff = name in STAFF_ROLES or name == "admin"
             user.is_superuser = name == "admin"
             user.set_password(name)
