@@ -36,8 +36,8 @@ CONFIG_MODELS = (
 
 ROLE_NAMES = ("viewer", "operator", "engineer")
 
-# Roles whose users are staff, i.e. may open the admin (where the configuration is edited):
-# a viewer or an operator there could only look at what the console shows them better.
+# Roles whose users are staff, i.e. may open the admin, where the configuration is edited:
+# a viewer or an operator has nothing to edit there, and the console shows them the rest.
 STAFF_ROLES = ("engineer",)
 
 

@@ -77,7 +77,7 @@ TEMPLATES = [
 ]
 
 # Database connections: bounded per process (docs/deployment.md, "Database connections").
-# The web entry points (smve/asgi.py, smve/wsgi.py) turn the pool on by default; management
+# The web server's entry point (smve/asgi.py) turns the pool on by default; management
 # commands such as `poll` keep one connection per thread of their own and need none.
 DATABASES = {
     "default": database_from_url(
