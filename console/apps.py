@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class ConsoleConfig(AppConfig):
     name = "console"
     verbose_name = "Operator console"
+
+    def ready(self) -> None:
+        from axes.signals import user_locked_out  # type: ignore[import-untyped]
+
+        from console.lockout import refuse_locked_out_api_login
+
+        user_locked_out.connect(refuse_locked_out_api_login)

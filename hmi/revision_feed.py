@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from hmi.screen_state import latest_revision
 from poll.models import Revision
@@ -34,15 +34,18 @@ T = TypeVar("T")
 
 
 async def read_database(function: Callable[..., T], *args: Any) -> T:
-    """Run a blocking database read off the event loop, in a pooled thread whose
-    connection is checked (and closed when stale) around it, like a request's."""
+    """Run a blocking database read off the event loop, in a shared worker thread, and
+    close (or give back to the pool) the connection it used.
+
+    The worker threads serve every stream of the process; a connection left open in one
+    of them would be held between reads for as long as the process lives.
+    """
 
     def run() -> T:
-        close_old_connections()
         try:
             return function(*args)
         finally:
-            close_old_connections()
+            connection.close()
 
     return await sync_to_async(run, thread_sensitive=False)()
 

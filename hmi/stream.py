@@ -12,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
 
 from hmi.models import Screen
 from hmi.revision_feed import RevisionFeed, read_database, revision_feed
@@ -92,16 +92,36 @@ async def screen_events(
 
 @require_GET
 async def stream(request: HttpRequest) -> HttpResponseBase:
-    """Authenticate like the API (session or token), check the role, then stream."""
+    """Authenticate like the API (session or token), check the role, then stream.
+
+    The checks run in one database visit that gives its connection back before the
+    stream starts: a stream may stay open for hours, and holds no connection while it
+    waits (each later read takes one from the pool and returns it).
+    """
+    admitted = await read_database(_admit, request)
+    if isinstance(admitted, JsonResponse):
+        return admitted
+    screen_id, profile_id, last_event_id = admitted
+    response = StreamingHttpResponse(
+        screen_events(screen_id, profile_id, last_event_id, revision_feed()),
+        content_type="text/event-stream",
+    )
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass each message on at once
+    return response
+
+
+def _admit(request: HttpRequest) -> JsonResponse | tuple[int, int, int | None]:
+    """The refusal, or the screen, its profile and the revision the client has."""
     try:
-        user = await _user(request)
+        user = _user(request)
     except AuthenticationFailed as exc:
         return _error(401, str(exc.detail), {"WWW-Authenticate": "Token"})
     if not user.is_authenticated:
         return _error(
             401, "Authentication credentials were not provided.", {"WWW-Authenticate": "Token"}
         )
-    if not await user.ahas_perm("hmi.view_graphicelement"):
+    if not user.has_perm("hmi.view_graphicelement"):
         return _error(403, "Your role may not read screens; ask for the viewer role.")
     screen_param = request.GET.get("screen", "")
     screen_id = parse_revision(screen_param)
@@ -111,23 +131,18 @@ async def stream(request: HttpRequest) -> HttpResponseBase:
     last_event_id = parse_revision(last_param)
     if last_param and last_event_id is None:
         return _error(400, f"Last-Event-ID {last_param[:40]!r} is not a revision.")
-    screen = await Screen.objects.filter(pk=screen_id).values("pk", "profile_id").afirst()
+    screen = Screen.objects.filter(pk=screen_id).values("pk", "profile_id").first()
     if screen is None:
         return _error(404, f"There is no screen {screen_id}.")
-    response = StreamingHttpResponse(
-        screen_events(screen["pk"], screen["profile_id"], last_event_id, revision_feed()),
-        content_type="text/event-stream",
-    )
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"  # nginx: pass each message on at once
-    return response
+    return screen["pk"], screen["profile_id"], last_event_id
 
 
-async def _user(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
-    user = await request.auser()
+def _user(request: HttpRequest) -> User | AnonymousUser:
+    """The session's user, else the token's (the site's user model is Django's own)."""
+    user = cast("User | AnonymousUser", request.user)
     if user.is_authenticated:
         return user
-    found = await sync_to_async(TokenAuthentication().authenticate)(request)
+    found = TokenAuthentication().authenticate(Request(request))
     return found[0] if found else user
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
 # Apps whose data every role may read.
 READABLE_APPS = ("poll", "hmi")
 
@@ -32,6 +35,26 @@ CONFIG_MODELS = (
 )
 
 ROLE_NAMES = ("viewer", "operator", "engineer")
+
+# Roles whose users are staff, i.e. may open the admin, where the configuration is edited:
+# a viewer or an operator has nothing to edit there, and the console shows them the rest.
+STAFF_ROLES = ("engineer",)
+
+
+def has_role(user: Any) -> bool:
+    """A superuser, or an active member of one of the role groups."""
+    if not (user and user.is_active):
+        return False
+    return bool(user.is_superuser or user.groups.filter(name__in=ROLE_NAMES).exists())
+
+
+class HasRole(BasePermission):
+    """For what every role may see but a bare account may not (the API's schema and docs)."""
+
+    message = "Your account has no role; ask for the viewer role."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return has_role(request.user)
 
 
 def role_permission_codes(app_models: dict[str, list[str]]) -> dict[str, set[str]]:

@@ -10,7 +10,11 @@ from django.conf import settings
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.asgi import get_asgi_application
 
+from smve.env import WEB_DATABASE_POOL_SIZE
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smve.settings")
+# Requests and streams share a bounded pool of PostgreSQL connections (docs/deployment.md).
+os.environ.setdefault("DATABASE_POOL_SIZE", str(WEB_DATABASE_POOL_SIZE))
 application = get_asgi_application()
 if settings.DEBUG:
     application = ASGIStaticFilesHandler(application)

@@ -16,6 +16,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
+#: PostgreSQL connections each web server process pools unless DATABASE_POOL_SIZE says
+#: otherwise (smve/asgi.py); docs/deployment.md adds them up for a whole site.
+WEB_DATABASE_POOL_SIZE = 10
 SUPPORTED_ENGINES = {
     "django.db.backends.sqlite3",
     "django.db.backends.postgresql",
@@ -43,12 +46,37 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def database_from_url(url: str, base_dir: Path) -> dict[str, Any]:
-    """Turn DATABASE_URL into Django's DATABASES entry (SQLite or PostgreSQL)."""
+def env_number(name: str, default: float, minimum: float = 0) -> float:
+    """A number of seconds, connections, attempts...: ``minimum`` or more."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = minimum - 1
+    if not value >= minimum:  # also refuses nan
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number of at least {minimum:g}.")
+    return value
+
+
+def database_from_url(
+    url: str, base_dir: Path, pool_size: int = 0, pool_timeout: float = 10.0
+) -> dict[str, Any]:
+    """Turn DATABASE_URL into Django's DATABASES entry (SQLite or PostgreSQL).
+
+    No connection outlives its request (``CONN_MAX_AGE=0``): under ASGI each request runs
+    in a thread of its own, so a connection kept "for reuse" is never reused, only leaked.
+    On PostgreSQL ``pool_size`` > 0 puts a process's connections in psycopg's pool instead:
+    at most that many, reused; a request that finds all of them busy waits up to
+    ``pool_timeout`` seconds for one rather than opening another.
+    """
     if url in ("sqlite://", "sqlite:///"):
         url = f"sqlite:///{base_dir / 'db.sqlite3'}"
     try:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
+        )
     except Exception as exc:  # dj_database_url raises bare ValueError/KeyError on junk
         raise ImproperlyConfigured(
             f"DATABASE_URL={url!r} cannot be read ({exc}); "
@@ -61,7 +89,6 @@ def database_from_url(url: str, base_dir: Path) -> dict[str, Any]:
             "use sqlite:///... or postgres://..."
         )
     if engine == "django.db.backends.sqlite3":
-        config["CONN_MAX_AGE"] = 0
         # WAL lets the web read while the poller writes; IMMEDIATE transactions take the
         # write lock up front, so that two writers wait for each other (busy timeout)
         # instead of failing with "database is locked" when a reader upgrades.
@@ -76,6 +103,12 @@ def database_from_url(url: str, base_dir: Path) -> dict[str, Any]:
         raise ImproperlyConfigured(
             f"DATABASE_URL={url!r} has no database name: add it after the host, e.g. .../smve."
         )
+    elif pool_size > 0:
+        config.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": pool_size,
+            "timeout": pool_timeout,
+        }
     return config
 
 

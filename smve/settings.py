@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from smve.env import database_from_url, env_bool, env_list, time_zone
+from smve.env import database_from_url, env_bool, env_list, env_number, time_zone
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "poll",
     "hmi",
     "console",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "console.csp.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "smve.urls"
@@ -73,8 +76,16 @@ TEMPLATES = [
     },
 ]
 
+# Database connections: bounded per process (docs/deployment.md, "Database connections").
+# The web server's entry point (smve/asgi.py) turns the pool on by default; management
+# commands such as `poll` keep one connection per thread of their own and need none.
 DATABASES = {
-    "default": database_from_url(os.environ.get("DATABASE_URL", "sqlite:///"), BASE_DIR),
+    "default": database_from_url(
+        os.environ.get("DATABASE_URL", "sqlite:///"),
+        BASE_DIR,
+        pool_size=int(env_number("DATABASE_POOL_SIZE", 0)),
+        pool_timeout=env_number("DATABASE_POOL_TIMEOUT", 10, minimum=0.1),
+    ),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -105,6 +116,33 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# HTTPS only in production. nginx terminates TLS and says so in X-Forwarded-Proto, which
+# uvicorn trusts from --forwarded-allow-ips (deploy/supervisor-smve.conf), so Django sees
+# the original scheme: plain http:// is redirected, and browsers are told (HSTS) to use
+# https:// for a year. `manage.py check --deploy` passes with these defaults.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = int(env_number("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
+
+# Login throttling (django-axes). Every password check counts: the console's and the
+# admin's login pages, the API's login page and its token endpoint. After
+# LOGIN_FAILURE_LIMIT failures for one username from one client address, that pair is
+# locked out for LOGIN_LOCKOUT_MINUTES, even with the right password; the same user from
+# elsewhere, and other users from that address, are not. A success before the limit
+# starts the count again. The client address is the one uvicorn took from nginx's
+# X-Forwarded-For. `manage.py axes_reset_username NAME` unlocks early.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(env_number("LOGIN_FAILURE_LIMIT", 5, minimum=1))
+AXES_COOLOFF_TIME = timedelta(minutes=env_number("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "console.lockout.lockout_response"
+AXES_VERBOSE = False  # no banner at every start: a failing command prints one clear line
+
 REST_FRAMEWORK = {
     # Token first: a request without credentials gets 401 with "WWW-Authenticate: Token".
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -125,7 +163,8 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # The schema maps the whole API: only for users with a role (poll/roles.py).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "poll.roles.HasRole"],
     "COMPONENT_SPLIT_REQUEST": True,
     # The docs pages' scripts come with the server: plant networks have no internet.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -113,12 +113,22 @@ class ServerSentEvent:
 
 
 class EventStream:
-    """An open ``/api/stream`` response, read one event (or comment) at a time."""
+    """An open ``/api/stream`` response, read one event (or comment) at a time.
+
+    The request goes out at once; the response is read when first asked for, so that
+    many streams can be requested before any is answered.
+    """
 
     def __init__(self, server: Server, path: str, headers: dict[str, str]) -> None:
         self._conn = server.connection()
         self._conn.request("GET", path, headers={"Accept": "text/event-stream", **headers})
-        self.response = self._conn.getresponse()
+        self._response: http.client.HTTPResponse | None = None
+
+    @property
+    def response(self) -> http.client.HTTPResponse:
+        if self._response is None:
+            self._response = self._conn.getresponse()
+        return self._response
 
     def next(self) -> ServerSentEvent:
         """The next block up to a blank line: a message, a retry hint or a comment."""
