@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import django_filters
 from django import forms
 from django.db import connection, models, transaction
 from django.db.models import QuerySet
@@ -108,7 +109,9 @@ class StrictBooleanField(forms.Field):
         return text == "true"
 
 
-class BooleanFilter(filters.BooleanFilter):
+class BooleanFilter(django_filters.BooleanFilter):
+    """A boolean read as typed: no widget that maps what it does not know to "any"."""
+
     field_class = StrictBooleanField
 
 
