@@ -100,7 +100,8 @@ class ApiSchema(AutoSchema):
         for backend in getattr(self.view, "filter_backends", []):
             if not hasattr(backend, "get_filterset_class"):
                 continue
-            filterset = backend().get_filterset_class(self.view, self.view.get_queryset())
+            queryset = self.view.get_queryset()  # type: ignore[attr-defined]
+            filterset = backend().get_filterset_class(self.view, queryset)
             found = filterset.base_filters.get(name) if filterset else None
             if found is not None:
                 return found.extra.get("min_value"), found.extra.get("max_value")

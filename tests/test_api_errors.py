@@ -102,9 +102,7 @@ def test_an_id_filter_beyond_the_database_is_a_400(site_profile, token_client, c
         ({"page_size": "ten"}, "page_size"),
     ],
 )
-def test_a_filter_or_page_size_that_means_nothing_is_a_400(
-    site_profile, token_client, query, name
-):
+def test_a_filter_or_page_size_that_means_nothing_is_a_400(site_profile, token_client, query, name):
     """Once, these were dropped and every row answered as if there were no filter."""
     response = token_client("viewer").get("/api/points/", query)
     assert response.status_code == 400
@@ -185,7 +183,8 @@ def test_token_clients_get_json_refusals(site_profile, token_client):
 def test_errors_are_json_even_for_a_browser_that_asks_for_html(site_profile, role_user):
     browser = Client(HTTP_ACCEPT="text/html")
     browser.force_login(role_user("viewer"))
-    assert json_error(browser.get("/api/points/999999/"), 404) == "No Point matches the given query."
+    missing = browser.get("/api/points/999999/")
+    assert json_error(missing, 404) == "No Point matches the given query."
     assert json_error(Client(HTTP_ACCEPT="text/html").get("/api/points/"), 401)
 
 

@@ -99,32 +99,41 @@ def test_the_api_does_what_its_schema_says(site_profile, role_user, in_process):
     headers = {"Authorization": f"Token {token}"}
     failures: set[str] = set()
     for result in api_schema().get_all_operations():
-        operation = result.ok()
         for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
-
-            @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(
-                max_examples=EXAMPLES_PER_OPERATION,
-                deadline=None,
-                database=None,
-                derandomize=True,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )
-            def call(case: schemathesis.Case) -> None:
-                response = case.call(headers=headers)
-                try:
-                    case.validate_response(response, headers=headers, checks=CHECKS)
-                except (Failure, FailureGroup) as error:
-                    found = error.exceptions if isinstance(error, FailureGroup) else [error]
-                    failures.update(
-                        f"{operation.label} ({mode.value}) {type(failure).__name__} "
-                        f"{response.status_code}: {case.as_curl_command(headers)}"
-                        for failure in found
-                    )
-
-            call()  # every example runs; failures are gathered, not raised one at a time
+            failures |= fuzz(result.ok(), mode, headers)
     assert not failures, "\n".join(sorted(failures))
+
+
+def fuzz(
+    operation: schemathesis.APIOperation, mode: schemathesis.GenerationMode, headers: dict
+) -> set[str]:
+    """Every failed check of a bounded number of requests to ``operation``: all examples
+    run, so one report lists every kind of failure, not the first one found."""
+    failures: set[str] = set()
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def call(case: schemathesis.Case) -> None:
+        response = case.call(headers=headers)
+        try:
+            case.validate_response(response, headers=headers, checks=CHECKS)
+        except (Failure, FailureGroup) as error:
+            found = error.exceptions if isinstance(error, FailureGroup) else [error]
+            failures.update(
+                f"{operation.label} ({mode.value}) {type(failure).__name__} "
+                f"{response.status_code}: {case.as_curl_command(headers)}"
+                for failure in found
+            )
+
+    call()
+    return failures
 
 
 @pytest.fixture
