@@ -14,6 +14,7 @@ from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework import serializers
 
 DETAIL_ERROR = {
     "type": "object",
@@ -37,6 +38,8 @@ ERROR_DESCRIPTIONS = {
     "415": "The body is in a format this operation does not read.",
 }
 BODY_METHODS = ("POST", "PUT", "PATCH")
+#: Text the API takes: Django refuses NUL in every text field and filter.
+NO_NUL = "^[^\\u0000]*$"
 
 
 class ApiSchema(AutoSchema):
@@ -62,6 +65,12 @@ class ApiSchema(AutoSchema):
             responses.setdefault(status, self._error_response(status))
         return operation
 
+    def _map_serializer_field(self, field: Any, direction: str, *args: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_serializer_field(field, direction, *args)
+        if direction == "request" and isinstance(field, serializers.CharField):
+            _refuse_nul(schema)
+        return schema
+
     def _needs_login(self) -> bool:
         return any(type(p).__name__ != "AllowAny" for p in self.view.get_permissions())
 
@@ -85,6 +94,8 @@ class ApiSchema(AutoSchema):
         if not parameter.get("required"):
             parameter["allowEmptyValue"] = True
         schema = parameter.get("schema", {})
+        if schema.get("type") == "string":
+            _refuse_nul(schema)
         if schema.get("type") != "integer":
             return
         if parameter["name"] in ("page", "page_size"):
@@ -106,3 +117,8 @@ class ApiSchema(AutoSchema):
             if found is not None:
                 return found.extra.get("min_value"), found.extra.get("max_value")
         return None, None
+
+
+def _refuse_nul(schema: dict[str, Any]) -> None:
+    if schema.get("type") == "string" and not {"enum", "format", "pattern"} & schema.keys():
+        schema["pattern"] = NO_NUL
