@@ -10,12 +10,12 @@ out, keeping the status and headers, so a script never has to parse HTML.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.utils.deprecation import MiddlewareMixin
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -49,15 +49,15 @@ def is_api_request(request: HttpRequest) -> bool:
     return request.path_info.startswith(API_PREFIX) or request.path_info == API_PREFIX[:-1]
 
 
-class JsonApiErrorsMiddleware:
+class JsonApiErrorsMiddleware(MiddlewareMixin):
     """Error answers under /api/ that are not JSON become ``{"detail": ...}`` with the same
-    status and headers. Placed first, so it also sees what the other middleware refuse."""
+    status and headers. Placed first, so it also sees what the other middleware refuse.
+    A ``MiddlewareMixin`` works for synchronous and asynchronous requests alike, so the
+    live stream stays on the server's event loop."""
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        response = self.get_response(request)
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
         if response.status_code < 400 or not is_api_request(request):
             return response
         if response.get("Content-Type", "").startswith("application/json"):
@@ -77,6 +77,7 @@ class JsonApiErrorsMiddleware:
         for header, value in response.headers.items():
             if header.lower() not in ("content-type", "content-length"):
                 converted[header] = value
+        converted.cookies = response.cookies
         return converted
 
 

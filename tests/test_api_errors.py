@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.test import Client
+from django.test import AsyncClient, Client
 from rest_framework.authtoken.models import Token
 
 from hmi.models import Screen
@@ -193,3 +194,12 @@ def test_pages_outside_the_api_keep_their_html_errors(role_user):
     response = Client().get("/no-such-page/")
     assert response.status_code == 404
     assert not response["Content-Type"].startswith("application/json")
+
+
+@pytest.mark.django_db
+def test_errors_are_json_on_the_asynchronous_path_too(site_profile, token_client):
+    """Under ASGI, where the stream is served, the refusals are JSON too."""
+    client = AsyncClient(raise_request_exception=False)
+    refused = async_to_sync(client.post)("/api/stream")
+    assert "POST is not allowed" in json_error(refused, 405)
+    assert json_error(async_to_sync(client.get)("/api/stream"), 401)
