@@ -70,10 +70,13 @@ class JsonApiErrorsMiddleware(MiddlewareMixin):
         request._api_exception = exception  # type: ignore[attr-defined]
 
     def _as_json(self, request: HttpRequest, response: HttpResponseBase) -> JsonResponse:
+        status = response.status_code
+        if status == 400 and _declared_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            status = 413  # Django refuses a body over the limit as any suspicious request
         data = getattr(response, "data", None)  # a DRF response rendered as HTML
         if not isinstance(data, dict | list):
-            data = {"detail": _message(request, response)}
-        converted = JsonResponse(data, status=response.status_code, safe=False)
+            data = {"detail": _message(request, response, status)}
+        converted = JsonResponse(data, status=status, safe=False)
         for header, value in response.headers.items():
             if header.lower() not in ("content-type", "content-length"):
                 converted[header] = value
@@ -81,8 +84,7 @@ class JsonApiErrorsMiddleware(MiddlewareMixin):
         return converted
 
 
-def _message(request: HttpRequest, response: HttpResponseBase) -> str:
-    status = response.status_code
+def _message(request: HttpRequest, response: HttpResponseBase, status: int) -> str:
     if status == 404:
         return f"There is no API endpoint {request.path}."
     if status == 405:
@@ -93,14 +95,14 @@ def _message(request: HttpRequest, response: HttpResponseBase) -> str:
             "CSRF check failed: a write made with a session needs the X-CSRFToken header; "
             "scripts should send a token instead (Authorization: Token <key>)."
         )
-    if status in (400, 413) and _declared_length(request) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+    if status == 413:
         return body_limit_message()
     if status >= 500:
         exception = getattr(request, "_api_exception", None)
         if settings.DEBUG and exception is not None:
             return f"Server error: {type(exception).__name__}: {exception}"
         return "Server error: the request failed on our side and was logged."
-    return f"The request was refused ({status} {getattr(response, 'reason_phrase', '')})."
+    return f"The request was refused ({status} {response.reason_phrase})."
 
 
 def _declared_length(request: HttpRequest) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
-from rest_framework import serializers
+from rest_framework import permissions, serializers
 
 DETAIL_ERROR = {
     "type": "object",
@@ -43,6 +43,8 @@ NO_NUL = "^[^\\u0000]*$"
 
 
 class ApiSchema(AutoSchema):
+    """drf-spectacular's schema of an operation, with its errors and parameter ranges."""
+
     def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
@@ -72,7 +74,7 @@ class ApiSchema(AutoSchema):
         return schema
 
     def _needs_login(self) -> bool:
-        return any(type(p).__name__ != "AllowAny" for p in self.view.get_permissions())
+        return not all(isinstance(p, permissions.AllowAny) for p in self.view.get_permissions())
 
     def _is_list(self) -> bool:
         return self.method == "GET" and self._is_list_view()

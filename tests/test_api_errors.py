@@ -203,3 +203,13 @@ def test_errors_are_json_on_the_asynchronous_path_too(site_profile, token_client
     refused = async_to_sync(client.post)("/api/stream")
     assert "POST is not allowed" in json_error(refused, 405)
     assert json_error(async_to_sync(client.get)("/api/stream"), 401)
+
+
+@pytest.mark.django_db
+def test_a_body_over_the_limit_outside_the_rest_framework_is_a_json_413(role_user):
+    """The login page reads the form for its CSRF check; Django's 400 becomes a 413."""
+    body = "username=x&password=" + "y" * (21 << 20)
+    response = Client().post(
+        "/api/auth/login/", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert "20 MiB" in json_error(response, 413)
