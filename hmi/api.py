@@ -33,7 +33,7 @@ from hmi.serializers import (
     ScreenStateSerializer,
     ScreenWrittenSerializer,
 )
-from poll.api import RoleAccess
+from poll.api import RoleAccess, refuse_repeated_parameters
 
 #: A served drawing may draw and style itself, nothing more: no script, no fetch.
 SVG_CONTENT_SECURITY_POLICY = (
@@ -43,6 +43,7 @@ SVG_CONTENT_SECURITY_POLICY = (
 
 def revision_parameter(request: Request, name: str) -> int | None:
     """A revision query parameter; a 400 error names what is wrong with it."""
+    refuse_repeated_parameters(request)
     raw = request.query_params.get(name, "")
     revision = parse_revision(raw)
     if raw and revision is None:

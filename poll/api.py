@@ -180,8 +180,22 @@ class ApiFilterSet(filters.FilterSet):
     }
 
 
+def refuse_repeated_parameters(request: Request) -> None:
+    """A parameter given twice is a 400: Django would quietly use the last value."""
+    repeated = sorted(n for n, values in request.query_params.lists() if len(values) > 1)
+    if repeated:
+        raise serializers.ValidationError(
+            {name: ["Given more than once: give it once."] for name in repeated}
+        )
+
+
 class ApiFilterBackend(filters.DjangoFilterBackend):
     filterset_base = ApiFilterSet
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
+        if not getattr(view, "detail", False):  # lists read parameters; one object reads none
+            refuse_repeated_parameters(request)
+        return super().filter_queryset(request, queryset, view)
 
 
 class RoleAccess:

@@ -213,3 +213,22 @@ def test_a_body_over_the_limit_outside_the_rest_framework_is_a_json_413(role_use
         "/api/auth/login/", body, content_type="application/x-www-form-urlencoded"
     )
     assert "20 MiB" in json_error(response, 413)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/api/points/?kind=nonsense&kind=ai", "/api/formulas/?page_size=1&page_size=2"]
+)
+def test_a_parameter_given_twice_is_a_400(site_profile, token_client, path):
+    """Django would use the last value and never look at the first."""
+    response = token_client("viewer").get(path)
+    assert response.status_code == 400
+    assert "more than once" in next(iter(response.json().values()))[0]
+
+
+@pytest.mark.django_db
+def test_a_since_given_twice_is_a_400(site_profile, token_client):
+    import_drawing(site_profile, "overview", overview_drawing())
+    screen = Screen.objects.get(profile=site_profile, name="overview").pk
+    response = token_client("viewer").get(f"/api/screens/{screen}/state?since=x&since=1")
+    assert response.json() == {"since": ["Given more than once: give it once."]}
