@@ -46,6 +46,22 @@ def test_the_schema_is_valid_without_warnings(tmp_path):
 
 
 @pytest.mark.django_db
+def test_the_schema_documents_refusals_and_the_ranges_parameters_take():
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            if path != "/api/auth/token/":  # the one operation open to all
+                assert {"401", "403"} <= operation["responses"].keys(), (method, path)
+    points = {p["name"]: p for p in paths["/api/points/"]["get"]["parameters"]}
+    assert points["comaster"]["schema"]["maximum"] == 2**63 - 1
+    assert points["page_size"]["schema"]["minimum"] == 1
+    assert {"400", "404"} <= paths["/api/points/"]["get"]["responses"].keys()
+    state = paths["/api/screens/{id}/state/"]["get"]
+    assert state["parameters"][1]["schema"]["minimum"] == 0
+    assert {"413", "415"} <= paths["/api/screens/"]["post"]["responses"].keys()
+
+
+@pytest.mark.django_db
 def test_the_schema_and_docs_need_a_login(role_user):
     assert api_client().get("/api/schema/").status_code == 401
     assert api_client().get("/api/docs/").status_code == 401
