@@ -272,21 +272,17 @@ class Point(LiveStateModel):
             problems["offset"] = f"An SV is a byte of its IED's 6-byte block: 0..{SV_OFFSET_MAX}."
         if _numbers(self.low_limit, self.high_limit) and self.low_limit > self.high_limit:
             problems["high_limit"] = "The high limit must not be below the low limit."
-        if self.modbus_device_id:
+        if self.modbus_device is not None:  # saved, or still unsaved in a profile file
             problems.update(self._modbus_problems())
         if problems:
             raise ValidationError(problems)
 
     def _modbus_problems(self) -> dict[str, str]:
         """Where a Modbus point's value sits, checked by the Modbus package's own rules."""
-        if (
-            self.table not in ModbusTable.values
-            or self.data_type not in DataType.values
-            or self.word_order not in ("", *WordOrder.values)
-            or not isinstance(self.address, int)
-            or not _numbers(self.escala, self.value_offset)
-        ):
-            return {}  # the fields' own validation reports these
+        if not (self.table and self.data_type and self.address is not None):
+            return {}  # the constraint modbus_point_has_address reports it
+        if not self._valid_fields(*MODBUS_FIELDS):
+            return {}  # the fields' own validation reports them
         table, data_type = Table(self.table), WireDataType(self.data_type)
         if self.kind == PointKind.DI and data_type is not WireDataType.BOOL:
             return {"data_type": "A Modbus DI is a bool: a coil, a discrete input or a bit."}
@@ -345,6 +341,19 @@ class Point(LiveStateModel):
                     }
                 )
         super().validate_constraints(exclude=exclude)
+
+    def _valid_fields(self, *names: str) -> bool:
+        """Whether these fields pass their own validation (reported on its own)."""
+        for name in names:
+            try:
+                self._meta.get_field(name).clean(getattr(self, name), self)
+            except ValidationError:
+                return False
+        return True
+
+
+MODBUS_FIELDS = ("table", "address", "data_type", "word_order", "bit", "escala", "value_offset")
+"""What the Modbus package reads of a point."""
 
 
 def _above(value: Any, limit: int) -> bool:
