@@ -344,11 +344,12 @@ class Point(LiveStateModel):
 
     def _valid_fields(self, *names: str) -> bool:
         """Whether these fields pass their own validation (reported on its own)."""
-        for name in names:
-            try:
-                self._meta.get_field(name).clean(getattr(self, name), self)
-            except ValidationError:
-                return False
+        for field in self._meta.fields:
+            if field.name in names:
+                try:
+                    field.clean(getattr(self, field.name), self)
+                except ValidationError:
+                    return False
         return True
 
 
