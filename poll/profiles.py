@@ -365,6 +365,8 @@ def _described(model: type[models.Model], fields: dict[str, Any]) -> str:
     if model is Point:
         kind = str(fields.get("kind") or "point").upper()
         return f"{kind} {fields.get('tag')}"
+    if model is Profile:
+        return str(fields.get("name"))
     return f"{model._meta.verbose_name} {fields.get('name')}"
 
 
@@ -374,8 +376,8 @@ def _type_problems(model: type[models.Model], fields: dict[str, Any]) -> dict[st
     problems: dict[str, list[str]] = {}
     for name, value in fields.items():
         field = model._meta.get_field(name)
-        if field.is_relation or (value is None and field.null):
-            continue
+        if field.is_relation or value is None:
+            continue  # the model says whether the field may be empty
         expected = _JSON_TYPES.get(field.get_internal_type())
         if expected is None:
             continue

@@ -240,3 +240,13 @@ def test_the_fixtures_load_without_deprecated_keys(name):
         profile = load_profile(read_profile_file(ROOT / "fixtures" / f"{name}.json"))
     links = [*profile.comasters.all(), *profile.modbus_devices.all()]
     assert links and all(link.attempts == 3 for link in links)
+
+
+@pytest.mark.django_db
+def test_a_missing_required_key_is_named():
+    data = small_site(host=None)
+    del data["comasters"][0]["ieds"][0]["address"]
+    assert problems_of(data) == [
+        "comasters[0] (COMaster E4), host: This field cannot be null.",
+        "comasters[0].ieds[0] (IED Feeder relay), address: This field cannot be null.",
+    ]
