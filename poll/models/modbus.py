@@ -80,6 +80,8 @@ class ModbusDevice(LinkStateModel):
 
     def clean(self) -> None:
         super().clean()
+        if not isinstance(self.unit, int) or self.unit > MODBUS_UNIT_MAX:
+            return  # the field's own range says so
         if self.framing == Framing.RTU and self.unit not in MODBUS_SERIAL_UNITS:
             raise ValidationError(
                 {"unit": "Behind a serial gateway the unit id is 1..247 (0 is the broadcast)."}

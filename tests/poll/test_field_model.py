@@ -189,3 +189,10 @@ def test_the_admin_refuses_an_ied_address_events_cannot_carry(ied, client, role_
     assert not IED.objects.filter(offset=2).exists()
     page = client.post("/admin/poll/ied/add/", {**fields, "address": 15})
     assert page.status_code == 302 and IED.objects.get(offset=2).address == 15
+
+
+def test_the_comaster_page_shows_attempts(ied, client, role_user):
+    client.force_login(role_user("engineer"))
+    page = client.get(f"/admin/poll/comaster/{ied.comaster_id}/change/")
+    assert page.status_code == 200
+    assert b'name="attempts"' in page.content and b"the first included" in page.content

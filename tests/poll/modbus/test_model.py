@@ -144,6 +144,7 @@ def test_a_unit_id_is_one_the_framing_can_reach(device, framing, unit, valid) ->
     assert (problems(device) == {}) is valid
     if not valid:
         assert list(problems(device)) == ["unit"]
+        assert len(problems(device)["unit"]) == 1
 
 
 @pytest.mark.parametrize(
