@@ -15,6 +15,7 @@ from typing import Any
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import permissions, serializers
+from rest_framework.authtoken.views import ObtainAuthToken
 
 DETAIL_ERROR = {
     "type": "object",
@@ -36,6 +37,8 @@ ERROR_DESCRIPTIONS = {
     "404": "No such object (or page).",
     "413": "The body is over the API's size limit.",
     "415": "The body is in a format this operation does not read.",
+    "429": "Too many failed logins for this user from this address; Retry-After says when "
+    "to try again.",
 }
 BODY_METHODS = ("POST", "PUT", "PATCH")
 #: Text the API takes: Django refuses NUL in every text field and filter.
@@ -62,6 +65,8 @@ class ApiSchema(AutoSchema):
             errors.append("404")
         if self.method in BODY_METHODS:
             errors += ["413", "415"]
+        if isinstance(self.view, ObtainAuthToken):  # a password login: throttled (django-axes)
+            errors.append("429")
         responses = operation.setdefault("responses", {})
         for status in errors:
             responses.setdefault(status, self._error_response(status))
