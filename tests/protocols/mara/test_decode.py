@@ -44,7 +44,7 @@ def test_empty_reply_is_four_empty_sections() -> None:
 
 def test_reply_sections() -> None:
     payload = bytes.fromhex("07 01 02 03 04 05 06  05 34 12 01 80  07 48 05 00 40 FF FF  01")
-    reply = decode_frame(reply_frame(payload)).payload
+    reply = decode_frame(reply_frame(payload)).payload_as(PollReply)
     assert reply.sv == bytes([1, 2, 3, 4, 5, 6])
     assert reply.di == (0x1234, 0x8001)
     # q is read from the word itself (the original software masked first and always got 0)
@@ -98,7 +98,7 @@ def test_impossible_date_is_kept_without_a_time(raw: str) -> None:
 
 def test_impossible_date_does_not_stop_the_reply() -> None:
     events = bytes.fromhex("01 93 0C 0D 01 01 08 22 00 14 01 93 0C 01 01 01 08 22 00 14")
-    reply = decode_frame(reply_frame(b"\x01\x01\x01\x15" + events)).payload
+    reply = decode_frame(reply_frame(b"\x01\x01\x01\x15" + events)).payload_as(PollReply)
     assert [event.time is None for event in reply.events] == [True, False]
 
 
@@ -112,7 +112,7 @@ def test_port_command_and_logical_port_command() -> None:
     assert port.payload == PortCommand(indirect=True, port=5, state=1, bit=3)
     logical = decode_frame(encode_frame(0x40, 1, 6, 0x13, bytes([4, 0xFF, 1])))
     assert logical.payload == LogicalPortCommand(port=4, bit=0xFF, state=1)
-    assert logical.payload.failed
+    assert logical.payload_as(LogicalPortCommand).failed
 
 
 def test_unknown_command_keeps_its_payload() -> None:

@@ -5,6 +5,7 @@ import random
 
 from twisted.internet.testing import StringTransport
 
+from protocols.mara import PollReply
 from protocols.mara.simulator import FaultInjector, FaultSettings
 from protocols.mara.simulator.control import ControlCommands
 from protocols.mara.simulator.ledger import Ledger
@@ -28,7 +29,7 @@ def test_set_di_changes_the_bit_and_makes_an_event() -> None:
     request = {"cmd": "set_di", "comaster": "E4", "tag": "E4BRK05", "value": 1}
     assert control.execute(request) == {"ok": True, "changed": True}
     assert control.execute(request) == {"ok": True, "changed": False}
-    reply = harnesses["E4"].poll().payload
+    reply = harnesses["E4"].poll().payload_as(PollReply)
     assert reply.di == (0b111,)
     assert [(event.ied, event.port, event.bit, event.status) for event in reply.events] == [
         (5, 1, 3, 1)
