@@ -82,7 +82,7 @@ def test_flush_ledger(tmp_path) -> None:
 
 def test_bad_requests_get_an_error_reply() -> None:
     control, _, _ = commands()
-    for request in (
+    bad_requests: tuple[object, ...] = (
         [],
         {"cmd": "dance"},
         {"cmd": "set_di", "comaster": "E9", "tag": "X", "value": 1},
@@ -92,7 +92,8 @@ def test_bad_requests_get_an_error_reply() -> None:
         {"cmd": "set_di", "comaster": "E4", "tag": "E4BRK05", "value": True},
         {"cmd": "set_ai", "comaster": "E4", "tag": "E4V00", "raw": 5000},
         {"cmd": "stop", "seconds": "soon"},
-    ):
+    )
+    for request in bad_requests:
         reply = control.execute(request)
         assert reply["ok"] is False and isinstance(reply["error"], str), request
 

@@ -23,9 +23,9 @@ def injector(**settings: Any) -> FaultInjector:
     return FaultInjector(FaultSettings(**settings), random.Random(3), Clock())
 
 
-def delivered(faults: FaultInjector) -> Delivery:
-    """What ``faults`` makes of the reply to request 1, which must not be dropped."""
-    delivery = faults.deliver(REPLY_BYTES, 1)
+def delivered(faults: FaultInjector, request: int = 1) -> Delivery:
+    """What ``faults`` makes of the reply to ``request``, which must not be dropped."""
+    delivery = faults.deliver(REPLY_BYTES, request)
     assert delivery is not None
     return delivery
 
@@ -71,7 +71,7 @@ def test_split_and_delay() -> None:
 
 def test_close_every_third_request() -> None:
     faults = injector(close_every=3)
-    assert [faults.deliver(REPLY_BYTES, n).close for n in range(1, 7)] == [
+    assert [delivered(faults, n).close for n in range(1, 7)] == [
         False,
         False,
         True,

@@ -38,7 +38,7 @@ class Simulation:
     def __init__(self, running: RunningSimulator, ledger_path) -> None:
         self.running = running
         self.ledger_path = ledger_path
-        self.control = ControlClient(running.control.getHost().port)
+        self.control = ControlClient(running.control_port_number())
         self.clients: list[MaraClient] = []
 
     def connect(self, comaster: str = "E4") -> MaraClient:
