@@ -3,7 +3,7 @@ and the operator console at the root."""
 
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -17,7 +17,7 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"detail": f"There is no API endpoint {request.path}."}, status=404)
 
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("", include("poll.api_urls")),
     path("", include("hmi.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
