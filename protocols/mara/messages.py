@@ -3,6 +3,11 @@
 All are frozen dataclasses. Decoded events keep their ``raw`` 10 bytes so that an event
 whose date is impossible (``time is None``) is still stored and can be looked at later; an
 event made to be encoded leaves ``raw`` empty.
+
+A frame's payload is a union of every command's payload; a reader that knows which one its
+command carries says so with :meth:`Frame.payload_as` (and takes the events it wants with
+:meth:`PollReply.events_of`), so the type checker follows, and a frame that carries
+something else fails there, by name.
 """
 
 from dataclasses import dataclass

@@ -21,6 +21,7 @@ from protocols.mara import (
     RawPayload,
     TimeSet,
     Truncated,
+    UnexpectedPayload,
     decode_event,
     decode_frame,
     encode_frame,
@@ -159,3 +160,23 @@ def test_reply_payload_errors(payload: str) -> None:
 def test_fixed_size_payload_errors(cmd: int, payload: str) -> None:
     with pytest.raises(BadPayload):
         decode_frame(encode_frame(0xFF, 0x40, 1, cmd, bytes.fromhex(payload)))
+
+
+def test_a_reader_names_the_payload_it_expects() -> None:
+    time_set = decode_frame(bytes.fromhex("FE 11 FF 40 22 12 0C 0A 10 00 37 0D 50 3D 02 3B 48"))
+    assert time_set.payload_as(TimeSet).dow == 2
+    with pytest.raises(UnexpectedPayload, match="command 0x12 carries TimeSet, not PollReply"):
+        time_set.payload_as(PollReply)
+    poll = decode_frame(bytes.fromhex("FE 08 01 40 80 10 80 A7"))
+    with pytest.raises(UnexpectedPayload, match="command 0x10 carries no payload, not PollReply"):
+        poll.payload_as(PollReply)
+
+
+def test_events_of_one_kind_keep_their_order() -> None:
+    when = datetime(2014, 1, 13, 23, 59)
+    opened, closed = DigitalEvent(1, 0, 0, 1, 3, when), DigitalEvent(1, 0, 1, 1, 3, when)
+    energy = EnergyEvent(5, 0, 2, 0, when, 800)
+    reply = PollReply(sv=b"", di=(), ai=(), events=(opened, energy, closed))
+    assert reply.events_of(DigitalEvent) == (opened, closed)
+    assert reply.events_of(EnergyEvent) == (energy,)
+    assert reply.events_of(ComsysEvent) == ()
