@@ -1,24 +1,38 @@
-"""The Modbus devices of the poller: a :class:`~protocols.modbus.client.ModbusClient` per
-enabled device on the poller's reactor, started, replaced and stopped as the configuration
-changes. What they read goes through the same journal and writer as the COMasters'."""
+"""The Modbus source: a :class:`~protocols.modbus.client.ModbusClient` per enabled device
+on the poller's reactor, started, replaced and stopped as the configuration changes."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from twisted.internet.defer import Deferred
 
-from poll.acquisition.batch import WriteBatch
-from poll.acquisition.metrics import PollerMetrics
-from poll.acquisition.modbus_batch import ModbusDeviceStatus
-from poll.acquisition.modbus_config import ModbusDeviceConfig, ModbusSite
-from poll.acquisition.modbus_recorder import ModbusLayout, ModbusMapper, ModbusRecorder
+from poll.acquisition.batch import LinkStatus, WriteBatch
+from poll.acquisition.modbus.config import ModbusDeviceConfig, ModbusSite, load_modbus_site
+from poll.acquisition.modbus.mapping import ModbusLayout, ModbusMapper
+from poll.acquisition.modbus.recorder import MODBUS_DEVICES, ModbusRecorder
+from poll.acquisition.options import PollerOptions
+from poll.acquisition.sources import SourceContext
+from poll.models import Profile
 from protocols.modbus.client import ModbusClient
 
 log = logging.getLogger(__name__)
+
+
+class ModbusSource:
+    """Modbus devices, over TCP or RTU over TCP."""
+
+    name = "modbus"
+    link_kind = MODBUS_DEVICES
+
+    def load(self, profile: Profile, options: PollerOptions, names: Sequence[str]) -> ModbusSite:
+        return load_modbus_site(profile, options, names)
+
+    def run(self, context: SourceContext) -> ModbusDevices:
+        return ModbusDevices(context)
 
 
 @dataclass
@@ -31,27 +45,12 @@ class RunningDevice:
 class ModbusDevices:
     """Keeps one client running per enabled Modbus device of the configuration."""
 
-    def __init__(
-        self,
-        reactor: Any,
-        metrics: PollerMetrics,
-        append: Callable[[WriteBatch], None],
-        wall_clock: Callable[[], int],
-        sample_max_interval: float,
-    ) -> None:
-        self._reactor = reactor
-        self._metrics = metrics
-        self._append = append
-        self._now = wall_clock
-        self._sample_max_interval = sample_max_interval
+    def __init__(self, context: SourceContext) -> None:
+        self._context = context
         self._running: dict[int, RunningDevice] = {}
         self._stopping = False
 
-    @property
-    def recorders(self) -> list[ModbusRecorder]:
-        return [running.recorder for running in self._running.values()]
-
-    def apply(self, site: ModbusSite) -> None:
+    def apply(self, site: ModbusSite, statuses: Mapping[int, LinkStatus]) -> None:
         """Start, replace or stop only the devices whose configuration changed."""
         if self._stopping:
             return
@@ -60,13 +59,13 @@ class ModbusDevices:
         for device_id, config in site.devices.items():
             running = self._running.get(device_id)
             if running is None:
-                self._start(config, site.statuses.get(device_id))
+                self._start(config, statuses.get(device_id))
             elif running.config != config:
                 self._replace(running, config)
         if self._running:
             log.info("polling %d Modbus devices", len(self._running))
 
-    def stop(self) -> list[Deferred[None]]:
+    def stop(self) -> list[Deferred[Any]]:
         """Stop every client; the Deferreds fire once their connections are closed."""
         self._stopping = True
         return [running.client.stop() for running in self._running.values()]
@@ -75,14 +74,15 @@ class ModbusDevices:
         for running in self._running.values():
             running.recorder.add_status(batch)
 
-    def _start(self, config: ModbusDeviceConfig, status: ModbusDeviceStatus | None) -> None:
-        mapper = ModbusMapper(ModbusLayout(config), self._sample_max_interval)
+    def _start(self, config: ModbusDeviceConfig, status: LinkStatus | None) -> None:
+        context = self._context
+        mapper = ModbusMapper(ModbusLayout(config), context.options.sample_max_interval)
         recorder = ModbusRecorder(
             mapper,
-            status or ModbusDeviceStatus(config.id, False, None, None, "", 0, 0, 0, 0, 0, 0, None),
-            self._append,
-            self._metrics,
-            self._now,
+            status or LinkStatus.initial(config.id),
+            context.append,
+            context.metrics,
+            context.wall_clock,
         )
         running = RunningDevice(config, recorder, self._client(config, recorder))
         self._running[config.id] = running
@@ -110,4 +110,4 @@ class ModbusDevices:
         running.recorder.go_offline("not polled any more (disabled, removed or not selected)")
 
     def _client(self, config: ModbusDeviceConfig, recorder: ModbusRecorder) -> ModbusClient:
-        return ModbusClient(config.settings, config.read_plan(), recorder, self._reactor)
+        return ModbusClient(config.settings, config.read_plan(), recorder, self._context.reactor)

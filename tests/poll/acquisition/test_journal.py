@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from poll.acquisition.batch import ComasterStatus, EventRow, PointChange, SampleRow, WriteBatch
+from poll.acquisition.batch import EventRow, LinkStatus, PointChange, SampleRow, WriteBatch
 from poll.acquisition.journal import Journal
 
 
-def status(comaster_id: int, seq: int | None) -> ComasterStatus:
-    return ComasterStatus(comaster_id, True, 1, 2, "", 3, 0, 0, 0, 0, 1.5, seq)
+def status(comaster_id: int, seq: int | None) -> LinkStatus:
+    return LinkStatus(comaster_id, True, 1, 2, "", 3, 0, 0, 0, 0, 1.5, seq)
 
 
 def batch(n: int, comaster_id: int = 1) -> WriteBatch:
@@ -18,7 +18,7 @@ def batch(n: int, comaster_id: int = 1) -> WriteBatch:
     b.set_point(PointChange(n, float(n), 0, True, n))
     b.samples.append(SampleRow(n, n, float(n), 0))
     b.events.append(EventRow(1, comaster_id, None, 5, 0, 1, None, 1, 0, "ab", f"1:{n}", n))
-    b.comasters[comaster_id] = status(comaster_id, 0x20 + n)
+    b.set_link("comasters", status(comaster_id, 0x20 + n))
     return b
 
 
@@ -28,7 +28,7 @@ def test_merge_keeps_the_latest_state_and_every_record() -> None:
     first.merge(second)
     assert first.points[1] == PointChange(1, 9.0, 2, True, 5)
     assert len(first.events) == len(first.samples) == 2
-    assert first.comasters[1].seq == 0x22
+    assert first.links["comasters"][1].seq == 0x22
 
 
 def test_losing_currency_keeps_the_value_of_an_earlier_change_in_the_same_batch() -> None:
