@@ -161,9 +161,7 @@ class WriteBatch:
     @property
     def record_count(self) -> int:
         """Events, energy records and communication events in the batch."""
-        return (
-            len(self.events) + len(self.energy) + len(self.com_events) + len(self.link_events)
-        )
+        return len(self.events) + len(self.energy) + len(self.com_events) + len(self.link_events)
 
     def set_point(self, change: PointChange) -> None:
         """Record a point change that happened after those already in the batch."""
@@ -209,8 +207,7 @@ class WriteBatch:
     def from_json(cls, text: str | bytes) -> WriteBatch:
         data = json.loads(text)
         records = {
-            name: [kind(*row) for row in data.get(name, ())]
-            for name, kind in _RECORD_TYPES.items()
+            name: [kind(*row) for row in data.get(name, ())] for name, kind in _RECORD_TYPES.items()
         }
         links = {
             kind: {status.link_id: status for status in map(LinkStatus._make, rows)}

@@ -45,9 +45,7 @@ class LinkKind:
     def load_statuses(self, link_ids: Iterable[int]) -> dict[int, LinkStatus]:
         """The state last written for these links, so that counting carries on."""
         columns = self.columns
-        rows = self.model._default_manager.filter(pk__in=list(link_ids)).values_list(
-            "pk", *columns
-        )
+        rows = self.model._default_manager.filter(pk__in=list(link_ids)).values_list("pk", *columns)
         return {row[0]: _status(row[0], dict(zip(columns, row[1:], strict=True))) for row in rows}
 
 

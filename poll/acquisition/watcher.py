@@ -51,11 +51,12 @@ def load_config(profile: Profile, options: PollerOptions, names: Sequence[str] =
     """The enabled links of ``profile`` of every source (only those in ``names``, when
     given)."""
     version = Profile.objects.filter(pk=profile.pk).values_list("config_version", flat=True)
+    sources = registered_sources()
     return SiteConfig(
         profile_id=profile.pk,
         profile_name=profile.name,
         version=version.first() or 0,
-        sources={source.name: source.load(profile, options, names) for source in registered_sources()},
+        sources={source.name: source.load(profile, options, names) for source in sources},
     )
 
 

@@ -24,14 +24,15 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 
 from poll.acquisition.batch import LinkStatus, WriteBatch
-from poll.acquisition.watcher import ConfigError, ConfigWatcher, SiteConfig, load_statuses
 from poll.acquisition.journal import Journal
 from poll.acquisition.metrics import PollerMetrics
 from poll.acquisition.store import BatchStore
+from poll.acquisition.watcher import ConfigError, ConfigWatcher, SiteConfig, load_statuses
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ DRAIN_TIMEOUT = 10.0
 """Seconds a stopping writer keeps applying what is queued before it gives up."""
 
 Entry = tuple[int, WriteBatch]
+T = TypeVar("T")
 ConfigListener = Callable[[SiteConfig, dict[str, dict[int, LinkStatus]]], None]
 """Takes a new configuration and its links' states last written, by source."""
 
@@ -151,8 +153,8 @@ class JournalWriter(threading.Thread):
 
     def _apply(self, entries: list[Entry]) -> None:
         batch = WriteBatch()
-        for _, entry in entries:
-            batch.merge(entry)
+        for _, later in entries:
+            batch.merge(later)
         try:
             _, inserted = self._guarded(self._store.write, batch)
         except DatabaseError as error:
@@ -181,7 +183,7 @@ class JournalWriter(threading.Thread):
         if last < self._next:
             return []
         if held and held[0][0] == self._next:
-            entries = []
+            entries: list[Entry] = []
             while held and held[0][0] <= last and len(entries) < self._max_entries:
                 entries.append(held.popleft())
             return entries
@@ -237,7 +239,7 @@ class JournalWriter(threading.Thread):
     # Outages
 
     @staticmethod
-    def _guarded(work: Callable, *args: object) -> object:
+    def _guarded(work: Callable[..., T], *args: object) -> T:
         """Run ``work``; a lost or refused connection becomes :class:`DatabaseUnreachable`."""
         try:
             return work(*args)

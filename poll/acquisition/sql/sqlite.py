@@ -77,11 +77,8 @@ class SqliteStatements:
             (self.COM_EVENTS, batch.com_events, ComEventRow),
         ):
             if rows:
-                profiles = (row.profile_id for row in rows)
-                params = [
-                    (*values, revision, profile)
-                    for values, profile in zip(self._rows(rows, kind._fields), profiles, strict=True)
-                ]
+                names = (*kind._fields, "profile_id")  # the row, then its profile again
+                params = [(*row[:-1], revision, row[-1]) for row in self._rows(rows, names)]
                 cursor.executemany(sql, params)
                 inserted += cursor.rowcount
         return inserted

@@ -1,4 +1,4 @@
-"""The test settings with the dummy source's app installed (tests/poll/acquisition/dummy_source.py)."""
+"""The test settings with the dummy source's app installed (dummy_app.py)."""
 
 from smve.test_settings import *  # noqa: F403
 

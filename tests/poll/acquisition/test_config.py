@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from poll.acquisition.mara.recorder import COMASTERS
-from poll.acquisition.watcher import ConfigError, ConfigWatcher
 from poll.acquisition.options import PollerOptions
+from poll.acquisition.watcher import ConfigError, ConfigWatcher
 from poll.models import AI, DI, IED, COMaster, Profile
 
 
