@@ -8,13 +8,15 @@ column naming the link.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models
 
 from poll.acquisition.batch import LinkStatus, to_micros
+
+M = TypeVar("M", bound=models.Model)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,14 @@ class LinkKind:
         columns = self.columns
         rows = self.model._default_manager.filter(pk__in=list(link_ids)).values_list("pk", *columns)
         return {row[0]: _status(row[0], dict(zip(columns, row[1:], strict=True))) for row in rows}
+
+
+def enabled_links(model: type[M], profile: Any, names: Sequence[str] = ()) -> list[M]:
+    """The enabled links of ``profile`` (only those in ``names``, when given), by id."""
+    rows = model._default_manager.filter(profile=profile, enabled=True)
+    if names:
+        rows = rows.filter(name__in=names)
+    return list(rows.order_by("id"))
 
 
 def _status(link_id: int, stored: dict[str, Any]) -> LinkStatus:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from poll.acquisition.links import enabled_links
 from poll.acquisition.options import PollerOptions
 from poll.models import IED, COMaster, Point, Profile
 from protocols.mara.client import ClientSettings
@@ -61,10 +62,7 @@ class MaraSite:
 
 def load_mara_site(profile: Profile, options: PollerOptions, names: Sequence[str] = ()) -> MaraSite:
     """The enabled COMasters of ``profile`` (only those in ``names``, when given)."""
-    comasters = COMaster.objects.filter(profile=profile, enabled=True)
-    if names:
-        comasters = comasters.filter(name__in=names)
-    comaster_rows = list(comasters.order_by("id"))
+    comaster_rows = enabled_links(COMaster, profile, names)
     ieds = IED.objects.filter(comaster__in=comaster_rows).order_by("comaster_id", "offset")
     points_by_ied: dict[int, list[PointSpec]] = {}
     for point in Point.objects.filter(ied__comaster__in=comaster_rows).order_by("offset", "id"):

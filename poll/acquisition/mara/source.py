@@ -1,5 +1,6 @@
 """The Mara source: a :class:`~protocols.mara.client.PollClient` per enabled COMaster on
-the poller's reactor, started, updated and stopped as the configuration changes.
+the poller's reactor, started, updated and stopped as the configuration changes
+(:class:`~poll.acquisition.link_runner.LinkRunner`).
 
 A COMaster whose IEDs or points changed takes the new layout without reconnecting; one
 whose connection settings changed reconnects, keeping its SEQ; a new one resumes the SEQ
@@ -11,13 +12,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from twisted.internet.defer import Deferred
 
 from poll.acquisition.batch import LinkStatus, WriteBatch
+from poll.acquisition.link_runner import LinkRunner, Running
 from poll.acquisition.mara.config import ComasterConfig, MaraSite, load_mara_site
 from poll.acquisition.mara.layout import ComasterLayout
 from poll.acquisition.mara.mapping import ReplyMapper
@@ -43,88 +41,51 @@ class MaraSource:
         return Comasters(context)
 
 
-@dataclass
-class Running:
-    config: ComasterConfig
-    recorder: ComasterRecorder
-    client: PollClient
-
-
-class Comasters:
+class Comasters(LinkRunner[ComasterConfig, ComasterRecorder, PollClient]):
     """Keeps one client running per enabled COMaster of the configuration."""
 
     def __init__(self, context: SourceContext) -> None:
-        self._context = context
+        super().__init__(context)
         self._resume = {cm: next_seq(seq) for cm, seq in context.resume_seqs.items()}
-        self._running: dict[int, Running] = {}
-        self._stopping = False
 
-    def apply(self, config: MaraSite, statuses: Mapping[int, LinkStatus]) -> None:
-        """Start, stop or update only the COMasters whose configuration changed."""
-        if self._stopping:
-            return
-        for comaster_id in [cm for cm in self._running if cm not in config.comasters]:
-            self._retire(comaster_id)
-        for comaster_id, comaster in config.comasters.items():
-            running = self._running.get(comaster_id)
-            if running is None:
-                self._start(comaster, statuses.get(comaster_id))
-            elif running.config != comaster:
-                self._update(running, comaster)
+    def apply(self, site: MaraSite, statuses: Mapping[int, LinkStatus]) -> None:
+        super().apply(site, statuses)
         self._context.metrics.comasters.set(len(self._running))
         log.info("polling %d COMasters", len(self._running))
 
-    def stop(self) -> list[Deferred[Any]]:
-        self._stopping = True
-        return [running.client.stop() for running in self._running.values()]
-
     def add_statuses(self, batch: WriteBatch) -> None:
-        for running in self._running.values():
-            running.recorder.add_status(batch)
+        super().add_statuses(batch)
         self._context.metrics.online.set(sum(r.recorder.online for r in self._running.values()))
 
-    def _start(self, config: ComasterConfig, status: LinkStatus | None) -> None:
+    def _links(self, site: MaraSite) -> Mapping[int, ComasterConfig]:
+        return site.comasters
+
+    def _recorder(self, config: ComasterConfig, status: LinkStatus) -> ComasterRecorder:
         context = self._context
         layout = ComasterLayout(config)
         mapper = ReplyMapper(layout, context.zone, context.options.sample_max_interval)
-        recorder = ComasterRecorder(
-            mapper,
-            status or LinkStatus.initial(config.id),
-            context.append,
-            context.metrics,
-            context.wall_clock,
-        )
-        first_seq = self._resume.pop(config.id, SEQ_FIRST)
-        running = Running(config, recorder, self._client(config, recorder, first_seq))
-        self._running[config.id] = running
-        running.client.start()
+        return ComasterRecorder(mapper, status, context.append, context.metrics, context.wall_clock)
 
-    def _update(self, running: Running, config: ComasterConfig) -> None:
-        old = running.config
-        running.config = config
+    def _client(
+        self, config: ComasterConfig, recorder: ComasterRecorder, previous: PollClient | None
+    ) -> PollClient:
+        seq = previous.resume_seq if previous else self._resume.pop(config.id, SEQ_FIRST)
+        reactor = self._context.reactor
+        return PollClient(config.client, recorder, reactor, self._field_now, first_seq=seq)
+
+    def _update(
+        self, running: Running[ComasterConfig, ComasterRecorder, PollClient], old: ComasterConfig
+    ) -> None:
+        config = running.config
         if config.ieds != old.ieds or config.name != old.name:
             running.recorder.mapper.relayout(ComasterLayout(config))
         if config.client != old.client:
             log.info("%s: connection settings changed, reconnecting", config.name)
-            client = running.client
+            self._reconnect(running)
 
-            def replace(_: object) -> None:
-                if self._running.get(config.id) is running and not self._stopping:
-                    seq = client.resume_seq
-                    running.client = self._client(running.config, running.recorder, seq)
-                    running.client.start()
-
-            client.stop().addCallback(replace)
-
-    def _retire(self, comaster_id: int) -> None:
-        running = self._running.pop(comaster_id)
-        running.client.stop()
-        self._resume[comaster_id] = running.client.resume_seq
-        running.recorder.go_offline("not polled any more (disabled, removed or not selected)")
-
-    def _client(self, config: ComasterConfig, recorder: ComasterRecorder, seq: int) -> PollClient:
-        reactor = self._context.reactor
-        return PollClient(config.client, recorder, reactor, self._field_now, first_seq=seq)
+    def _retire(self, running: Running[ComasterConfig, ComasterRecorder, PollClient]) -> None:
+        super()._retire(running)
+        self._resume[running.config.id] = running.client.resume_seq
 
     def _field_now(self) -> datetime:
         """The site's local time, as COMasters keep it."""

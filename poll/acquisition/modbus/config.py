@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from poll.acquisition.links import enabled_links
 from poll.acquisition.options import PollerOptions
 from poll.models import ModbusDevice, Point, Profile
 from protocols.modbus import DataType, Framing, ReadLimits, ReadPlan, Table, ValueFormat, WordOrder
@@ -85,10 +86,7 @@ def load_modbus_site(
     profile: Profile, options: PollerOptions, names: Sequence[str] = ()
 ) -> ModbusSite:
     """The enabled Modbus devices of ``profile`` (only those in ``names``, when given)."""
-    rows = ModbusDevice.objects.filter(profile=profile, enabled=True)
-    if names:
-        rows = rows.filter(name__in=names)
-    devices = list(rows.order_by("id"))
+    devices = enabled_links(ModbusDevice, profile, names)
     points: dict[int, list[ModbusPointSpec]] = {}
     for point in Point.objects.filter(modbus_device__in=devices).order_by("address", "id"):
         points.setdefault(point.modbus_device_id, []).append(_point_spec(point))
