@@ -205,13 +205,29 @@ class WriteBatch:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> WriteBatch:
-        data = json.loads(text)
+        data = _upgraded(json.loads(text))
         records = {
             name: [kind(*row) for row in data.get(name, ())] for name, kind in _RECORD_TYPES.items()
         }
         links = {
-            kind: {status.link_id: status for status in map(LinkStatus._make, rows)}
+            kind: {row[0]: LinkStatus(*row) for row in rows}
             for kind, rows in data.get("links", {}).items()
         }
         points = (PointChange(*row) for row in data.get("points", ()))
         return cls(points={row.point_id: row for row in points}, links=links, **records)
+
+
+def _upgraded(data: dict[str, Any]) -> dict[str, Any]:
+    """An entry journaled before every source's link state had one row type (a spool left
+    by an older poller) in today's shape, so that an upgrade loses none of it."""
+    links = data.setdefault("links", {})
+    if "comasters" in data:  # the same fields in the same order
+        links["comasters"] = data.pop("comasters")
+    if "modbus_devices" in data:  # exceptions came after bad_frames, and no seq
+        rows = data.pop("modbus_devices")
+        links["modbus_devices"] = [[*row[:8], *row[9:], None, row[8]] for row in rows]
+    data.setdefault("link_events", []).extend(
+        ["modbus_devices", profile, device, code, reason, text, time, key]
+        for profile, device, code, reason, text, time, key in data.pop("modbus_com_events", ())
+    )
+    return data

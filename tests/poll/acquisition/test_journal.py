@@ -44,6 +44,27 @@ def test_json_round_trip() -> None:
     assert not WriteBatch() and original
 
 
+def test_an_entry_journaled_by_the_previous_poller_is_read_in_full() -> None:
+    old = (
+        '{"points":[[1,2.0,0,true,5]],"comasters":[[1,true,1,2,"",3,0,0,0,0,1.5,34]],'
+        '"modbus_devices":[[7,true,1,2,"x",3,4,5,6,7,8,2.5]],'
+        '"modbus_com_events":[[1,7,2,1,"Modbus device online",9,"mb7:link:9"]]}'
+    )
+    batch = WriteBatch.from_json(old)
+    assert batch.links["comasters"][1] == status(1, 34)
+    assert batch.links["modbus_devices"][7] == LinkStatus(
+        7, True, 1, 2, "x", 3, 4, 5, 7, 8, 2.5, None, 6
+    )
+    (event,) = batch.link_events
+    assert (event.kind, event.link_id, event.text, event.dedup_key) == (
+        "modbus_devices",
+        7,
+        "Modbus device online",
+        "mb7:link:9",
+    )
+    assert batch.points[1].value == 2.0 and batch.seqs() == {1: 34}
+
+
 def test_append_read_and_checkpoint(tmp_path) -> None:
     journal = Journal(tmp_path)
     assert [journal.append(batch(n)) for n in (1, 2, 3)] == [1, 2, 3]
