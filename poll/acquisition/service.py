@@ -57,10 +57,10 @@ def install_reactor() -> None:
 
 
 def run_poller(
-    profile: str | None = None, comasters: Sequence[str] = (), metrics_port: int | None = None
+    profile: str | None = None, names: Sequence[str] = (), metrics_port: int | None = None
 ) -> str | None:
-    """Poll until SIGTERM or SIGINT. Returns None after a clean stop, or why it could
-    not run."""
+    """Poll until SIGTERM or SIGINT (only the links called ``names``, when given). Returns
+    None after a clean stop, or why it could not run."""
     install_reactor()
     from twisted.internet import reactor
 
@@ -71,7 +71,7 @@ def run_poller(
         metrics.serve(metrics_port)
     processors = [factory() for factory in batch_processor_factories()]
     service = AcquisitionService(
-        reactor, options, metrics, ConfigWatcher(options, profile, comasters), processors
+        reactor, options, metrics, ConfigWatcher(options, profile, names), processors
     )
     reactor.callWhenRunning(service.start)
     reactor.addSystemEventTrigger("before", "shutdown", service.stop)
