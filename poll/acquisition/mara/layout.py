@@ -9,7 +9,7 @@ channel).
 
 from __future__ import annotations
 
-from poll.acquisition.config import ComasterConfig
+from poll.acquisition.mara.config import ComasterConfig
 from protocols.mara import PollReply
 from protocols.mara.constants import SV_BLOCK_SIZE
 
