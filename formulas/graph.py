@@ -39,9 +39,7 @@ class DependencyGraph:
 
     def find_cycle(self, target: Target, inputs: frozenset[Ref]) -> tuple[Target, ...] | None:
         """The shortest cycle that giving `target` these inputs would close, or None."""
-        return _cycle_through(
-            target, lambda node: inputs if node == target else self._inputs.get(node, frozenset())
-        )
+        return cycle_closed_by(target, inputs, self._inputs)
 
     def set(self, target: Target, inputs: frozenset[Ref]) -> None:
         """Make `target` read `inputs`; a `CycleError` leaves the graph as it was."""
@@ -105,6 +103,17 @@ class DependencyGraph:
                     pending.append(reader.ref)
         ranks = self.ranks()
         return sorted(found, key=ranks.__getitem__)
+
+
+def cycle_closed_by(
+    target: Target, inputs: frozenset[Ref], inputs_by_target: Mapping[Target, frozenset[Ref]]
+) -> tuple[Target, ...] | None:
+    """The shortest cycle that giving `target` these `inputs` would close among the other
+    formulas of `inputs_by_target`, or None. Only the formulas on paths from `target` are
+    visited, so checking one formula against a large set costs what its paths cost."""
+    return _cycle_through(
+        target, lambda node: inputs if node == target else inputs_by_target.get(node, frozenset())
+    )
 
 
 def find_cycles(inputs_by_target: Mapping[Target, frozenset[Ref]]) -> dict[Target, CycleError]:

@@ -1,36 +1,55 @@
-"""Evaluating a formula against the current values, for the admin's preview and on save."""
+"""Evaluating a formula against the values in the database, for the admin's preview and
+for the last result stored when a formula is saved (the poller keeps it up to date after).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
 
-from formulas import FormulaError, FormulaErrorValue, compile_formula
-from hmi.formula_context import current_values
+from formulas import CompiledFormula, FormulaError, Ref, compile_formula
+from hmi.element_attributes import result_fields
+from hmi.models import Formula, GraphicElement
+from poll.models import Point
 
 
-def evaluate_now(compiled: Any, profile: Any) -> Any:
+def current_values(profile_id: int, refs: Iterable[Ref]) -> dict[Ref, Any]:
+    """The values ``refs`` have now in the database (points and element attributes)."""
+    refs = list(refs)
+    point_tags = {r.tag for r in refs if r.kind != "eg"}
+    element_tags = {r.tag for r in refs if r.kind == "eg"}
+    points = {
+        (p.kind, p.tag): p for p in Point.objects.filter(profile_id=profile_id, tag__in=point_tags)
+    }
+    elements = {
+        e.tag: e for e in GraphicElement.objects.filter(profile_id=profile_id, tag__in=element_tags)
+    }
+    values: dict[Ref, Any] = {}
+    for ref in refs:
+        source = elements.get(ref.tag) if ref.kind == "eg" else points.get((ref.kind, ref.tag))
+        if source is not None:
+            values[ref] = getattr(source, ref.attr)
+    return values
+
+
+def evaluate_now(compiled: CompiledFormula, profile_id: int) -> Any:
     """The formula's value with the profile's current data (an error value on failure)."""
-    return compiled.evaluate(current_values(profile, compiled.inputs))
+    return compiled.evaluate(current_values(profile_id, compiled.inputs))
 
 
-def describe_value(value: Any) -> str:
-    if isinstance(value, FormulaErrorValue):
-        return f"{value.code} ({value.meaning})" if value.meaning else value.code
-    return repr(value)
-
-
-def refresh_result(formula: Any) -> None:
-    """Evaluate a saved formula now and store its last value or last error."""
+def refresh_result(formula: Formula) -> None:
+    """Evaluate a saved formula now and store its last value or last error (rendered as
+    the poller renders them)."""
+    compiled = formula.compiled
     try:
-        value = evaluate_now(compile_formula(formula.source), formula.element.profile)
+        if compiled is None or compiled.source != formula.source:
+            compiled = compile_formula(formula.source)
     except FormulaError as exc:
-        formula.last_value, formula.last_error = "", exc.message[:300]
+        result: Any = exc
     else:
-        if isinstance(value, FormulaErrorValue):
-            formula.last_value, formula.last_error = "", describe_value(value)[:300]
-        else:
-            formula.last_value, formula.last_error = str(value)[:200], ""
+        result = evaluate_now(compiled, formula.element.profile_id)
+    formula.last_value, formula.last_error = result_fields(result)
     formula.evaluated_at = timezone.now()
     formula.save(update_fields=["last_value", "last_error", "evaluated_at"])

@@ -22,7 +22,6 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.utils.module_loading import import_string
 from twisted.internet.defer import DeferredList
 from twisted.internet.task import LoopingCall
 from twisted.internet.threads import deferToThread
@@ -36,6 +35,7 @@ from poll.acquisition.mapping import ReplyMapper
 from poll.acquisition.metrics import PollerMetrics
 from poll.acquisition.modbus_service import ModbusDevices
 from poll.acquisition.options import PollerOptions
+from poll.acquisition.processors import batch_processor_factories
 from poll.acquisition.recorder import ComasterRecorder
 from poll.acquisition.store import BatchStore
 from poll.acquisition.writer import DRAIN_TIMEOUT, JournalWriter
@@ -73,7 +73,7 @@ def run_poller(
     metrics = PollerMetrics()
     if metrics_port is not None:
         metrics.serve(metrics_port)
-    processors = [import_string(path)() for path in options.batch_processors]
+    processors = [factory() for factory in batch_processor_factories()]
     service = AcquisitionService(
         reactor, options, metrics, ConfigWatcher(options, profile, comasters), processors
     )

@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.conf import settings
 from django.db import transaction
 
 from hmi.models import Formula, GraphicElement
 from hmi.palette import INVALID
-from hmi.poller_formulas import SYNC_SECONDS, FormulaProcessor
+from hmi.poller_formulas import FormulaProcessor
 from poll.acquisition.batch import PointChange, WriteBatch, to_micros
+from poll.acquisition.processors import batch_processor_factories
 from poll.acquisition.store import BatchStore
 from poll.models import Point
 from tests.hmi.support import load_small_site
@@ -51,23 +51,13 @@ def configured(site_profile):
     return points
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(django_capture_on_commit_callbacks, clock):
-    """The poller's store with the processor, committing as the poller's writer does."""
-    store = BatchStore([FormulaProcessor(clock)])
+def store(django_capture_on_commit_callbacks, configured, site_profile):
+    """The poller's store with the processor, configured and committing as the poller's
+    writer does; ``store.processor.configure`` is the writer's configuration watcher."""
+    processor = FormulaProcessor()
+    processor.configure(site_profile.pk)
+    store = BatchStore([processor])
 
     def write(*changes: PointChange) -> int:
         batch = WriteBatch()
@@ -77,6 +67,7 @@ def store(django_capture_on_commit_callbacks, clock):
             revision, _ = store.write(batch)
         return revision
 
+    write.processor = processor
     return write
 
 
@@ -90,8 +81,8 @@ def value(point: Point, v: float | None, current: bool = True, q: int | None = 0
     return PointChange(point.pk, v, q, current, NOW)
 
 
-def test_the_processor_is_registered_by_setting():
-    assert "hmi.poller_formulas.FormulaProcessor" in settings.POLL_BATCH_PROCESSORS
+def test_the_processor_is_registered_with_the_poll_core():
+    assert FormulaProcessor in batch_processor_factories()
 
 
 @pytest.mark.django_db
@@ -148,7 +139,9 @@ def test_elements_whose_points_are_not_current_are_not_current(configured, store
 
 
 @pytest.mark.django_db
-def test_an_edited_formula_takes_effect_at_the_next_batch_after_the_sync(configured, store, clock):
+def test_an_edited_formula_takes_effect_at_the_next_batch_after_configure(
+    configured, store, site_profile
+):
     store(value(configured["E4189I01"], 1.0))
     Formula.objects.filter(element__tag="E4189I01", attribute="fill").update(
         source="SI(di.E4189I01.value,3,4)"
@@ -156,10 +149,9 @@ def test_an_edited_formula_takes_effect_at_the_next_batch_after_the_sync(configu
     Formula.objects.filter(element__tag="E4BAD", attribute="fill").delete()
     new = GraphicElement.objects.create(profile=configured["E4189I01"].profile, tag="E4NEW")
     Formula.objects.create(element=new, attribute="mark", source="5")
-    clock.now += SYNC_SECONDS - 0.1
     store()
-    assert look("E4189I01")["fill"] == 1, "configuration is read every SYNC_SECONDS"
-    clock.now += 0.1
+    assert look("E4189I01")["fill"] == 1, "configuration is read when the watcher hands it over"
+    store.processor.configure(site_profile.pk)
     revision = store()
     assert look("E4189I01")["fill"] == 3 and look("E4189I01")["revision"] == revision
     assert look("E4FEEDER1")["fill"] == 3
@@ -169,9 +161,10 @@ def test_an_edited_formula_takes_effect_at_the_next_batch_after_the_sync(configu
 
 @pytest.mark.django_db
 def test_a_batch_that_rolls_back_is_written_again_by_the_next(
-    configured, django_capture_on_commit_callbacks
+    configured, django_capture_on_commit_callbacks, site_profile
 ):
     processor = FormulaProcessor()
+    processor.configure(site_profile.pk)
     store = BatchStore([processor])
     with django_capture_on_commit_callbacks(execute=True):
         store.write(
