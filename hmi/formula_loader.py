@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from hmi.formula_checks import ProfileFormulas, parse_inputs
-from hmi.formula_preview import refresh_result
+from hmi.formula_preview import refresh_results
 from hmi.models import Formula, GraphicElement, profile_formulas
 from poll.models import Profile
 
@@ -74,6 +74,7 @@ def load_formulas(profile: Profile, formulas: dict[str, dict[str, str]]) -> Form
         for f in Formula.objects.filter(element__profile=profile).select_related("element")
     }
     checks = profile_formulas(profile.pk, many=True)
+    saved: list[Formula] = []
     with transaction.atomic():
         for tag, attributes in formulas.items():
             for attribute, source in attributes.items():
@@ -81,28 +82,27 @@ def load_formulas(profile: Profile, formulas: dict[str, dict[str, str]]) -> Form
                 if formula is not None and formula.source == source:
                     report.unchanged += 1
                     continue
-                problem = _save(elements.get(tag), formula, tag, attribute, source, checks)
+                element = elements.get(tag)
+                if element is None:
+                    problem = f"no element {tag} on any screen (import the drawings first)"
+                    report.problems.append(f"{tag}.{attribute}: {problem}")
+                    continue
+                candidate = formula or Formula(element=element, attribute=attribute)
+                problem = _save(candidate, source, checks)
                 if problem:
                     report.problems.append(f"{tag}.{attribute}: {problem}")
-                elif formula is None:
+                    continue
+                saved.append(candidate)
+                if formula is None:
                     report.created += 1
                 else:
                     report.updated += 1
+        refresh_results(saved)
     return report
 
 
-def _save(
-    element: GraphicElement | None,
-    formula: Formula | None,
-    tag: str,
-    attribute: str,
-    source: str,
-    checks: ProfileFormulas,
-) -> str | None:
+def _save(candidate: Formula, source: str, checks: ProfileFormulas) -> str | None:
     """Save one formula; what is wrong with it when it cannot be."""
-    if element is None:
-        return f"no element {tag} on any screen (import the drawings first)"
-    candidate = formula or Formula(element=element, attribute=attribute)
     candidate.source = source
     candidate.checks = checks
     try:
@@ -111,7 +111,6 @@ def _save(
         return " ".join(_messages(exc))
     candidate.save()
     checks.add(candidate.target, parse_inputs(candidate.inputs))
-    refresh_result(candidate)
     return None
 
 

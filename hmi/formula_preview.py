@@ -4,7 +4,7 @@ for the last result stored when a formula is saved (the poller keeps it up to da
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.utils import timezone
@@ -14,21 +14,24 @@ from hmi.element_attributes import result_fields
 from hmi.models import Formula, GraphicElement
 from poll.models import Point
 
+_RESULT_FIELDS = ["last_value", "last_error", "evaluated_at"]
+
 
 def current_values(profile_id: int, refs: Iterable[Ref]) -> dict[Ref, Any]:
     """The values ``refs`` have now in the database (points and element attributes)."""
     refs = list(refs)
     point_tags = {r.tag for r in refs if r.kind != "eg"}
     element_tags = {r.tag for r in refs if r.kind == "eg"}
-    points = {
-        (p.kind, p.tag): p for p in Point.objects.filter(profile_id=profile_id, tag__in=point_tags)
-    }
-    elements = {
-        e.tag: e for e in GraphicElement.objects.filter(profile_id=profile_id, tag__in=element_tags)
-    }
+    sources: dict[tuple[str, str], Any] = {}
+    if point_tags:
+        points = Point.objects.filter(profile_id=profile_id, tag__in=point_tags)
+        sources.update(((p.kind, p.tag), p) for p in points)
+    if element_tags:
+        elements = GraphicElement.objects.filter(profile_id=profile_id, tag__in=element_tags)
+        sources.update((("eg", e.tag), e) for e in elements)
     values: dict[Ref, Any] = {}
     for ref in refs:
-        source = elements.get(ref.tag) if ref.kind == "eg" else points.get((ref.kind, ref.tag))
+        source = sources.get((ref.kind, ref.tag))
         if source is not None:
             values[ref] = getattr(source, ref.attr)
     return values
@@ -39,17 +42,30 @@ def evaluate_now(compiled: CompiledFormula, profile_id: int) -> Any:
     return compiled.evaluate(current_values(profile_id, compiled.inputs))
 
 
+def refresh_results(formulas: Sequence[Formula]) -> None:
+    """Evaluate saved formulas of one profile now and store their last value or last error
+    (rendered as the poller renders them), reading the values they need at once."""
+    if not formulas:
+        return
+    compiled: list[CompiledFormula | FormulaError] = []
+    for formula in formulas:
+        try:
+            if formula.compiled is None or formula.compiled.source != formula.source:
+                formula.compiled = compile_formula(formula.source)
+        except FormulaError as exc:
+            compiled.append(exc)
+        else:
+            compiled.append(formula.compiled)
+    refs = {ref for c in compiled if isinstance(c, CompiledFormula) for ref in c.inputs}
+    values = current_values(formulas[0].element.profile_id, refs)
+    now = timezone.now()
+    for formula, c in zip(formulas, compiled, strict=True):
+        result = c.evaluate(values) if isinstance(c, CompiledFormula) else c
+        formula.last_value, formula.last_error = result_fields(result)
+        formula.evaluated_at = now
+    Formula.objects.bulk_update(formulas, _RESULT_FIELDS, batch_size=500)
+
+
 def refresh_result(formula: Formula) -> None:
-    """Evaluate a saved formula now and store its last value or last error (rendered as
-    the poller renders them)."""
-    compiled = formula.compiled
-    try:
-        if compiled is None or compiled.source != formula.source:
-            compiled = compile_formula(formula.source)
-    except FormulaError as exc:
-        result: Any = exc
-    else:
-        result = evaluate_now(compiled, formula.element.profile_id)
-    formula.last_value, formula.last_error = result_fields(result)
-    formula.evaluated_at = timezone.now()
-    formula.save(update_fields=["last_value", "last_error", "evaluated_at"])
+    """``refresh_results`` for one formula."""
+    refresh_results([formula])

@@ -17,10 +17,10 @@ its formulas read (directly or through other elements' attributes) is current.
 Formula trouble never keeps a batch from being stored: ``process`` does not raise (but for
 a lost database connection, which stops the whole batch anyway). If evaluating fails, the
 elements the batch reaches are written as invalid (colour ``INVALID``, with the error); if
-writing them fails, they are left as they were and tried again with the next batch.
+writing the elements fails, they are left as they were and tried again with the next batch.
 
-If a batch's transaction does not commit, what the processor believed it wrote is
-forgotten: the next batch reloads everything from the database.
+If a batch's transaction does not commit, or evaluating failed, what the processor
+believed is forgotten: the next batch reloads everything from the database.
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ class FormulaProcessor:
     def __init__(self) -> None:
         self._profile_id: int | None = None
         self._reset()
-        self._committed = True
+        self._committed = True  # the last batch that wrote committed
+        self._stale = False  # loading or evaluating failed: reload before the next batch
         self._last_failure = ""
 
     def _reset(self) -> None:
@@ -87,14 +88,14 @@ class FormulaProcessor:
             raise
         except Exception:
             log.exception("screen formulas: profile %d not loaded; trying again", profile_id)
-            self._profile_id, self._committed = profile_id, False
+            self._profile_id, self._stale = profile_id, True
 
     def process(self, points: Mapping[int, PointChange], revision: int) -> None:
         """Add to the batch ``revision`` the element changes that ``points`` cause."""
         if self._profile_id is None:
             return
         try:
-            if not self._committed:  # the last batch rolled back, or loading failed
+            if self._stale or not self._committed:
                 self._reset()
                 self._load(self._profile_id)
             if not self._dirty and self._watched.isdisjoint(points):
@@ -126,7 +127,7 @@ class FormulaProcessor:
         self._follow_reads()
         for key in currency_changed:
             self._dirty |= self._readers.get(key, set())
-        self._committed = True
+        self._committed, self._stale = True, False
         log.info(
             "screen formulas: %d formulas on %d elements", len(self._sources), len(self._elements)
         )
@@ -249,7 +250,7 @@ class FormulaProcessor:
         tags = set(self._dirty)
         for point_id in points:
             tags |= self._readers.get(self._points.get(point_id, ("", "")), set())
-        self._dirty = set(tags)  # evaluated again with the next batch
+        self._stale = True  # the engine missed this batch: start again from the database
         error = clipped_error(message)
         looks = {}
         for tag in tags & self._elements.keys():

@@ -31,6 +31,9 @@ def screens_changed(sender: type[Model], instance: Model, **kwargs: Any) -> None
     """post_save and post_delete receiver for formulas, elements and screens."""
     if kwargs.get("raw"):
         return  # loaddata: the fixture carries its own state
+    update_fields = kwargs.get("update_fields")
+    if update_fields and set(update_fields) <= set(getattr(instance, "LIVE_FIELDS", ())):
+        return  # a result or a look written back, not a configuration change
     profile_id = _profile_of(instance)
     if profile_id is not None:
         bump_config_version(profile_id)
@@ -40,6 +43,8 @@ def _profile_of(instance: Model) -> int | None:
     if isinstance(instance, GraphicElement | Screen):
         return instance.profile_id
     if isinstance(instance, Formula):
+        if Formula.element.is_cached(instance):
+            return instance.element.profile_id
         return (
             GraphicElement.objects.filter(pk=instance.element_id)
             .values_list("profile_id", flat=True)
