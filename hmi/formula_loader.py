@@ -84,8 +84,10 @@ def load_formulas(profile: Profile, formulas: dict[str, dict[str, str]]) -> Form
                     continue
                 element = elements.get(tag)
                 if element is None:
-                    problem = f"no element {tag} on any screen (import the drawings first)"
-                    report.problems.append(f"{tag}.{attribute}: {problem}")
+                    report.problems.append(
+                        f"{tag}.{attribute}: no element {tag} on any screen "
+                        "(import the drawings first)"
+                    )
                     continue
                 candidate = formula or Formula(element=element, attribute=attribute)
                 problem = _save(candidate, source, checks)
@@ -110,7 +112,7 @@ def _save(candidate: Formula, source: str, checks: ProfileFormulas) -> str | Non
     except ValidationError as exc:
         return " ".join(_messages(exc))
     candidate.save()
-    checks.add(candidate.target, parse_inputs(candidate.inputs))
+    checks.graph.set(candidate.target, parse_inputs(candidate.inputs))
     return None
 
 

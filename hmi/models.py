@@ -14,7 +14,7 @@ from django.db import models
 from formulas import CompiledFormula, FormulaError, Ref, Target, compile_formula
 from formulas.names import TARGET_ATTRIBUTES
 from hmi.css_colours import validate_css_colour
-from hmi.formula_checks import ProfileFormulas, format_inputs, reads_from_rows
+from hmi.formula_checks import ProfileFormulas, StoredGraph, format_inputs
 from poll.live_state import LiveStateModel
 from poll.models import Point, Profile
 from poll.models.points import tag_validator
@@ -230,7 +230,13 @@ def profile_formulas(profile_id: int, *, many: bool = False) -> ProfileFormulas:
     else:
         known = {kind: _TagLookup(points.filter(kind=kind)) for kind in ("ai", "di", "sv")}
         known["eg"] = _TagLookup(elements)
-    rows = Formula.objects.filter(
-        element__profile_id=profile_id, inputs__contains="eg."
-    ).values_list("element__tag", "attribute", "inputs")
-    return ProfileFormulas(known, reads_from_rows(rows))
+    formulas = Formula.objects.filter(element__profile_id=profile_id)
+
+    def fetch(tag: str | None) -> Any:
+        rows = formulas if tag is None else formulas.filter(element__tag=tag)
+        return rows.values_list("element__tag", "attribute", "inputs")
+
+    graph = StoredGraph(fetch)
+    if many:
+        graph.fetch_all()
+    return ProfileFormulas(known, graph)

@@ -251,14 +251,15 @@ class FormulaProcessor:
         for point_id in points:
             tags |= self._readers.get(self._points.get(point_id, ("", "")), set())
         self._stale = True  # the engine missed this batch: start again from the database
-        error = clipped_error(message)
         looks = {}
         for tag in tags & self._elements.keys():
             look = self._looks.get(tag, ElementLook())
-            for attribute in ("fill", "stroke"):
-                if Target(tag, attribute) in self._sources:
-                    look = replace(look, **{attribute: INVALID})
-            looks[tag] = replace(look, error=error)
+            looks[tag] = replace(
+                look,
+                fill=INVALID if Target(tag, "fill") in self._sources else look.fill,
+                stroke=INVALID if Target(tag, "stroke") in self._sources else look.stroke,
+                error=clipped_error(message),
+            )
         return looks
 
     # Writing
