@@ -211,9 +211,12 @@ class _TagLookup:
 
     def __init__(self, queryset: models.QuerySet[Any]) -> None:
         self._queryset = queryset
+        self._known: dict[object, bool] = {}
 
     def __contains__(self, tag: object) -> bool:
-        return self._queryset.filter(tag=tag).exists()
+        if tag not in self._known:
+            self._known[tag] = self._queryset.filter(tag=tag).exists()
+        return self._known[tag]
 
 
 def profile_formulas(profile_id: int, *, many: bool = False) -> ProfileFormulas:
