@@ -34,7 +34,7 @@ GOAL_SECONDS = 0.05
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--formulas", type=int, default=5_000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--quick", action="store_true", help="500 formulas, 3 rounds")
     parser.add_argument("--database-url", default=f"sqlite:///{ROOT}/var/bench_formulas.sqlite3")
     args = parser.parse_args()

@@ -17,10 +17,11 @@ its formulas read (directly or through other elements' attributes) is current.
 Formula trouble never keeps a batch from being stored: ``process`` does not raise (but for
 a lost database connection, which stops the whole batch anyway). If evaluating fails, the
 elements the batch reaches are written as invalid (colour ``INVALID``, with the error); if
-writing the elements fails, they are left as they were and tried again with the next batch.
+writing the elements fails (in a savepoint of its own), they are left as they were. Either
+way the processor reloads from the database before the next batch.
 
-If a batch's transaction does not commit, or evaluating failed, what the processor
-believed is forgotten: the next batch reloads everything from the database.
+If a batch's transaction does not commit, what the processor believed it wrote is
+forgotten the same way.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from formulas import Engine, Ref, Target
@@ -96,7 +97,6 @@ class FormulaProcessor:
             return
         try:
             if self._stale or not self._committed:
-                self._reset()
                 self._load(self._profile_id)
             if not self._dirty and self._watched.isdisjoint(points):
                 return
@@ -108,7 +108,13 @@ class FormulaProcessor:
         except Exception as error:
             failure = f"formulas not evaluated: {type(error).__name__}: {error}"
             looks = self._invalid(points, failure, error)
-        self._write(looks, revision, failure)
+        try:
+            self._write(looks, revision, failure)
+        except _CONNECTION_LOST:
+            raise
+        except Exception:
+            log.exception("screen formulas: element changes of batch %d not written", revision)
+            self._stale = True
 
     def _mark_committed(self) -> None:
         self._committed = True
@@ -117,8 +123,9 @@ class FormulaProcessor:
 
     def _load(self, profile_id: int) -> None:
         """Apply the database's points, elements and formulas; the elements whose look may
-        have changed become dirty."""
-        if profile_id != self._profile_id:
+        have changed become dirty. Starts afresh after a failure or a rollback, when what
+        the processor believes may differ from the database."""
+        if profile_id != self._profile_id or self._stale or not self._committed:
             self._reset()
             self._profile_id = profile_id
         currency_changed = self._load_points(profile_id)
@@ -280,16 +287,9 @@ class FormulaProcessor:
             for tag, look in changed.items()
             for pk, (value, error) in self._formula_results(tag, failure).items()
         ]
-        try:
-            with transaction.atomic():  # a savepoint: a refusal here spares the batch
-                GraphicElement.objects.bulk_update(elements, _LOOK_COLUMNS, batch_size=500)
-                Formula.objects.bulk_update(formulas, _RESULT_COLUMNS, batch_size=500)
-        except _CONNECTION_LOST:
-            raise
-        except DatabaseError:
-            log.exception("screen formulas: element changes of batch %d not written", revision)
-            self._dirty |= changed.keys()
-            return
+        with transaction.atomic():  # a savepoint: a refusal here spares the batch
+            GraphicElement.objects.bulk_update(elements, _LOOK_COLUMNS, batch_size=500)
+            Formula.objects.bulk_update(formulas, _RESULT_COLUMNS, batch_size=500)
         self._looks.update(changed)
 
     def _formula_results(self, tag: str, failure: str) -> dict[int, tuple[str, str]]:

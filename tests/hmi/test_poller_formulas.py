@@ -313,3 +313,21 @@ def test_formula_element_and_screen_edits_bump_the_configuration_version(site_pr
     screen.delete()
     element.delete()
     assert version() == start + 7
+
+
+@pytest.mark.django_db
+def test_element_changes_the_database_refuses_spare_the_batch(configured, store, monkeypatch):
+    di = configured["E4189I01"]
+    store(value(di, 1.0))
+
+    def refused(*args, **kwargs):  # a real refusal: two elements with one tag
+        GraphicElement.objects.filter(tag="E4FEEDER1").update(tag="E4189I01")
+
+    monkeypatch.setattr(GraphicElement.objects, "bulk_update", refused)
+    store(value(di, 0.0), value(configured["E41BAR00"], 13.5))
+    assert Point.objects.get(pk=di.pk).value == 0.0
+    assert Point.objects.get(pk=configured["E41BAR00"].pk).value == 13.5
+    assert look("E4189I01")["fill"] == 1, "the elements are left as they were"
+    monkeypatch.undo()
+    store()
+    assert look("E4189I01")["fill"] == 2 and look("E41BAR00")["text"] == "13.5 kV"
