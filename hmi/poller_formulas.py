@@ -85,11 +85,11 @@ class FormulaProcessor:
         """Follow the configuration of ``profile_id`` (writer thread, between batches)."""
         try:
             self._load(profile_id)
-        except _CONNECTION_LOST:
-            raise
-        except Exception:
+        except Exception as error:
+            self._profile_id, self._stale = profile_id, True  # loaded again at the next batch
+            if isinstance(error, _CONNECTION_LOST):
+                raise
             log.exception("screen formulas: profile %d not loaded; trying again", profile_id)
-            self._profile_id, self._stale = profile_id, True
 
     def process(self, points: Mapping[int, PointChange], revision: int) -> None:
         """Add to the batch ``revision`` the element changes that ``points`` cause."""

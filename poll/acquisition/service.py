@@ -117,6 +117,7 @@ class AcquisitionService:
             max_entries=options.max_batch_entries,
             config_interval=options.config_check_interval,
         )
+        self._processors = processors
         self._running: dict[int, Running] = {}
         self.modbus = ModbusDevices(
             reactor, metrics, self._append, _wall_clock_micros, options.sample_max_interval
@@ -160,6 +161,8 @@ class AcquisitionService:
     # Configuration, from the writer thread.
 
     def _config_from_writer(self, config: SiteConfig, statuses: dict[int, Any]) -> None:
+        for processor in self._processors:
+            processor.configure(config.profile_id)
         self._reactor.callFromThread(self.apply_config, config, statuses)
 
     def _fatal_from_writer(self, message: str) -> None:

@@ -232,8 +232,6 @@ class JournalWriter(threading.Thread):
             self._config_error = str(error)
             return
         if config is not None:
-            for processor in self._store.processors:
-                self._guarded(processor.configure, config.profile_id)
             self._config_loaded = True
             self._config_error = None
             self._on_config(config, self._guarded(load_statuses, list(config.comasters)))
