@@ -62,7 +62,7 @@ class Site:
 
 def load_demo(profile_data: dict[str, Any]) -> dict[str, int]:
     """The profile, its screens and formulas, and the demo logins; screen ids by name."""
-    from console.formula_loader import load_formulas, read_formula_file
+    from hmi.formula_loader import load_formulas, read_formula_file
     from hmi.models import Screen
     from hmi.screen_import import import_files
     from poll.models import COMaster

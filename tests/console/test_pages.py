@@ -20,7 +20,7 @@ PAGES = ("/", "/events", "/status")
 
 @pytest.fixture
 def demo_screens(demo_profile):
-    from console.formula_loader import load_formulas, read_formula_file
+    from hmi.formula_loader import load_formulas, read_formula_file
     from hmi.screen_import import import_files
 
     reports, refused = import_files(demo_profile, SCREENS)
@@ -150,7 +150,7 @@ def test_the_demo_drawings_bind_every_element_to_a_formula_and_link_the_stations
 
 @pytest.mark.django_db
 def test_loading_formulas_again_changes_nothing_and_problems_are_named(demo_screens):
-    from console.formula_loader import load_formulas, read_formula_file
+    from hmi.formula_loader import load_formulas, read_formula_file
 
     profile = demo_screens["Overview"].profile
     again = load_formulas(profile, read_formula_file(FORMULAS))
