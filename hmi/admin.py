@@ -28,7 +28,8 @@ class FormulaForm(forms.ModelForm):
         widgets = {"source": forms.Textarea(attrs={"rows": 3, "cols": 80, "spellcheck": "false"})}
 
     def _post_clean(self) -> None:
-        super()._post_clean()  # runs Formula.clean(), which compiles and checks
+        # ModelForm's hook after the model's own validation; django-stubs leave it out.
+        super()._post_clean()  # type: ignore[misc]  # runs Formula.clean(): compiles, checks
         compiled = self.instance.compiled
         if PREVIEW_BUTTON in self.data and not self.errors and compiled is not None:
             value = evaluate_now(compiled, self.instance.element.profile_id)

@@ -66,7 +66,8 @@ def load_mara_site(profile: Profile, options: PollerOptions, names: Sequence[str
     ieds = IED.objects.filter(comaster__in=comaster_rows).order_by("comaster_id", "offset")
     points_by_ied: dict[int, list[PointSpec]] = {}
     for point in Point.objects.filter(ied__comaster__in=comaster_rows).order_by("offset", "id"):
-        points_by_ied.setdefault(point.ied_id, []).append(_point_spec(point))
+        point_spec = _point_spec(point)
+        points_by_ied.setdefault(point_spec.ied_id, []).append(point_spec)
     ieds_by_comaster: dict[int, list[IedSpec]] = {}
     for ied in ieds:
         spec = IedSpec(ied.id, ied.offset, ied.address, tuple(points_by_ied.get(ied.id, ())))
@@ -86,6 +87,7 @@ def load_mara_site(profile: Profile, options: PollerOptions, names: Sequence[str
 
 
 def _point_spec(point: Point) -> PointSpec:
+    assert point.ied_id is not None  # read by its IED
     return PointSpec(
         id=point.pk,
         kind=point.kind,

@@ -89,6 +89,7 @@ def load_modbus_site(
     devices = enabled_links(ModbusDevice, profile, names)
     points: dict[int, list[ModbusPointSpec]] = {}
     for point in Point.objects.filter(modbus_device__in=devices).order_by("address", "id"):
+        assert point.modbus_device_id is not None  # read by its device
         points.setdefault(point.modbus_device_id, []).append(_point_spec(point))
     return ModbusSite(
         devices={
