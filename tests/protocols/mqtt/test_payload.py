@@ -32,13 +32,18 @@ def test_paths_parse_and_print_back() -> None:
     assert path.steps == (Select("number", 0), Field("vreq"))
     assert PayloadPath.parse("[number==0].vreq") == path
     assert PayloadPath.parse('a.b[2][name == "x"]').steps == (
-        Field("a"), Field("b"), Index(2), Select("name", "x"))
+        Field("a"),
+        Field("b"),
+        Index(2),
+        Select("name", "x"),
+    )
     for text in ("meas1", "[number == 0].vreq", "a.b[2]", '[name == "x"].on'):
         assert str(PayloadPath.parse(text)) == text
 
 
-@pytest.mark.parametrize("text", ["[", "[number == ].vreq", "[number == oops]", "a..b",
-                                  "[k == [1]]", "a b"])
+@pytest.mark.parametrize(
+    "text", ["[", "[number == ].vreq", "[number == oops]", "a..b", "[k == [1]]", "a b"]
+)
 def test_bad_paths_are_refused(text: str) -> None:
     with pytest.raises(BadPath):
         PayloadPath.parse(text)
