@@ -5,6 +5,8 @@ reactor, simulators of the detector's devices (shared docs/devices.md section 3)
 - ``topics``: topic filters and wildcard matching.
 - ``payload``: :class:`PayloadPath` and :class:`PayloadMapping`, a point's value read from a
   payload (plain, JSON field, JSON list element selected by a key), sans-I/O.
+- ``client``: :class:`BrokerConnection`, subscribed and kept up with backoff (aiomqtt).
+- ``simulator``: the detector's supplies and sensors, ``python -m protocols.mqtt.simulator``.
 
 Nothing here imports Django.
 """
