@@ -80,3 +80,15 @@ def test_bad_topics_and_paths_are_reported_with_their_place() -> None:
     assert "points[1]" in text and "payload_path" in text
     assert "points[2]" in text
     assert not MqttDevice.objects.filter(name="hv2").exists()
+
+
+@pytest.mark.django_db
+def test_the_detector_fixture_loads() -> None:
+    from poll.profiles import read_profile_file
+    from tests.conftest import ROOT
+
+    profile = load_profile(read_profile_file(ROOT / "fixtures" / "detector.json"))
+    names = set(MqttDevice.objects.filter(profile=profile).values_list("name", flat=True))
+    assert names == {"hv", "lv", "sensor_1", "th1", "th2"}
+    assert Point.objects.filter(profile=profile, mqtt_device__name="hv").count() == 8
+    assert Point.objects.get(tag="LV_CH3_VREQ").payload_path == "[number == 3].vreq"
