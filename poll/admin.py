@@ -1,10 +1,12 @@
-"""Admin pages for engineers: COMasters with their IEDs, Modbus devices with their points,
+"""Admin pages for engineers: COMasters with their IEDs, Modbus devices and MQTT
+devices with their points,
 point lists, read-only records."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -20,6 +22,8 @@ from poll.models import (
     Energy,
     Event,
     ModbusDevice,
+    MqttBroker,
+    MqttDevice,
     Point,
     Profile,
 )
@@ -107,6 +111,10 @@ MODBUS_ADDRESS_FIELDS = (
 )
 
 
+MQTT_FIELDS = ("topic", "payload_path", "stale_after")
+"""Where an MQTT point's value sits (its scale and offset are the Modbus ones)."""
+
+
 class ModbusPointInline(admin.TabularInline):
     """A device's points, to read at a glance; each is edited on its AI or DI page."""
 
@@ -149,12 +157,80 @@ class ModbusDeviceAdmin(admin.ModelAdmin):
     )
 
 
+class MqttPointInline(admin.TabularInline):
+    """A device's points, to read at a glance; each is edited on its AI or DI page."""
+
+    model = Point
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("tag", "kind", "description", "topic", "payload_path", "unit", "value", "current")
+    readonly_fields = fields
+    ordering = ("topic", "tag")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(MqttBroker)
+class MqttBrokerAdmin(admin.ModelAdmin):
+    list_display = ("name", "profile", "host", "port", "tls", "username", "enabled")
+    list_filter = ("profile", "enabled", "tls")
+    search_fields = ("name", "host", "description")
+    fieldsets = (
+        (None, {"fields": ("profile", "name", "description", "enabled")}),
+        ("Connection", {"fields": ("host", "port", "client_id", "keepalive", "clean_session")}),
+        (
+            "Security",
+            {"fields": ("username", "password", "tls", "ca_file", "cert_file", "key_file")},
+        ),
+    )
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        """The password is typed, never shown back in the page."""
+        form = super().get_form(request, obj, **kwargs)
+        form.base_fields["password"].widget = forms.PasswordInput(render_value=True)
+        return form
+
+
+@admin.register(MqttDevice)
+class MqttDeviceAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "profile",
+        "broker",
+        "expected_period",
+        "enabled",
+        "online",
+        "last_poll_at",
+        "bad_frames",
+        "last_error",
+    )
+    list_filter = ("profile", "broker", "enabled", "online")
+    search_fields = ("name", "status_topic", "description")
+    inlines = [MqttPointInline]
+    readonly_fields = COMM_STATE_FIELDS
+    fieldsets = (
+        (None, {"fields": ("profile", "broker", "name", "description", "enabled")}),
+        ("Messages", {"fields": ("expected_period", "status_topic", "online_payload")}),
+        ("Communication state", {"fields": COMM_STATE_FIELDS}),
+    )
+
+
 class PointAdmin(admin.ModelAdmin):
     """Shared by the SV, DI and AI pages; each names its own fields."""
 
     search_fields = ("tag", "description")
-    list_filter = ("profile", "ied__comaster", "ied", "modbus_device", "q", "current")
-    list_select_related = ("ied__comaster", "modbus_device")
+    list_filter = (
+        "profile",
+        "ied__comaster",
+        "ied",
+        "modbus_device",
+        "mqtt_device",
+        "q",
+        "current",
+    )
+    list_select_related = ("ied__comaster", "modbus_device", "mqtt_device")
     readonly_fields = ("value", "q", "current", "updated_at")
     ordering = ("ied__comaster", "ied__offset", "offset", "modbus_device", "address")
     source_fields: tuple[str, ...] = ("ied",)
@@ -171,7 +247,9 @@ class PointAdmin(admin.ModelAdmin):
 
     @admin.display(description="source", ordering="ied__comaster__name")
     def comaster(self, obj: Any) -> str:
-        """The COMaster, or the Modbus device, the point comes from."""
+        """The COMaster, the Modbus device or the MQTT device the point comes from."""
+        if obj.mqtt_device_id:
+            return str(obj.mqtt_device.name)
         return obj.modbus_device.name if obj.modbus_device_id else obj.ied.comaster.name
 
 
@@ -205,7 +283,7 @@ class DIAdmin(PointAdmin):
         "value",
         "current",
     )
-    source_fields = ("ied", "modbus_device")
+    source_fields = ("ied", "modbus_device", "mqtt_device")
     config_fields = (
         "offset",
         "port",
@@ -216,6 +294,7 @@ class DIAdmin(PointAdmin):
         *MODBUS_ADDRESS_FIELDS[:3],
         "alarm",
         "writable",
+        *MQTT_FIELDS,
     )
 
 
@@ -233,7 +312,7 @@ class AIAdmin(PointAdmin):
         "q",
         "current",
     )
-    source_fields = ("ied", "modbus_device")
+    source_fields = ("ied", "modbus_device", "mqtt_device")
     config_fields = (
         "offset",
         "channel",
@@ -243,6 +322,7 @@ class AIAdmin(PointAdmin):
         "high_limit",
         "deadband",
         *(name for name in MODBUS_ADDRESS_FIELDS if name != "escala"),
+        *MQTT_FIELDS,
     )
 
 

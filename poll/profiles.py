@@ -31,7 +31,16 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
 
-from poll.models import IED, COMaster, ModbusDevice, Point, PointKind, Profile
+from poll.models import (
+    IED,
+    COMaster,
+    ModbusDevice,
+    MqttBroker,
+    MqttDevice,
+    Point,
+    PointKind,
+    Profile,
+)
 from protocols.modbus import MapEntry, RegisterMapError, Table, load_register_map
 
 COMASTER_FIELDS = (
@@ -91,6 +100,44 @@ MODBUS_POINT_FIELDS = (
     "alarm",
     "description",
 )
+MQTT_BROKER_FIELDS = (
+    "host",
+    "port",
+    "client_id",
+    "username",
+    "password",
+    "tls",
+    "ca_file",
+    "cert_file",
+    "key_file",
+    "keepalive",
+    "clean_session",
+    "enabled",
+    "description",
+)
+MQTT_DEVICE_FIELDS = (
+    "expected_period",
+    "status_topic",
+    "online_payload",
+    "enabled",
+    "description",
+)
+MQTT_POINT_FIELDS = (
+    "kind",
+    "topic",
+    "payload_path",
+    "escala",
+    "value_offset",
+    "unit",
+    "deadband",
+    "stale_after",
+    "low_limit",
+    "high_limit",
+    "inverted",
+    "text_off",
+    "text_on",
+    "description",
+)
 RETRIES_BEFORE_ATTEMPTS: dict[type[models.Model], int] = {COMaster: 0, ModbusDevice: 1}
 """What the deprecated ``retries`` key lacked to be ``attempts``: a COMaster's counted every
 try, a Modbus device's only those after the first."""
@@ -101,6 +148,13 @@ FILE_ALIASES = {"low": "low_limit", "high": "high_limit"}
 MODBUS_FILE_ALIASES = {
     **FILE_ALIASES,
     "type": "data_type",
+    "scale": "escala",
+    "offset": "value_offset",
+}
+# MQTT points take the payload mapping's names too (docs/mqtt.md).
+MQTT_FILE_ALIASES = {
+    **FILE_ALIASES,
+    "path": "payload_path",
     "scale": "escala",
     "offset": "value_offset",
 }
@@ -165,6 +219,8 @@ class _Loader:
             COMaster: [],
             IED: [],
             ModbusDevice: [],
+            MqttBroker: [],
+            MqttDevice: [],
             Point: [],
         }
         self.tags: dict[str, str] = {}
@@ -220,9 +276,50 @@ class _Loader:
                     point_where,
                     parent=device,
                 )
+        self.load_mqtt(profile, data)
         if not self.problems:
             self.delete_the_rest(profile)
         return profile
+
+    def load_mqtt(self, profile: Profile, data: dict[str, Any]) -> None:
+        """``mqtt_brokers``, each with its ``devices``, each with its ``points``."""
+        brokers: dict[str, str] = {}
+        devices: dict[str, str] = {}
+        for bi, broker_data in enumerate(self.list(data, "mqtt_brokers", "")):
+            where = f"mqtt_brokers[{bi}]"
+            self.unique(brokers, broker_data.get("name"), where, "MQTT broker name")
+            broker = self.upsert(
+                MqttBroker,
+                {"profile": profile, "name": broker_data.get("name")},
+                {f: broker_data[f] for f in MQTT_BROKER_FIELDS if f in broker_data},
+                where,
+                parent=profile,
+            )
+            for di, device_data in enumerate(self.list(broker_data, "devices", where)):
+                device_where = f"{where}.devices[{di}]"
+                self.unique(devices, device_data.get("name"), device_where, "MQTT device name")
+                device = self.upsert(
+                    MqttDevice,
+                    {"profile": profile, "name": device_data.get("name")},
+                    {
+                        "broker": broker,
+                        **{f: device_data[f] for f in MQTT_DEVICE_FIELDS if f in device_data},
+                    },
+                    device_where,
+                    parent=broker,
+                )
+                for pi, point_data in enumerate(self.list(device_data, "points", device_where)):
+                    point_where = f"{device_where}.points[{pi}]"
+                    self.unique(self.tags, point_data.get("tag"), point_where, "tag")
+                    values = {MQTT_FILE_ALIASES.get(k, k): v for k, v in point_data.items()}
+                    fields = {f: values[f] for f in MQTT_POINT_FIELDS if f in values}
+                    self.upsert(
+                        Point,
+                        {"profile": profile, "tag": point_data.get("tag")},
+                        {"ied": None, "modbus_device": None, "mqtt_device": device, **fields},
+                        point_where,
+                        parent=device,
+                    )
 
     def load_ieds(
         self, profile: Profile, comaster: COMaster, cm_data: dict[str, Any], where: str
@@ -347,6 +444,8 @@ class _Loader:
         ModbusDevice.objects.filter(profile=profile).exclude(
             pk__in=self.kept[ModbusDevice]
         ).delete()
+        MqttDevice.objects.filter(profile=profile).exclude(pk__in=self.kept[MqttDevice]).delete()
+        MqttBroker.objects.filter(profile=profile).exclude(pk__in=self.kept[MqttBroker]).delete()
         IED.objects.filter(comaster__profile=profile).exclude(pk__in=self.kept[IED]).delete()
         COMaster.objects.filter(profile=profile).exclude(pk__in=self.kept[COMaster]).delete()
 
@@ -432,11 +531,32 @@ def export_profile(profile: Profile) -> dict[str, Any]:
         }
         for device in profile.modbus_devices.order_by("name")
     ]
-    return {
+    mqtt_brokers = [
+        {
+            "name": broker.name,
+            **{f: getattr(broker, f) for f in MQTT_BROKER_FIELDS},
+            "devices": [
+                {
+                    "name": device.name,
+                    **{f: getattr(device, f) for f in MQTT_DEVICE_FIELDS},
+                    "points": [
+                        {"tag": p.tag, **{f: getattr(p, f) for f in MQTT_POINT_FIELDS}}
+                        for p in device.points.order_by("tag")
+                    ],
+                }
+                for device in broker.devices.order_by("name")
+            ],
+        }
+        for broker in profile.mqtt_brokers.order_by("name")
+    ]
+    exported = {
         "profile": {"name": profile.name, "description": profile.description},
         "comasters": comasters,
         "modbus_devices": modbus_devices,
     }
+    if mqtt_brokers:
+        exported["mqtt_brokers"] = mqtt_brokers
+    return exported
 
 
 def modbus_points(device: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:

@@ -16,7 +16,7 @@ The core (this folder's modules) knows no protocol:
   batch in one transaction; ``sql/`` its statements (an interface, PostgreSQL, SQLite);
 - ``processors.py`` batch processors registered by other apps (hmi's screen formulas).
 
-A source (``mara/``, ``modbus/``) holds only its configuration (``config.py``: frozen
+A source (``mara/``, ``modbus/``, ``mqtt/``) holds only its configuration (``config.py``: frozen
 dataclasses read from the database), its mapping of answers into point changes and
 records (``mapping.py``), its recorder (``recorder.py``: a
 :class:`~poll.acquisition.link_recorder.LinkRecorder` that is its client's sink, and the
@@ -37,7 +37,9 @@ def register_built_in_sources() -> None:
     """Register the sources SMVE ships (called by the poll app at start-up)."""
     from poll.acquisition.mara.source import MaraSource
     from poll.acquisition.modbus.source import ModbusSource
+    from poll.acquisition.mqtt.source import MqttSource
     from poll.acquisition.sources import register_source
 
     register_source(MaraSource())
     register_source(ModbusSource())
+    register_source(MqttSource())

@@ -2,6 +2,7 @@
 
 from poll.models.field import IED, COMaster, Profile
 from poll.models.modbus import ModbusDevice
+from poll.models.mqtt import MqttBroker, MqttDevice
 from poll.models.points import AI, DI, SV, Point, PointKind
 from poll.models.records import ComEvent, Energy, Event, Revision, Sample
 
@@ -14,6 +15,8 @@ __all__ = [
     "Event",
     "IED",
     "ModbusDevice",
+    "MqttBroker",
+    "MqttDevice",
     "Point",
     "PointKind",
     "Profile",

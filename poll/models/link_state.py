@@ -13,13 +13,9 @@ from poll.models.ranges import MAX_ATTEMPTS, between, validate_host
 PORT = between(1, 65535, "a TCP port")
 
 
-class LinkStateModel(LiveStateModel):
-    """A device the poller talks to: COMasters and Modbus devices, read alike by operators.
-
-    ``attempts`` has one meaning for both (it once was ``retries``, the total for a COMaster
-    but the tries after the first for a Modbus device): every request is sent at most this
-    many times, the first included, before the link is given up and marked offline.
-    """
+class LinkState(LiveStateModel):
+    """The communication state the poller keeps for any link: a polled device, or an MQTT
+    device that publishes (which has no host or attempts of its own)."""
 
     LIVE_FIELDS: ClassVar[tuple[str, ...]] = (
         "online",
@@ -35,17 +31,7 @@ class LinkStateModel(LiveStateModel):
         "revision",
     )
 
-    host = models.CharField(
-        max_length=255, validators=[validate_host], help_text="IP address or host name."
-    )
     enabled = models.BooleanField(default=True)
-    attempts = models.PositiveSmallIntegerField(
-        default=3,
-        validators=between(1, MAX_ATTEMPTS, "tries of a request, the first included"),
-        help_text=(
-            "Times a request is sent, the first included, before the device is marked offline."
-        ),
-    )
 
     online = models.BooleanField(default=False, editable=False)
     state_since = models.DateTimeField(null=True, blank=True, editable=False)
@@ -58,6 +44,29 @@ class LinkStateModel(LiveStateModel):
     reconnects = models.BigIntegerField(default=0, editable=False)
     latency_ms = models.FloatField(null=True, blank=True, editable=False)
     revision = models.BigIntegerField(default=0, db_index=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class LinkStateModel(LinkState):
+    """A device the poller talks to: COMasters and Modbus devices, read alike by operators.
+
+    ``attempts`` has one meaning for both (it once was ``retries``, the total for a COMaster
+    but the tries after the first for a Modbus device): every request is sent at most this
+    many times, the first included, before the link is given up and marked offline.
+    """
+
+    host = models.CharField(
+        max_length=255, validators=[validate_host], help_text="IP address or host name."
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=3,
+        validators=between(1, MAX_ATTEMPTS, "tries of a request, the first included"),
+        help_text=(
+            "Times a request is sent, the first included, before the device is marked offline."
+        ),
+    )
 
     class Meta:
         abstract = True

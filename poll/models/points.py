@@ -4,7 +4,8 @@ All three live in one table, so that a tag is unique within a profile by a datab
 constraint, and a screen reads the whole current state of a profile in one query. The
 proxy models ``SV``, ``DI`` and ``AI`` give each kind its own admin pages and API.
 
-A point has exactly one source: an IED behind a COMaster (Mara), or a Modbus device. A
+A point has exactly one source: an IED behind a COMaster (Mara), a Modbus device or an MQTT
+device (topic and payload path, :mod:`poll.models.mqtt`). A
 Modbus point is an AI or a DI and says where its value sits (table, address, data type,
 bit, word order); its engineering value is ``raw x escala + value_offset``.
 """
@@ -21,6 +22,7 @@ from django.db.models import Q
 from poll.live_state import LiveStateModel
 from poll.models.field import IED, Profile
 from poll.models.modbus import ModbusDevice
+from poll.models.mqtt import MqttDevice
 from poll.models.ranges import (
     DI_BIT_MAX,
     DI_PORT_MAX,
@@ -36,6 +38,7 @@ from protocols.modbus import DataType as WireDataType
 from protocols.modbus import Point as WirePoint
 from protocols.modbus import Table, ValueFormat
 from protocols.modbus import WordOrder as WireWordOrder
+from protocols.mqtt import BadPath, PayloadPath, check_filter
 
 TAG_PATTERN = r"^[A-Za-z0-9_]+$"
 tag_validator = RegexValidator(
@@ -73,6 +76,7 @@ class WordOrder(models.TextChoices):
 
 IED_POINT = Q(ied__isnull=False)
 MODBUS_POINT = Q(modbus_device__isnull=False)
+MQTT_POINT = Q(mqtt_device__isnull=False)
 
 
 class Quality(models.IntegerChoices):
@@ -102,6 +106,14 @@ class Point(LiveStateModel):
     )
     modbus_device = models.ForeignKey(
         ModbusDevice, null=True, blank=True, on_delete=models.CASCADE, related_name="points"
+    )
+    mqtt_device = models.ForeignKey(
+        MqttDevice,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="points",
+        verbose_name="MQTT device",
     )
     kind = models.CharField(max_length=2, choices=PointKind.choices)
     tag = models.CharField(max_length=40, validators=[tag_validator])
@@ -174,6 +186,26 @@ class Point(LiveStateModel):
         default=False, help_text="Modbus DI: a 0 -> 1 edge is stored as a time-stamped event."
     )
 
+    # Where an MQTT point's value sits (scale and offset are escala and offset).
+    topic = models.CharField(
+        max_length=200, blank=True, help_text="MQTT: the topic; + and # wildcards allowed."
+    )
+    payload_path = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=(
+            "MQTT: where the value sits: empty for a plain payload, meas1 for a JSON field, "
+            "[number == 0].vreq for a field of the list element whose number is 0."
+        ),
+    )
+    stale_after = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[validate_finite, *at_least(0.1, "seconds")],
+        help_text="MQTT: seconds without a message before the point is not current "
+        "(empty: 3 times its device's expected period).",
+    )
+
     # Live state, maintained by the poller.
     value = models.FloatField(null=True, blank=True, editable=False)
     q = models.PositiveSmallIntegerField(
@@ -223,6 +255,7 @@ class Point(LiveStateModel):
             models.CheckConstraint(
                 condition=~Q(kind="di")
                 | MODBUS_POINT
+                | MQTT_POINT
                 | (Q(port__isnull=False) & Q(bit__isnull=False)),
                 name="di_has_port_and_bit",
                 violation_error_message="A DI needs a port and a bit.",
@@ -233,9 +266,18 @@ class Point(LiveStateModel):
                 violation_error_message="An SV bit is 0..7.",
             ),
             models.CheckConstraint(
-                condition=(IED_POINT & ~MODBUS_POINT) | (~IED_POINT & MODBUS_POINT),
+                condition=(IED_POINT & ~MODBUS_POINT & ~MQTT_POINT)
+                | (~IED_POINT & MODBUS_POINT & ~MQTT_POINT)
+                | (~IED_POINT & ~MODBUS_POINT & MQTT_POINT),
                 name="point_has_one_source",
-                violation_error_message="A point belongs to an IED or to a Modbus device.",
+                violation_error_message=(
+                    "A point belongs to an IED, to a Modbus device or to an MQTT device."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~MQTT_POINT | (Q(kind__in=["di", "ai"]) & ~Q(topic="")),
+                name="mqtt_point_has_topic",
+                violation_error_message="An MQTT point is an AI or a DI with a topic.",
             ),
             models.CheckConstraint(
                 condition=~MODBUS_POINT
@@ -275,8 +317,22 @@ class Point(LiveStateModel):
             problems["high_limit"] = "The high limit must not be below the low limit."
         if self.modbus_device is not None:  # saved, or still unsaved in a profile file
             problems.update(self._modbus_problems())
+        if self.mqtt_device is not None:
+            problems.update(self._mqtt_problems())
         if problems:
             raise ValidationError(problems)
+
+    def _mqtt_problems(self) -> dict[str, str]:
+        """The topic filter and payload path, checked by the MQTT package's own rules."""
+        problems: dict[str, str] = {}
+        for name, check in (("topic", check_filter), ("payload_path", PayloadPath.parse)):
+            text = getattr(self, name)
+            if text:
+                try:
+                    check(text)
+                except BadPath as error:
+                    problems[name] = str(error)
+        return problems
 
     def _modbus_problems(self) -> dict[str, str]:
         """Where a Modbus point's value sits, checked by the Modbus package's own rules."""
@@ -315,12 +371,16 @@ class Point(LiveStateModel):
             self.profile_id = ied.comaster.profile_id
         elif (device := self.modbus_device) is not None:
             self.profile_id = device.profile_id
+        elif (mqtt_device := self.mqtt_device) is not None:
+            self.profile_id = mqtt_device.profile_id
 
     @property
     def source_name(self) -> str:
         """Where the point comes from, as an engineer names it."""
         if (device := self.modbus_device) is not None:
             return f"Modbus device {device.name}"
+        if (mqtt_device := self.mqtt_device) is not None:
+            return f"MQTT device {mqtt_device.name}"
         if (ied := self.ied) is not None:
             return f"IED {ied.name} of COMaster {ied.comaster.name}"
         return "no source"

@@ -12,6 +12,7 @@ from django.db import models
 
 from poll.models.field import IED, COMaster, Profile
 from poll.models.modbus import ModbusDevice
+from poll.models.mqtt import MqttDevice
 from poll.models.points import Point
 
 
@@ -133,6 +134,9 @@ class ComEvent(models.Model):
     )
     modbus_device = models.ForeignKey(
         ModbusDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="com_events"
+    )
+    mqtt_device = models.ForeignKey(
+        MqttDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="com_events"
     )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.FIELD)
     ied_address = models.PositiveSmallIntegerField(null=True, blank=True)

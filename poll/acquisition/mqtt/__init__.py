@@ -1,0 +1,1 @@
+"""The MQTT source: devices that publish on brokers (docs/mqtt.md)."""

@@ -1,0 +1,60 @@
+"""The detector site end to end: the simulator publishes, the poller stores, a ``setv`` on
+the supply's command topic comes back through its status into the point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+
+import paho.mqtt.publish
+import pytest
+from django.db import connection
+
+from poll.models import MqttDevice, Point
+from poll.profiles import load_profile, read_profile_file
+from tests.conftest import ROOT
+from tests.poll.acquisition.processes import Poller, database_url, wait_until
+
+from .test_end_to_end import broker_answers
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def prefix(transactional_db: None) -> Iterator[str]:
+    if not broker_answers():
+        pytest.skip("no MQTT broker on 127.0.0.1:1883 (start mosquitto)")
+    yield f"/smve-site/{uuid.uuid4().hex[:10]}"
+
+
+def test_simulated_detector_into_points_and_a_setv_back(prefix: str, tmp_path) -> None:
+    data = read_profile_file(ROOT / "fixtures" / "detector.json")
+    for device in data["mqtt_brokers"][0]["devices"]:
+        for point in device["points"]:
+            point["topic"] = prefix + point["topic"]
+    load_profile(data, activate=True)
+    simulator = subprocess.Popen(
+        [sys.executable, "-m", "protocols.mqtt.simulator", "--topic-prefix", prefix],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    poller = Poller(tmp_path, database_url(connection.settings_dict))
+    try:
+        wait_until(
+            lambda: MqttDevice.objects.filter(online=True).count() == 5, 30, "five devices online"
+        )
+        wait_until(
+            lambda: not Point.objects.filter(mqtt_device__isnull=False, current=False).exists(),
+            30,
+            "every point current",
+        )
+        paho.mqtt.publish.single(f"{prefix}/hv/cmd/setv/2", "1250", qos=1, hostname="127.0.0.1")
+        wait_until(lambda: Point.objects.get(tag="HV_CH2_VREQ").value == 1250.0, 15, "the setv")
+        assert 15 < Point.objects.get(tag="TH1_TEMP").value < 30
+    finally:
+        simulator.terminate()
+        simulator.wait(10)
+        assert poller.stop() == 0, poller.log[-3000:]
