@@ -22,7 +22,10 @@ export class PenPicker {
     });
     input.addEventListener("focus", () => this.search());
     input.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") this.results.hidden = true;
+      if (event.key === "Escape") this.close();
+    });
+    document.addEventListener("pointerdown", (event) => {
+      if (!input.parentElement.contains(event.target)) this.close();
     });
   }
 
@@ -73,10 +76,17 @@ export class PenPicker {
     this.results.hidden = false;
   }
 
+  // Hides the results, and those of a search still on its way.
+  close() {
+    clearTimeout(this.timer);
+    this.asked++;
+    this.results.hidden = true;
+  }
+
   add(point) {
     if (this.tags.includes(point.tag) || this.pens.length >= this.maxPens) return;
     this.pens.push(point);
-    this.results.hidden = true;
+    this.close();
     this.input.value = "";
     this.render();
     this.onChange(this.tags);
