@@ -49,9 +49,11 @@ export class PenPicker {
 
   async search() {
     const asked = ++this.asked;
-    const query = new URLSearchParams({ q: this.input.value.trim() });
-    const { results } = await getJSON(`/trends/points?${query}`);
+    const text = this.input.value.trim();
+    const { results } = await getJSON(`/trends/points?${new URLSearchParams({ q: text })}`);
     if (asked !== this.asked) return;
+    // Typed meanwhile: the results must match what the field says now.
+    if (text !== this.input.value.trim()) return this.search();
     const rows = results.map((point) => {
       const item = document.createElement("li");
       const button = document.createElement("button");

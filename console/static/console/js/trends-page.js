@@ -130,6 +130,7 @@ function measure(url, load) {
   status.dataset.loadMs = took.duration.toFixed(1);
   status.dataset.bytes = String(resource?.encodedBodySize ?? "");
   status.dataset.bodyBytes = String(resource?.decodedBodySize ?? "");
+  status.dataset.fetchMs = resource ? resource.duration.toFixed(1) : "";
   performance.clearMarks();
   performance.clearMeasures();
 }
