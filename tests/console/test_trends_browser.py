@@ -81,9 +81,10 @@ def drag_across(page, start: float, end: float) -> None:
 def test_two_pens_zoom_to_finer_data_and_export_what_is_shown(trends_site, browser: Browser):
     page = log_in(browser, trends_site, "viewer", "/trends")
     expect(page).to_have_url(re.compile(r"/trends"))
+    status = page.locator("#trend-status")
+    expect(status).to_contain_text("Add a pen")  # the page's scripts are running
     add_pen(page, "e41i", "E41I00")
     add_pen(page, "busbar 1 voltage", "E41BAR00")
-    status = page.locator("#trend-status")
 
     # 24 hours of minute values are more than the chart's width: buckets of 15 minutes.
     page.click('[data-preset="24h"]')

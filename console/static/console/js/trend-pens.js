@@ -27,6 +27,7 @@ export class PenPicker {
     document.addEventListener("pointerdown", (event) => {
       if (!input.parentElement.contains(event.target)) this.close();
     });
+    if (input.value.trim()) this.search(); // typed before the page's scripts had loaded
   }
 
   get tags() {
