@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from console import views
+from console import trends, views
 from console.element_info import element_info
 
 app_name = "console"
@@ -18,6 +18,10 @@ urlpatterns = [
     ),
     path("events", views.events, name="events"),
     path("status", views.status, name="status"),
+    path("trends", trends.trends, name="trends"),
+    path("trends/points", trends.trend_points, name="trend-points"),
+    path("trends/views", trends.trend_views, name="trend-views"),
+    path("trends/views/<int:view_id>", trends.trend_view, name="trend-view"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

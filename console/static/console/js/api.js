@@ -65,6 +65,13 @@ export async function postJSON(url, body) {
   return response.json();
 }
 
+export async function deleteJSON(url) {
+  await request(url, {
+    method: "DELETE",
+    headers: { Accept: "application/json", "X-CSRFToken": csrfToken },
+  });
+}
+
 export function goToLogin() {
   const next = encodeURIComponent(location.pathname + location.search);
   location.assign(`${LOGIN_PATH}?next=${next}`);

@@ -108,6 +108,7 @@ function linkedScreen(target) {
 }
 
 diagram.addEventListener("click", (event) => {
+  if (event.shiftKey) return; // Shift+click opens the element's trend (tooltips.js)
   const target = linkedScreen(event.target);
   if (target !== undefined || event.target.closest("a")) event.preventDefault();
   if (target) navigation.open(target);

@@ -1,5 +1,6 @@
 // Hovering a bound element shows its tag, its description and the current values of the
 // points its formulas read (asked from the server on hover, and again while it stays).
+// A click on it (Shift+click on one that opens a screen) opens a trend of those points.
 import { getJSON } from "./api.js";
 import { formatTime } from "./time-format.js";
 
@@ -14,6 +15,7 @@ export class Tooltips {
     this.screenId = null;
     this.tag = null;
     this.timer = null;
+    this.points = [];
     area.addEventListener("pointerover", (event) => {
       const node = event.target.closest?.("[tag]");
       if (node && node.getAttribute("tag") !== this.tag) this.show(node.getAttribute("tag"));
@@ -21,6 +23,13 @@ export class Tooltips {
     });
     area.addEventListener("pointermove", (event) => this.place(event.clientX, event.clientY));
     area.addEventListener("pointerleave", () => this.hide());
+    area.addEventListener("click", (event) => {
+      const node = event.target.closest?.("[tag]");
+      if (!node || node.getAttribute("tag") !== this.tag || !this.points.length) return;
+      if (!event.shiftKey && this.describeLink(this.tag)) return;
+      event.preventDefault();
+      location.assign(trendAddress(this.points));
+    });
   }
 
   setScreen(screenId) {
@@ -37,6 +46,7 @@ export class Tooltips {
 
   hide() {
     this.tag = null;
+    this.points = [];
     clearTimeout(this.timer);
     this.panel.hidden = true;
   }
@@ -52,6 +62,7 @@ export class Tooltips {
       info = { tag, error: error.message, points: [], formulas: [], failed: true };
     }
     if (tag !== this.tag) return;
+    this.points = info.points.map((point) => point.tag);
     this.render(info);
     this.timer = setTimeout(() => this.refresh(), REFRESH_MS);
   }
@@ -66,6 +77,10 @@ export class Tooltips {
     if (info.error) parts.push(line("tooltip-error", info.error));
     const link = this.describeLink(info.tag);
     if (link) parts.push(line("tooltip-link", `Click to open ${link}`));
+    if (info.points.length) {
+      const click = link ? "Shift+click" : "Click";
+      parts.push(line("tooltip-link tooltip-trend", `${click} for a trend of ${info.points.map((p) => p.tag).join(", ")}`));
+    }
     this.panel.replaceChildren(...parts);
   }
 
@@ -77,6 +92,13 @@ export class Tooltips {
     this.panel.style.left = `${Math.max(8, left)}px`;
     this.panel.style.top = `${Math.max(8, top)}px`;
   }
+}
+
+// The Trends page showing the points (the last 24 hours).
+export function trendAddress(tags) {
+  const query = new URLSearchParams(tags.map((tag) => ["tag", tag]));
+  query.set("range", "24h");
+  return `/trends?${query}`;
 }
 
 function pointsTable(points, elementDescription) {
