@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from console import views
+from console import alarm_views, views
 from console.element_info import element_info
 
 app_name = "console"
@@ -18,6 +18,10 @@ urlpatterns = [
     ),
     path("events", views.events, name="events"),
     path("status", views.status, name="status"),
+    path("alarms", alarm_views.summary, name="alarms"),
+    path("alarms/journal", alarm_views.journal, name="alarm-journal"),
+    path("alarms/kpis", alarm_views.kpis, name="alarm-kpis"),
+    path("alarms/screen", alarm_views.alarm_screen, name="alarm-screen"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

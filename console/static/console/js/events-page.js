@@ -1,12 +1,13 @@
-// The event list: live, filtered, and acknowledged by operators one or many at a time.
+// The event list: live (read again on each revision of the site stream, never on a timer),
+// filtered, and acknowledged by operators one or many at a time.
 import { postJSON, getJSON } from "./api.js";
 import { EventFilters } from "./event-filters.js";
 import { EventsTable } from "./events-table.js";
 import { announceEventsChanged } from "./page-events.js";
 import { pageData } from "./page-data.js";
-import { repeat } from "./periodic.js";
+import { onDemand } from "./on-demand.js";
+import { onRevision } from "./site-stream.js";
 
-const REFRESH_MS = 2000;
 const PAGE_SIZE = 200;
 
 const selectAll = document.getElementById("select-all");
@@ -32,10 +33,10 @@ const table = new EventsTable(document.getElementById("events-body"), {
 });
 const filters = new EventFilters(document.getElementById("event-filters"), () => {
   table.known = null; // another list: nothing in it is "new"
-  refresher.now();
+  refresh();
 });
 
-async function refresh() {
+const refresh = onDemand(async () => {
   const query = filters.apiParameters();
   query.set("page_size", PAGE_SIZE);
   if (pageData.profile) query.set("profile", pageData.profile);
@@ -50,7 +51,7 @@ async function refresh() {
   } catch (error) {
     foot.textContent = `The list is not current: ${error.message}`;
   }
-}
+});
 
 async function acknowledge(ids) {
   if (!ids.length) return;
@@ -63,10 +64,10 @@ async function acknowledge(ids) {
   }
   table.selectAll(false);
   announceEventsChanged();
-  await refresher.now();
+  await refresh();
 }
 
-const refresher = repeat(refresh, REFRESH_MS);
+onRevision(() => refresh());
 selectAll?.addEventListener("change", () => table.selectAll(selectAll.checked));
 acknowledgeSelected.addEventListener("click", () => acknowledge([...table.selected]));
 acknowledgeShown.addEventListener("click", () => acknowledge(table.unacknowledgedIds()));
