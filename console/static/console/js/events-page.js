@@ -9,6 +9,8 @@ import { onDemand } from "./on-demand.js";
 import { onRevision } from "./site-stream.js";
 
 const PAGE_SIZE = 200;
+// Events come with the plant's batches, many a second when it is busy: one read a second.
+const READ_SPACING_MS = 1000;
 
 const selectAll = document.getElementById("select-all");
 const acknowledgeSelected = document.getElementById("acknowledge-selected");
@@ -36,7 +38,7 @@ const filters = new EventFilters(document.getElementById("event-filters"), () =>
   refresh();
 });
 
-const refresh = onDemand(async () => {
+async function readEvents() {
   const query = filters.apiParameters();
   query.set("page_size", PAGE_SIZE);
   if (pageData.profile) query.set("profile", pageData.profile);
@@ -51,7 +53,7 @@ const refresh = onDemand(async () => {
   } catch (error) {
     foot.textContent = `The list is not current: ${error.message}`;
   }
-});
+}
 
 async function acknowledge(ids) {
   if (!ids.length) return;
@@ -67,6 +69,7 @@ async function acknowledge(ids) {
   await refresh();
 }
 
+const refresh = onDemand(readEvents, { spacingMs: READ_SPACING_MS });
 onRevision(() => refresh());
 selectAll?.addEventListener("change", () => table.selectAll(selectAll.checked));
 acknowledgeSelected.addEventListener("click", () => acknowledge([...table.selected]));

@@ -11,6 +11,9 @@ import { EVENTS_CHANGED } from "./page-events.js";
 import { onRevision } from "./site-stream.js";
 import { formatTime } from "./time-format.js";
 
+// Events come with the plant's batches, many a second when it is busy: one count a second.
+const EVENT_READ_SPACING_MS = 1000;
+
 const clock = document.getElementById("clock");
 const badge = document.getElementById("unacknowledged-count");
 const indicator = document.getElementById("connection");
@@ -46,7 +49,7 @@ function showConnection({ state, since }) {
 
 tick();
 setInterval(tick, 1000);
-const counter = onDemand(readUnacknowledged);
+const counter = onDemand(readUnacknowledged, { spacingMs: EVENT_READ_SPACING_MS });
 onRevision(() => counter());
 document.addEventListener(EVENTS_CHANGED, () => counter());
 onConnectionChange(showConnection);
