@@ -13,6 +13,9 @@ from django.http import HttpRequest, HttpResponse
 #: Every role (viewer and up) has it; a user without a role is refused.
 READ_PERMISSION = "hmi.view_screen"
 ACKNOWLEDGE_PERMISSION = "poll.acknowledge_event"
+#: Acknowledging and shelving alarms is the operator's, as acknowledging events is; the
+#: alarms API enforces its own permission, this one only decides which buttons show.
+ACKNOWLEDGE_ALARM_PERMISSION = ACKNOWLEDGE_PERMISSION
 
 
 def console_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from console.access import ACKNOWLEDGE_PERMISSION
+from console.access import ACKNOWLEDGE_ALARM_PERMISSION, ACKNOWLEDGE_PERMISSION
 from hmi.models import Screen
 from hmi.palette import INVALID, NOT_CURRENT, Palette
 from poll.models import IED, COMaster, Point, PointKind, Profile
@@ -62,3 +62,8 @@ def comaster_names(profile: Profile) -> dict[str, str]:
         str(pk): name
         for pk, name in COMaster.objects.filter(profile=profile).values_list("pk", "name")
     }
+
+
+def alarm_data(request: HttpRequest) -> dict[str, Any]:
+    """The user's rights on alarms (the API checks them again on every request)."""
+    return {"canAcknowledgeAlarms": request.user.has_perm(ACKNOWLEDGE_ALARM_PERMISSION)}

@@ -5,6 +5,12 @@ message carries the elements that changed after the previous one. A client that 
 with ``Last-Event-ID`` (browsers do it by themselves) first gets what changed after that
 revision, so it misses nothing. Comments (``: heartbeat``) keep proxies from closing an
 idle stream. Messages are the JSON of ``GET /api/screens/ID/state``.
+
+``GET /api/stream?topic=site`` is the site-wide channel the console's header, banner and
+lists follow: one message ``{"revision": N}`` per new committed revision (``id:`` N), read
+from the process's revision feed without any query. It tells a page *that* something was
+committed, not what; the page then reads the one API it shows (events, alarms) once, so
+nothing polls on a timer and the stream stays the same whatever apps join the site.
 """
 
 from __future__ import annotations
@@ -90,6 +96,27 @@ async def screen_events(
             seen = max(seen, state["revision"])
 
 
+SITE_TOPIC = "site"
+
+
+async def site_events(last_event_id: int | None, feed: RevisionFeed) -> AsyncIterator[bytes]:
+    """The site channel's bytes: the latest revision at once when it is not the one the
+    client has, then each newer one, with heartbeats while nothing is committed."""
+    heartbeat = getattr(settings, "STREAM_HEARTBEAT_SECONDS", 15.0)
+    yield f"retry: {RECONNECT_MILLISECONDS}\n\n".encode()
+    async with feed.subscription():
+        seen = last_event_id or 0
+        while True:
+            latest = await feed.wait_beyond(seen, heartbeat)
+            # 0: the feed has not read the database yet. Below ``seen``: a restored
+            # database, which the client must hear of as well.
+            if latest in (seen, 0):
+                yield b": heartbeat\n\n"
+                continue
+            seen = latest
+            yield f'id: {latest}\ndata: {{"revision":{latest}}}\n\n'.encode()
+
+
 @require_GET
 async def stream(request: HttpRequest) -> HttpResponseBase:
     """Authenticate like the API (session or token), check the role, then stream.
@@ -102,17 +129,20 @@ async def stream(request: HttpRequest) -> HttpResponseBase:
     if isinstance(admitted, JsonResponse):
         return admitted
     screen_id, profile_id, last_event_id = admitted
-    response = StreamingHttpResponse(
-        screen_events(screen_id, profile_id, last_event_id, revision_feed()),
-        content_type="text/event-stream",
+    events = (
+        site_events(last_event_id, revision_feed())
+        if screen_id is None
+        else screen_events(screen_id, profile_id, last_event_id, revision_feed())
     )
+    response = StreamingHttpResponse(events, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each message on at once
     return response
 
 
-def _admit(request: HttpRequest) -> JsonResponse | tuple[int, int, int | None]:
-    """The refusal, or the screen, its profile and the revision the client has."""
+def _admit(request: HttpRequest) -> JsonResponse | tuple[int | None, int, int | None]:
+    """The refusal, or the screen (None for the site channel), its profile and the
+    revision the client has."""
     try:
         user = _user(request)
     except AuthenticationFailed as exc:
@@ -123,14 +153,19 @@ def _admit(request: HttpRequest) -> JsonResponse | tuple[int, int, int | None]:
         )
     if not user.has_perm("hmi.view_graphicelement"):
         return _error(403, "Your role may not read screens; ask for the viewer role.")
-    screen_param = request.GET.get("screen", "")
-    screen_id = parse_revision(screen_param)
-    if screen_id is None:
-        return _error(400, f"screen={screen_param[:40]!r}: give the id of a screen.")
     last_param = request.headers.get("Last-Event-ID", request.GET.get("last_event_id", ""))
     last_event_id = parse_revision(last_param)
     if last_param and last_event_id is None:
         return _error(400, f"Last-Event-ID {last_param[:40]!r} is not a revision.")
+    topic = request.GET.get("topic")
+    if topic is not None:
+        if topic != SITE_TOPIC or "screen" in request.GET:
+            return _error(400, f"topic={topic[:40]!r}: the only topic is {SITE_TOPIC!r}.")
+        return None, 0, last_event_id
+    screen_param = request.GET.get("screen", "")
+    screen_id = parse_revision(screen_param)
+    if screen_id is None:
+        return _error(400, f"screen={screen_param[:40]!r}: give the id of a screen.")
     screen = Screen.objects.filter(pk=screen_id).values("pk", "profile_id").first()
     if screen is None:
         return _error(404, f"There is no screen {screen_id}.")

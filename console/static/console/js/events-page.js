@@ -1,13 +1,16 @@
-// The event list: live, filtered, and acknowledged by operators one or many at a time.
+// The event list: live (read again on each revision of the site stream, never on a timer),
+// filtered, and acknowledged by operators one or many at a time.
 import { postJSON, getJSON } from "./api.js";
 import { EventFilters } from "./event-filters.js";
 import { EventsTable } from "./events-table.js";
 import { announceEventsChanged } from "./page-events.js";
 import { pageData } from "./page-data.js";
-import { repeat } from "./periodic.js";
+import { onDemand } from "./on-demand.js";
+import { onRevision } from "./site-stream.js";
 
-const REFRESH_MS = 2000;
 const PAGE_SIZE = 200;
+// Events come with the plant's batches, many a second when it is busy: one read a second.
+const READ_SPACING_MS = 1000;
 
 const selectAll = document.getElementById("select-all");
 const acknowledgeSelected = document.getElementById("acknowledge-selected");
@@ -32,10 +35,10 @@ const table = new EventsTable(document.getElementById("events-body"), {
 });
 const filters = new EventFilters(document.getElementById("event-filters"), () => {
   table.known = null; // another list: nothing in it is "new"
-  refresher.now();
+  refresh();
 });
 
-async function refresh() {
+async function readEvents() {
   const query = filters.apiParameters();
   query.set("page_size", PAGE_SIZE);
   if (pageData.profile) query.set("profile", pageData.profile);
@@ -63,10 +66,11 @@ async function acknowledge(ids) {
   }
   table.selectAll(false);
   announceEventsChanged();
-  await refresher.now();
+  await refresh();
 }
 
-const refresher = repeat(refresh, REFRESH_MS);
+const refresh = onDemand(readEvents, { spacingMs: READ_SPACING_MS });
+onRevision(() => refresh());
 selectAll?.addEventListener("change", () => table.selectAll(selectAll.checked));
 acknowledgeSelected.addEventListener("click", () => acknowledge([...table.selected]));
 acknowledgeShown.addEventListener("click", () => acknowledge(table.unacknowledgedIds()));

@@ -1,13 +1,18 @@
-// The header of every page: the site clock, the unacknowledged-event count (which also
-// proves the server answers) and the connection indicator.
+// The header of every page: the site clock, the unacknowledged-event count (read again on
+// each revision of the site stream, never on a timer), the alarm banner and annunciator,
+// and the connection indicator.
+import "./alarm-audio.js";
+import "./alarm-banner.js";
 import { getJSON } from "./api.js";
 import { onConnectionChange, reportConnection } from "./connection.js";
+import { onDemand } from "./on-demand.js";
 import { pageData } from "./page-data.js";
-import { repeat } from "./periodic.js";
 import { EVENTS_CHANGED } from "./page-events.js";
+import { onRevision } from "./site-stream.js";
 import { formatTime } from "./time-format.js";
 
-const COUNT_INTERVAL_MS = 3000;
+// Events come with the plant's batches, many a second when it is busy: one count a second.
+const EVENT_READ_SPACING_MS = 1000;
 
 const clock = document.getElementById("clock");
 const badge = document.getElementById("unacknowledged-count");
@@ -44,6 +49,7 @@ function showConnection({ state, since }) {
 
 tick();
 setInterval(tick, 1000);
-const counter = repeat(readUnacknowledged, COUNT_INTERVAL_MS);
-document.addEventListener(EVENTS_CHANGED, () => counter.now());
+const counter = onDemand(readUnacknowledged, { spacingMs: EVENT_READ_SPACING_MS });
+onRevision(() => counter());
+document.addEventListener(EVENTS_CHANGED, () => counter());
 onConnectionChange(showConnection);

@@ -1,5 +1,6 @@
 // The screen viewer: a screen's drawing filling the window, its elements live, links to
 // other screens, tooltips and the marks of data that is not current.
+import { AlarmMarks } from "./alarm-marks.js";
 import { getJSON, getText } from "./api.js";
 import { forgetConnection, reportConnection } from "./connection.js";
 import { parseDrawing } from "./drawing.js";
@@ -16,6 +17,7 @@ const SCREEN_LINK = "#screen:";
 
 const diagram = document.getElementById("diagram");
 const staleness = new Staleness(document.getElementById("staleness"), diagram);
+const alarmMarks = new AlarmMarks(diagram);
 const view = { id: null, renderer: null, stream: null, links: new Map(), loads: 0 };
 
 const navigation = new ScreenNavigation(pageData.screens, {
@@ -55,6 +57,7 @@ async function show(screen) {
     return;
   }
   diagram.replaceChildren(svg);
+  alarmMarks.apply();
   diagram.removeAttribute("aria-busy");
   view.id = screen.id;
   view.renderer = new ScreenRenderer(svg, pageData.colours);

@@ -1,0 +1,183 @@
+// The alarm summary: current alarms sorted by priority then time, filtered by area and
+// priority (kept in the page's address); operators acknowledge one or all shown, and shelve
+// one with a duration and a reason. Live through the alarm feed (the site stream).
+import { ApiError, postJSON } from "./api.js";
+import { byPriorityThenTime, onAlarms, refreshAlarms, SUMMARY_STATES, UNACKNOWLEDGED } from "./alarm-feed.js";
+import { pageData } from "./page-data.js";
+import { formatDateTime } from "./time-format.js";
+
+const STATE_TEXTS = {
+  unack: "Active, unacknowledged",
+  ack: "Active, acknowledged",
+  rtn_unack: "Cleared, unacknowledged",
+  latched: "Latched",
+};
+
+const form = document.getElementById("alarm-filters");
+const body = document.getElementById("alarms-body");
+const empty = document.getElementById("alarms-empty");
+const foot = document.getElementById("alarms-foot");
+const message = document.getElementById("action-message");
+const acknowledgeVisible = document.getElementById("acknowledge-visible");
+const shelveForm = document.getElementById("shelve-form");
+const canAct = Boolean(pageData.canAcknowledgeAlarms);
+let latest = { alarms: [], error: null };
+let shown = [];
+let shelving = null;
+
+function filtersFromAddress() {
+  const query = new URLSearchParams(location.search);
+  for (const name of ["area", "priority"]) {
+    const value = query.get(name) ?? "";
+    const select = form.elements[name];
+    if (value && ![...select.options].some((option) => option.value === value)) {
+      select.add(new Option(value, value));
+    }
+    select.value = value;
+  }
+}
+
+function rememberFilters() {
+  const query = new URLSearchParams();
+  for (const name of ["area", "priority"]) {
+    if (form.elements[name].value) query.set(name, form.elements[name].value);
+  }
+  const search = query.toString();
+  history.replaceState(null, "", search ? `?${search}` : location.pathname);
+}
+
+function offerAreas(alarms) {
+  const select = form.elements.area;
+  const known = new Set([...select.options].map((option) => option.value));
+  for (const area of [...new Set(alarms.map((alarm) => alarm.area).filter(Boolean))].sort()) {
+    if (!known.has(area)) select.add(new Option(area, area));
+  }
+}
+
+function cell(row, text, className) {
+  const td = row.insertCell();
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
+function button(text, onClick, quiet = false) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.textContent = text;
+  if (quiet) element.className = "button-quiet";
+  element.addEventListener("click", onClick);
+  return element;
+}
+
+function screenLink(alarm) {
+  const query = new URLSearchParams({ tag: alarm.tag });
+  if (alarm.point) query.set("point", alarm.point);
+  if (alarm.area) query.set("area", alarm.area);
+  const link = document.createElement("a");
+  link.href = `/alarms/screen?${query}`;
+  link.textContent = "Screen";
+  return link;
+}
+
+function render() {
+  const { alarms, error } = latest;
+  offerAreas(alarms);
+  const area = form.elements.area.value;
+  const priority = form.elements.priority.value;
+  shown = alarms
+    .filter((alarm) => SUMMARY_STATES.has(alarm.state))
+    .filter((alarm) => (!area || alarm.area === area) && (!priority || alarm.priority === priority))
+    .sort(byPriorityThenTime);
+  body.replaceChildren();
+  for (const alarm of shown) {
+    const row = body.insertRow();
+    row.dataset.id = alarm.id;
+    row.dataset.priority = alarm.priority;
+    row.dataset.state = alarm.state;
+    if (UNACKNOWLEDGED.has(alarm.state)) row.classList.add("alarm-unacknowledged");
+    cell(row, alarm.priority, "alarm-priority-cell");
+    cell(row, formatDateTime(alarm.state_since));
+    cell(row, alarm.tag, "mono");
+    cell(row, alarm.message);
+    cell(row, STATE_TEXTS[alarm.state] ?? alarm.state);
+    cell(row, alarm.area ?? "");
+    row.insertCell().append(screenLink(alarm));
+    if (canAct) {
+      const actions = row.insertCell();
+      if (UNACKNOWLEDGED.has(alarm.state)) {
+        actions.append(button("Acknowledge", () => acknowledge([alarm])));
+      }
+      actions.append(button("Shelve", () => openShelve(alarm), true));
+    }
+  }
+  empty.hidden = shown.length > 0;
+  const total = `${shown.length} ${shown.length === 1 ? "alarm" : "alarms"}.`;
+  foot.textContent = error ? `The list is not current: ${error.message}` : total;
+  if (acknowledgeVisible) {
+    acknowledgeVisible.disabled = !shown.some((alarm) => UNACKNOWLEDGED.has(alarm.state));
+  }
+}
+
+async function acknowledge(alarms) {
+  const targets = alarms.filter((alarm) => UNACKNOWLEDGED.has(alarm.state));
+  if (!targets.length) return;
+  message.textContent = "Acknowledging…";
+  const results = await Promise.allSettled(
+    targets.map((alarm) => postJSON(`/api/alarms/${alarm.id}/acknowledge/`, {})),
+  );
+  const refused = results.filter((result) => result.status === "rejected");
+  message.textContent = refused.length
+    ? `${targets.length - refused.length} acknowledged; ${refused.length} refused: ${refused[0].reason.message}`
+    : `${targets.length} acknowledged.`;
+  await refreshAlarms();
+}
+
+function openShelve(alarm) {
+  shelving = alarm;
+  shelveForm.hidden = false;
+  document.getElementById("shelve-title").textContent = `Shelve ${alarm.tag}`;
+  shelveForm.elements.reason.focus();
+}
+
+function closeShelve() {
+  shelving = null;
+  shelveForm.hidden = true;
+  shelveForm.reset();
+}
+
+async function shelve(event) {
+  event.preventDefault();
+  if (!shelving) return;
+  const minutes = Number(shelveForm.elements.minutes.value);
+  const reason = shelveForm.elements.reason.value.trim();
+  try {
+    await postJSON(`/api/alarms/${shelving.id}/shelve/`, { minutes, reason });
+    message.textContent = `${shelving.tag} shelved for ${minutes} min.`;
+    closeShelve();
+  } catch (error) {
+    message.textContent = error instanceof ApiError ? error.message : String(error);
+  }
+  await refreshAlarms();
+}
+
+filtersFromAddress();
+form.addEventListener("change", () => {
+  rememberFilters();
+  render();
+});
+form.addEventListener("reset", () =>
+  setTimeout(() => {
+    rememberFilters();
+    render();
+  }),
+);
+if (canAct) {
+  acknowledgeVisible.addEventListener("click", () => acknowledge(shown));
+  shelveForm.addEventListener("submit", shelve);
+  document.getElementById("shelve-cancel").addEventListener("click", closeShelve);
+}
+onAlarms((state) => {
+  latest = state;
+  render();
+});

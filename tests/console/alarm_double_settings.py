@@ -1,0 +1,6 @@
+"""The test settings with the alarms API double in front of the site's URLs (browser
+tests of the alarm console only; see ``alarm_api_double``)."""
+
+from smve.test_settings import *  # noqa: F403
+
+ROOT_URLCONF = "tests.console.alarm_api_double"
