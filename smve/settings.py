@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "poll",
     "hmi",
+    "alarms",
     "console",
     "axes",
 ]
