@@ -11,6 +11,7 @@ is called for. Buckets are 10-minute windows aligned on the epoch.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,7 +37,8 @@ def _epoch(column: str) -> str:
     """SQL for a datetime column as seconds since the epoch, on this database."""
     if connection.vendor == "postgresql":
         return f"EXTRACT(EPOCH FROM {column})"
-    return f"(julianday({column}) - 2440587.5) * 86400.0"
+    # julianday() is a double of days: round to the millisecond it can still tell apart.
+    return f"ROUND((julianday({column}) - 2440587.5) * 86400.0, 3)"
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,7 @@ def _time_to_acknowledge(period: Period) -> dict[str, float | None]:
         return {"median_s": None, "p90_s": None, "count": 0}
 
     def nth(fraction: float) -> float:
-        offset = int(fraction * (count - 1))
+        offset = max(0, math.ceil(fraction * count) - 1)  # the nearest-rank percentile
         sql = f"SELECT d FROM ({durations}) c ORDER BY d LIMIT 1 OFFSET {offset}"
         return float(_rows(sql, bounds)[0][0])
 

@@ -61,3 +61,12 @@ def processor(ai_alarm):
     made = AlarmProcessor()
     made.configure(ai_alarm.profile_id)
     return made
+
+
+@pytest.fixture
+def client_as_viewer(role_user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(role_user("viewer"))
+    return client
