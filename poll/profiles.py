@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -104,6 +105,19 @@ MODBUS_FILE_ALIASES = {
     "scale": "escala",
     "offset": "value_offset",
 }
+
+
+# Sections other apps add to the profile file (e.g. alarms' ``alarms`` list), by key: how to
+# load the section's entries (after the points, with the loader's upsert and problem list),
+# and how to export them. Registered in the app's ``AppConfig.ready()``.
+SectionLoader = Callable[["_Loader", Profile, list[dict[str, Any]]], None]
+SectionExporter = Callable[[Profile], list[dict[str, Any]]]
+_sections: dict[str, tuple[SectionLoader, SectionExporter]] = {}
+
+
+def register_profile_section(key: str, load: SectionLoader, export: SectionExporter) -> None:
+    """Have profile files carry a list ``key`` that ``load`` reads and ``export`` writes."""
+    _sections[key] = (load, export)
 
 
 class ProfileFileError(Exception):
@@ -220,6 +234,8 @@ class _Loader:
                     point_where,
                     parent=device,
                 )
+        for key, (load_section, _) in _sections.items():
+            load_section(self, profile, self.list(data, key, ""))
         if not self.problems:
             self.delete_the_rest(profile)
         return profile
@@ -436,6 +452,7 @@ def export_profile(profile: Profile) -> dict[str, Any]:
         "profile": {"name": profile.name, "description": profile.description},
         "comasters": comasters,
         "modbus_devices": modbus_devices,
+        **{key: export(profile) for key, (_, export) in _sections.items()},
     }
 
 
