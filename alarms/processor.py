@@ -24,7 +24,7 @@ from django.db import transaction
 from alarms.detectors import Detector, Kind, Limit
 from alarms.models import Alarm, AlarmDefinition, AlarmTransition
 from alarms.states import Event
-from alarms.transitions import ALARM_FIELDS, apply
+from alarms.transitions import apply, update_many
 from poll.acquisition.batch import PointChange, from_micros
 
 log = logging.getLogger(__name__)
@@ -126,5 +126,5 @@ class AlarmProcessor:
             if transition is not None:
                 transitions.append(transition)
         changed = {t.alarm.pk: t.alarm for t in transitions}
-        Alarm.objects.bulk_update(list(changed.values()), ALARM_FIELDS)
+        update_many(list(changed.values()))
         AlarmTransition.objects.bulk_create(transitions)

@@ -95,6 +95,32 @@ ALARM_FIELDS = [
 ]
 
 
+def update_many(alarms: list[Alarm]) -> None:
+    """Store many alarms' changes in one ``executemany`` (Django's ``bulk_update`` builds a
+    CASE per field and row, which costs a hundred times more for a batch of alarms)."""
+    if not alarms:
+        return
+    table = Alarm._meta.db_table
+    assignments = ", ".join(f"{field} = %s" for field in ALARM_FIELDS)
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [
+        [
+            *(
+                adapt(getattr(alarm, field)) if field in _TIMES else getattr(alarm, field)
+                for field in ALARM_FIELDS
+            ),
+            alarm.pk,
+        ]
+        for alarm in alarms
+    ]
+    with connection.cursor() as cursor:
+        sql = f"UPDATE {table} SET {assignments} WHERE id = %s"  # noqa: S608 - names from code
+        cursor.executemany(sql, rows)
+
+
+_TIMES = frozenset({"state_since", "shelved_until"})
+
+
 def save(alarm: Alarm, transition: AlarmTransition) -> None:
     """Store one alarm's change and its journal row."""
     alarm.save(update_fields=ALARM_FIELDS)
