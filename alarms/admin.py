@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from alarms.models import AlarmDefinition
+from alarms.models import AlarmDefinition, NotificationRule
 
 
 @admin.register(AlarmDefinition)
@@ -14,3 +14,8 @@ class AlarmDefinitionAdmin(admin.ModelAdmin):
     list_filter = ("profile", "kind", "priority", "area")
     search_fields = ("tag", "point__tag", "message")
     raw_id_fields = ("point",)
+
+
+@admin.register(NotificationRule)
+class NotificationRuleAdmin(admin.ModelAdmin):
+    list_display = ("priority", "area", "recipients", "delay_minutes", "period_minutes")

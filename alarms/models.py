@@ -151,3 +151,45 @@ class AlarmTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.time:%Y-%m-%d %H:%M:%S} {self.event}: {self.from_state} -> {self.to_state}"
+
+
+class NotificationRule(models.Model):
+    """Who is mailed about which unacknowledged alarms, after how long, and how often."""
+
+    priority = models.CharField(
+        max_length=6, choices=Priority.choices, blank=True, help_text="Empty: every priority."
+    )
+    area = models.CharField(max_length=60, blank=True, help_text="Empty: every area.")
+    recipients = models.TextField(help_text="E-mail addresses, separated by commas.")
+    delay_minutes = models.PositiveIntegerField(
+        default=5, help_text="Mail only if the alarm is still unacknowledged after this."
+    )
+    period_minutes = models.PositiveIntegerField(
+        default=30, help_text="At most one mail (a digest) per recipient per period."
+    )
+
+    def __str__(self) -> str:
+        return f"{self.priority or 'any'}/{self.area or 'any'} -> {self.recipients}"
+
+    def addresses(self) -> list[str]:
+        return [a.strip() for a in self.recipients.split(",") if a.strip()]
+
+
+class AlarmNotice(models.Model):
+    """An activation mailed to a recipient (so it is mailed once), and when."""
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="notices")
+    recipient = models.EmailField()
+    activation = models.DateTimeField(help_text="The alarm's state_since when it was mailed.")
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alarm", "recipient", "activation"], name="alarm_notice_once"
+            )
+        ]
+        indexes = [models.Index(fields=["recipient", "sent_at"], name="alarm_notice_recipient")]
+
+    def __str__(self) -> str:
+        return f"{self.alarm_id} -> {self.recipient}"
