@@ -40,6 +40,7 @@ CONFIG_MODELS = (
     "hmi.formula",
     "hmi.colour",
     "alarms.alarmdefinition",
+    "alarms.notificationrule",
 )
 
 ROLE_NAMES = ("viewer", "operator", "engineer")
