@@ -71,12 +71,13 @@ def role_permission_codes(app_models: dict[str, list[str]]) -> dict[str, set[str
     viewer = {f"{app}.view_{model}" for app in READABLE_APPS for model in app_models.get(app, [])}
     operator = viewer | set(OPERATOR_PERMISSIONS)
     existing = {f"{app}.{model}" for app, models in app_models.items() for model in models}
-    engineer = operator | set(ENGINEER_PERMISSIONS) | {
+    configuration = {
         f"{label.split('.')[0]}.{action}_{label.split('.')[1]}"
         for label in CONFIG_MODELS
         if label in existing
         for action in ("add", "change", "delete")
     }
+    engineer = operator | set(ENGINEER_PERMISSIONS) | configuration
     return {"viewer": viewer, "operator": operator, "engineer": engineer}
 
 
