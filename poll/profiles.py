@@ -511,7 +511,8 @@ def _kind_of(table: str, bit: int | None, data_type: str | None) -> str:
 
 
 def _with_included(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` with the COMasters and Modbus devices of the files it includes."""
+    """``data`` with the COMasters, Modbus devices and registered sections (e.g. alarms)
+    of the files it includes."""
     included = data.get("include", [])
     if not included:
         return data
@@ -526,6 +527,7 @@ def _with_included(data: dict[str, Any]) -> dict[str, Any]:
         **data,
         "comasters": list(data.get("comasters", [])),
         "modbus_devices": list(data.get("modbus_devices", [])),
+        **{key: list(data.get(key, [])) for key in _sections},
     }
     for item in included:
         name, interval = (
@@ -537,6 +539,8 @@ def _with_included(data: dict[str, Any]) -> dict[str, Any]:
         if interval is not None:
             devices = [{**device, "poll_interval": interval} for device in devices]
         merged["modbus_devices"] += devices
+        for key in _sections:
+            merged[key] += _list(other, key, name)
     return merged
 
 

@@ -50,3 +50,12 @@ def test_bad_alarms_are_reported_with_their_place(db):
 def test_the_demo_substation_has_alarms(demo_profile):
     tags = set(AlarmDefinition.objects.filter(profile=demo_profile).values_list("tag", flat=True))
     assert {"E41I00_H", "E41BAR00_L", "E4150P01_TRIP", "E41SV01_LOST"} <= tags
+
+
+def test_the_demo_site_includes_the_substation_alarms(db):
+    from django.conf import settings
+
+    from poll.profiles import read_profile_file
+
+    profile = load_profile(read_profile_file(settings.BASE_DIR / "fixtures" / "demo_site.json"))
+    assert AlarmDefinition.objects.filter(profile=profile, tag="E41I00_H").exists()
