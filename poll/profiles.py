@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -160,6 +161,19 @@ MQTT_FILE_ALIASES = {
 }
 
 
+# Sections other apps add to the profile file (e.g. alarms' ``alarms`` list), by key: how to
+# load the section's entries (after the points, with the loader's upsert and problem list),
+# and how to export them. Registered in the app's ``AppConfig.ready()``.
+SectionLoader = Callable[["_Loader", Profile, list[dict[str, Any]]], None]
+SectionExporter = Callable[[Profile], list[dict[str, Any]]]
+_sections: dict[str, tuple[SectionLoader, SectionExporter]] = {}
+
+
+def register_profile_section(key: str, load: SectionLoader, export: SectionExporter) -> None:
+    """Have profile files carry a list ``key`` that ``load`` reads and ``export`` writes."""
+    _sections[key] = (load, export)
+
+
 class ProfileFileError(Exception):
     """A profile file that cannot be loaded; each problem names its place in the file."""
 
@@ -277,6 +291,8 @@ class _Loader:
                     parent=device,
                 )
         self.load_mqtt(profile, data)
+        for key, (load_section, _) in _sections.items():
+            load_section(self, profile, self.list(data, key, ""))
         if not self.problems:
             self.delete_the_rest(profile)
         return profile
@@ -553,6 +569,7 @@ def export_profile(profile: Profile) -> dict[str, Any]:
         "profile": {"name": profile.name, "description": profile.description},
         "comasters": comasters,
         "modbus_devices": modbus_devices,
+        **{key: export(profile) for key, (_, export) in _sections.items()},
     }
     if mqtt_brokers:
         exported["mqtt_brokers"] = mqtt_brokers
@@ -614,7 +631,8 @@ def _kind_of(table: str, bit: int | None, data_type: str | None) -> str:
 
 
 def _with_included(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` with the COMasters and Modbus devices of the files it includes."""
+    """``data`` with the COMasters, Modbus devices and registered sections (e.g. alarms)
+    of the files it includes."""
     included = data.get("include", [])
     if not included:
         return data
@@ -629,6 +647,7 @@ def _with_included(data: dict[str, Any]) -> dict[str, Any]:
         **data,
         "comasters": list(data.get("comasters", [])),
         "modbus_devices": list(data.get("modbus_devices", [])),
+        **{key: list(data.get(key, [])) for key in _sections},
     }
     for item in included:
         name, interval = (
@@ -640,6 +659,8 @@ def _with_included(data: dict[str, Any]) -> dict[str, Any]:
         if interval is not None:
             devices = [{**device, "poll_interval": interval} for device in devices]
         merged["modbus_devices"] += devices
+        for key in _sections:
+            merged[key] += _list(other, key, name)
     return merged
 
 

@@ -13,10 +13,17 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 # Apps whose data every role may read.
-READABLE_APPS = ("poll", "hmi")
+READABLE_APPS = ("poll", "hmi", "alarms")
 
 # Rights added to reading, per role; each role also has the rights of the one before it.
-OPERATOR_PERMISSIONS = ("poll.acknowledge_event", "poll.send_command")
+OPERATOR_PERMISSIONS = (
+    "poll.acknowledge_event",
+    "poll.send_command",
+    "alarms.acknowledge_alarm",
+    "alarms.shelve_alarm",
+)
+# Rights an engineer has beyond editing the configuration.
+ENGINEER_PERMISSIONS = ("alarms.remove_alarm_from_service",)
 
 # Models that make up the configuration an engineer edits ("app.model", lower case).
 CONFIG_MODELS = (
@@ -32,6 +39,8 @@ CONFIG_MODELS = (
     "hmi.graphicelement",
     "hmi.formula",
     "hmi.colour",
+    "alarms.alarmdefinition",
+    "alarms.notificationrule",
 )
 
 ROLE_NAMES = ("viewer", "operator", "engineer")
@@ -62,12 +71,13 @@ def role_permission_codes(app_models: dict[str, list[str]]) -> dict[str, set[str
     viewer = {f"{app}.view_{model}" for app in READABLE_APPS for model in app_models.get(app, [])}
     operator = viewer | set(OPERATOR_PERMISSIONS)
     existing = {f"{app}.{model}" for app, models in app_models.items() for model in models}
-    engineer = operator | {
+    configuration = {
         f"{label.split('.')[0]}.{action}_{label.split('.')[1]}"
         for label in CONFIG_MODELS
         if label in existing
         for action in ("add", "change", "delete")
     }
+    engineer = operator | set(ENGINEER_PERMISSIONS) | configuration
     return {"viewer": viewer, "operator": operator, "engineer": engineer}
 
 

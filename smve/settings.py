@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "poll",
     "hmi",
+    "alarms",
     "console",
     "axes",
 ]
@@ -187,6 +188,14 @@ except ValueError as exc:
     raise ImproperlyConfigured(
         f"STREAM_HEARTBEAT_SECONDS and STREAM_POLL_SECONDS are seconds, e.g. 15 or 0.25 ({exc})."
     ) from exc
+
+# Mail (alarm notifications): SMTP from the environment.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "smve@localhost")
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:

@@ -1,0 +1,222 @@
+"""Alarm-system KPIs (ISA-18.2 / EEMUA 191) over a period, computed in SQL.
+
+The database aggregates: activations per 10-minute bucket, per alarm, per priority, the
+chattering windows and the times to acknowledge all come back as a few rows, never one row
+per transition. Python then only walks the per-bucket counts to find flood episodes (a
+flood starts in a bucket above 10 activations and lasts until a bucket below 5).
+
+An activation is a transition into ``unack`` by the process (``activate``): what an operator
+is called for. Buckets are 10-minute windows aligned on the epoch.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import Max, Q
+
+from alarms.models import Alarm, AlarmTransition
+from alarms.states import State
+from poll.acquisition.batch import EPOCH
+
+BUCKET_S = 600
+FLOOD_START = 10  # more than this many in a bucket starts a flood...
+FLOOD_END = 5  # ...and a bucket with fewer than this ends it
+CHATTER_COUNT = 3
+CHATTER_WINDOW_S = 60
+STANDING = timedelta(hours=24)
+# EEMUA 191's guideline for the share of each priority (urgent counts with high).
+GUIDELINE = {"low": 0.80, "medium": 0.15, "high": 0.05}
+
+
+def _epoch(column: str) -> str:
+    """SQL for a datetime column as seconds since the epoch, on this database."""
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM {column})"
+    # julianday() is a double of days: round to the millisecond it can still tell apart.
+    return f"ROUND((julianday({column}) - 2440587.5) * 86400.0, 3)"
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+_TABLE = AlarmTransition._meta.db_table
+_ALARM = Alarm._meta.db_table
+_DEFINITION = "alarms_alarmdefinition"
+_ACTIVATIONS = f"""
+    SELECT alarm_id, time, priority FROM {_TABLE}
+    WHERE event = 'activate' AND to_state = 'unack' AND time >= %s AND time < %s
+"""
+
+
+def compute(period: Period) -> dict[str, Any]:
+    """Every KPI of ``period`` as JSON-ready data."""
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [adapt(period.start), adapt(period.end)]
+    buckets = _rows(
+        f"SELECT CAST(FLOOR({_epoch('time')} / {BUCKET_S}) AS BIGINT) AS b, COUNT(*) "
+        f"FROM ({_ACTIVATIONS}) a GROUP BY b ORDER BY b",
+        params,
+    )
+    total = sum(count for _, count in buckets)
+    bucket_count = max(1, int(-(-period.seconds // BUCKET_S)))
+    floods = _floods(buckets)
+    flood_buckets = sum(episode["buckets"] for episode in floods)
+    return {
+        "start": period.start,
+        "end": period.end,
+        "activations": total,
+        "average_per_10_min": total / bucket_count,
+        "peak_10_min": max((count for _, count in buckets), default=0),
+        "flood_episodes": floods,
+        "time_in_flood": min(1.0, flood_buckets / bucket_count),
+        "top_ten": _top_ten(params, total),
+        "chattering": _chattering(params),
+        "standing": _standing(period.end),
+        "shelved": _listed(State.SHELVED),
+        "out_of_service": _listed(State.OUT_OF_SERVICE),
+        "priority_distribution": _priorities(params, total),
+        "time_to_acknowledge": _time_to_acknowledge(period),
+    }
+
+
+def _floods(buckets: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Flood episodes from the non-empty buckets' counts (missing buckets count 0)."""
+    episodes: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
+    previous: int | None = None
+    for bucket, count in buckets:
+        if current is not None and previous is not None and bucket > previous + 1:
+            current = None  # an empty bucket between: below 5, the flood ended
+        if current is None and count > FLOOD_START:
+            current = {"start": _at(bucket), "buckets": 0, "activations": 0}
+            episodes.append(current)
+        if current is not None:
+            if count < FLOOD_END:
+                current = None
+            else:
+                current["buckets"] += 1
+                current["activations"] += count
+                current["end"] = _at(bucket + 1)
+        previous = bucket
+    return episodes
+
+
+def _at(bucket: int) -> datetime:
+    return EPOCH + timedelta(seconds=int(bucket) * BUCKET_S)
+
+
+def _top_ten(params: list[Any], total: int) -> list[dict[str, Any]]:
+    rows = _rows(
+        f"SELECT a.alarm_id, d.tag, COUNT(*) AS n FROM ({_ACTIVATIONS}) a "
+        f"JOIN {_ALARM} al ON al.id = a.alarm_id JOIN {_DEFINITION} d ON d.id = al.definition_id "
+        f"GROUP BY a.alarm_id, d.tag ORDER BY n DESC, a.alarm_id LIMIT 10",
+        params,
+    )
+    return [
+        {"alarm": alarm, "tag": tag, "activations": n, "share": n / total if total else 0.0}
+        for alarm, tag, n in rows
+    ]
+
+
+def _chattering(params: list[Any]) -> list[dict[str, Any]]:
+    """Alarms activated 3 or more times within 60 s: an activation whose second
+    predecessor is at most 60 s before it."""
+    lag = f"LAG(t, {CHATTER_COUNT - 1}) OVER (PARTITION BY alarm_id ORDER BY t)"
+    rows = _rows(
+        f"SELECT w.alarm_id, d.tag, COUNT(*) FROM ("
+        f"  SELECT alarm_id, t, {lag} AS earlier FROM ("
+        f"    SELECT alarm_id, {_epoch('time')} AS t FROM ({_ACTIVATIONS}) a) s) w "
+        f"JOIN {_ALARM} al ON al.id = w.alarm_id JOIN {_DEFINITION} d ON d.id = al.definition_id "
+        f"WHERE w.earlier IS NOT NULL AND w.t - w.earlier <= {CHATTER_WINDOW_S} "
+        f"GROUP BY w.alarm_id, d.tag ORDER BY COUNT(*) DESC, w.alarm_id",
+        params,
+    )
+    return [{"alarm": alarm, "tag": tag, "windows": n} for alarm, tag, n in rows]
+
+
+def _standing(end: datetime) -> list[dict[str, Any]]:
+    """Alarms still active whose last activation is more than 24 h before ``end``."""
+    alarms = (
+        Alarm.objects.filter(active=True)
+        .annotate(since=Max("transitions__time", filter=Q(transitions__event="activate")))
+        .filter(since__lte=end - STANDING)
+        .select_related("definition")
+        .order_by("since")
+    )
+    return [{"alarm": a.pk, "tag": a.definition.tag, "since": a.since} for a in alarms]
+
+
+def _listed(state: State) -> list[dict[str, Any]]:
+    alarms = Alarm.objects.filter(state=state).select_related("definition").order_by("id")
+    return [
+        {
+            "alarm": a.pk,
+            "tag": a.definition.tag,
+            "since": a.state_since,
+            "until": a.shelved_until,
+            "reason": a.reason,
+        }
+        for a in alarms
+    ]
+
+
+def _priorities(params: list[Any], total: int) -> dict[str, Any]:
+    counts = dict(
+        _rows(f"SELECT priority, COUNT(*) FROM ({_ACTIVATIONS}) a GROUP BY priority", params)
+    )
+    shares = {
+        p: (counts.get(p, 0) / total if total else 0.0) for p in ("urgent", "high", "medium", "low")
+    }
+    return {
+        "counts": {p: counts.get(p, 0) for p in shares},
+        "shares": shares,
+        "guideline": GUIDELINE,
+    }
+
+
+def _time_to_acknowledge(period: Period) -> dict[str, float | None]:
+    """Median and p90 seconds from an activation to its acknowledgement (acknowledgements
+    in the period, each paired with the latest activation of its alarm before it)."""
+    durations = f"""
+        SELECT ack_t - act_t AS d FROM (
+            SELECT event, {_epoch("time")} AS ack_t,
+                MAX(CASE WHEN event = 'activate' AND to_state = 'unack'
+                    THEN {_epoch("time")} END)
+                    OVER (PARTITION BY alarm_id ORDER BY time, id ROWS UNBOUNDED PRECEDING)
+                    AS act_t
+            FROM {_TABLE} WHERE time < %s
+        ) x WHERE event = 'acknowledge' AND act_t IS NOT NULL AND ack_t >= %s
+    """
+    bounds = [connection.ops.adapt_datetimefield_value(period.end), _epoch_value(period.start)]
+    count = _rows(f"SELECT COUNT(*) FROM ({durations}) c", bounds)[0][0]
+    if not count:
+        return {"median_s": None, "p90_s": None, "count": 0}
+
+    def nth(fraction: float) -> float:
+        offset = max(0, math.ceil(fraction * count) - 1)  # the nearest-rank percentile
+        sql = f"SELECT d FROM ({durations}) c ORDER BY d LIMIT 1 OFFSET {offset}"
+        return float(_rows(sql, bounds)[0][0])
+
+    return {"median_s": nth(0.5), "p90_s": nth(0.9), "count": count}
+
+
+def _epoch_value(when: datetime) -> float:
+    return (when - EPOCH).total_seconds()

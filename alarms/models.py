@@ -1,0 +1,195 @@
+"""Alarm definitions (configuration), the alarms' current states, and the journal of every
+transition.
+
+One definition is one alarm (ISA-18.2 counts HH and H on the same point as two alarms), so
+:class:`Alarm` is one row per definition holding its :class:`~alarms.states.Status` and since
+when it is in that state. Every change of an alarm is an :class:`AlarmTransition` row with
+the revision of the transaction that made it: the journal is complete and ordered.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from alarms.detectors import Kind as LimitKind
+from alarms.states import Event, State
+from poll.models import Point, Profile
+
+
+class Kind(models.TextChoices):
+    HH = LimitKind.HH.value, "analog high-high"
+    H = LimitKind.H.value, "analog high"
+    L = LimitKind.L.value, "analog low"
+    LL = LimitKind.LL.value, "analog low-low"
+    DIGITAL = LimitKind.DIGITAL.value, "digital or SV abnormal state"
+
+
+class Priority(models.TextChoices):
+    URGENT = "urgent", "urgent"
+    HIGH = "high", "high"
+    MEDIUM = "medium", "medium"
+    LOW = "low", "low"
+
+
+PRIORITY_RANK = {p.value: rank for rank, p in enumerate(Priority)}
+
+StateField = models.TextChoices("StateField", [(s.name, s.value) for s in State])
+EventField = models.TextChoices("EventField", [(e.name, e.value) for e in Event])
+
+
+class AlarmDefinition(models.Model):
+    """What is abnormal on a point, how urgent it is, and what the operator reads."""
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="alarm_definitions")
+    tag = models.CharField(max_length=60, help_text="The alarm's name, unique in the profile.")
+    point = models.ForeignKey(Point, on_delete=models.CASCADE, related_name="alarm_definitions")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    setpoint = models.FloatField(
+        help_text="Limit for HH/H/L/LL; for digital, the abnormal value (0 or 1)."
+    )
+    deadband = models.FloatField(default=0.0, help_text="Hysteresis to return to normal.")
+    on_delay_s = models.FloatField(default=0.0)
+    off_delay_s = models.FloatField(default=0.0)
+    priority = models.CharField(max_length=6, choices=Priority.choices, default=Priority.MEDIUM)
+    area = models.CharField(max_length=60, blank=True, help_text="A screen or a group.")
+    message = models.CharField(
+        max_length=200, help_text="Text shown; {value}, {unit} and {tag} are filled in."
+    )
+    latching = models.BooleanField(default=False, help_text="Stays until an operator resets it.")
+    max_shelve_minutes = models.PositiveIntegerField(
+        default=480, help_text="The longest an operator may shelve this alarm."
+    )
+
+    class Meta:
+        ordering = ("profile", "tag")
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "tag"], name="alarm_definition_tag"),
+            models.CheckConstraint(
+                condition=models.Q(deadband__gte=0, on_delay_s__gte=0, off_delay_s__gte=0),
+                name="alarm_definition_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.tag
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.profile_id is None and self.point_id is not None:
+            self.profile_id = self.point.profile_id
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def clean(self) -> None:
+        known = self.point_id is not None and self.profile_id is not None
+        if known and self.point.profile_id != self.profile_id:
+            raise ValidationError({"point": "The point belongs to another profile."})
+
+    def render(self, value: float | None, unit: str) -> str:
+        """The message with the value and unit filled in (plain replacement, no format
+        language: the template is engineer's text, never code)."""
+        shown = "" if value is None else f"{value:g}"
+        return (
+            self.message.replace("{value}", shown)
+            .replace("{unit}", unit)
+            .replace("{tag}", self.tag)
+        )
+
+
+class Alarm(models.Model):
+    """An alarm's current state; changed only under a row lock (poller and web alike)."""
+
+    definition = models.OneToOneField(
+        AlarmDefinition, on_delete=models.CASCADE, related_name="alarm"
+    )
+    state = models.CharField(max_length=16, choices=StateField.choices, default=State.NORMAL)
+    active = models.BooleanField(default=False)
+    suppressed = models.BooleanField(default=False)
+    state_since = models.DateTimeField(null=True, blank=True)
+    value = models.FloatField(null=True, blank=True)
+    message = models.CharField(max_length=250, blank=True)
+    shelved_until = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    revision = models.BigIntegerField(default=0)
+
+    class Meta:
+        permissions = [
+            ("acknowledge_alarm", "Acknowledge and reset alarms"),
+            ("shelve_alarm", "Shelve and unshelve alarms"),
+            ("remove_alarm_from_service", "Put alarms out of service and back"),
+        ]
+        indexes = [models.Index(fields=["state"], name="alarm_state")]
+
+    def __str__(self) -> str:
+        return f"{self.definition.tag}: {self.state}"
+
+
+class AlarmTransition(models.Model):
+    """One row of the alarm journal: who or what moved an alarm, when, with which value."""
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="transitions")
+    event = models.CharField(max_length=20, choices=EventField.choices)
+    from_state = models.CharField(max_length=16, choices=StateField.choices)
+    to_state = models.CharField(max_length=16, choices=StateField.choices)
+    time = models.DateTimeField(help_text="Field time of the causing value, or of the action.")
+    value = models.FloatField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    revision = models.BigIntegerField()
+    # Copied from the definition so the journal's filters and the KPIs read one table.
+    priority = models.CharField(max_length=6, choices=Priority.choices)
+    area = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ("time", "id")
+        indexes = [
+            models.Index(fields=["time"], name="alarm_transition_time"),
+            models.Index(fields=["alarm", "time"], name="alarm_transition_alarm_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.time:%Y-%m-%d %H:%M:%S} {self.event}: {self.from_state} -> {self.to_state}"
+
+
+class NotificationRule(models.Model):
+    """Who is mailed about which unacknowledged alarms, after how long, and how often."""
+
+    priority = models.CharField(
+        max_length=6, choices=Priority.choices, blank=True, help_text="Empty: every priority."
+    )
+    area = models.CharField(max_length=60, blank=True, help_text="Empty: every area.")
+    recipients = models.TextField(help_text="E-mail addresses, separated by commas.")
+    delay_minutes = models.PositiveIntegerField(
+        default=5, help_text="Mail only if the alarm is still unacknowledged after this."
+    )
+    period_minutes = models.PositiveIntegerField(
+        default=30, help_text="At most one mail (a digest) per recipient per period."
+    )
+
+    def __str__(self) -> str:
+        return f"{self.priority or 'any'}/{self.area or 'any'} -> {self.recipients}"
+
+    def addresses(self) -> list[str]:
+        return [a.strip() for a in self.recipients.split(",") if a.strip()]
+
+
+class AlarmNotice(models.Model):
+    """An activation mailed to a recipient (so it is mailed once), and when."""
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="notices")
+    recipient = models.EmailField()
+    activation = models.DateTimeField(help_text="The alarm's state_since when it was mailed.")
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["alarm", "recipient", "activation"], name="alarm_notice_once"
+            )
+        ]
+        indexes = [models.Index(fields=["recipient", "sent_at"], name="alarm_notice_recipient")]
+
+    def __str__(self) -> str:
+        return f"{self.alarm_id} -> {self.recipient}"

@@ -1,0 +1,164 @@
+"""The alarm pipeline alone: transitions per second with the journal stored, and the KPIs
+over a large journal.
+
+- Transitions: ``--definitions`` H alarms on the demo substation's analog inputs; each batch
+  moves every point across the limit, so every definition makes one transition (activation
+  or clearing), stored with its journal row. Timed interleaved, round by round, against the
+  same batches given to a processor that watches no point (the batch transaction alone): the
+  figure is our transitions/s, and the ratio says what alarms cost on top of a batch.
+- KPIs (``--kpis N``): N transitions bulk-inserted into the journal over 30 days, then
+  ``alarms.kpis.compute`` over the whole period, median of a few runs (goal < 1 s on
+  PostgreSQL for 1 million).
+
+Run: ``python -m bench.alarms`` (``--quick`` for a smoke run; ``--database-url`` for
+PostgreSQL, default a SQLite file under ``var/``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.formulas_save import setup_django
+from bench.measure import interleaved_rates, median, median_ratio, spread
+
+ROOT = Path(__file__).resolve().parent.parent
+PROFILE_FILE = ROOT / "fixtures" / "demo_substation.json"
+GOAL_TRANSITIONS = 10_000
+GOAL_KPI_SECONDS = 1.0
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--definitions", type=int, default=2_000)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--kpis", type=int, default=0, help="journal rows for the KPI bench")
+    parser.add_argument("--quick", action="store_true", help="200 definitions, 3 rounds")
+    parser.add_argument("--database-url", default=f"sqlite:///{ROOT}/var/bench_alarms.sqlite3")
+    args = parser.parse_args()
+    if args.quick:
+        args.definitions, args.rounds = 200, 3
+    setup_django(args.database_url)
+    profile, points = build(args.definitions)
+    transitions(profile, points, args.definitions, args.rounds)
+    if args.kpis:
+        kpis(args.kpis)
+    return 0
+
+
+def build(count: int) -> tuple[Any, list[int]]:
+    from django.db import connection
+
+    from alarms.models import AlarmDefinition
+    from poll.models import Point
+    from poll.profiles import load_profile
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # the bench database is the bench's alone
+            cursor.execute("TRUNCATE poll_profile, poll_revision RESTART IDENTITY CASCADE")
+    data = json.loads(PROFILE_FILE.read_text())
+    data["alarms"] = []
+    profile = load_profile(data, activate=True)
+    points = list(Point.objects.filter(profile=profile, kind="ai").values_list("pk", flat=True))
+    AlarmDefinition.objects.bulk_create(
+        AlarmDefinition(
+            profile=profile,
+            point_id=points[i % len(points)],
+            tag=f"BENCH{i:05d}",
+            kind="h",
+            setpoint=100.0,
+            message="{value} {unit}",
+        )
+        for i in range(count)
+    )
+    return profile, points
+
+
+def transitions(profile: Any, points: list[int], count: int, rounds: int) -> None:
+    from django.db import transaction
+
+    from alarms.processor import AlarmProcessor
+    from poll.acquisition.batch import PointChange
+
+    ours = AlarmProcessor()
+    ours.configure(profile.pk)
+    idle = AlarmProcessor()  # configured for no profile: watches nothing
+    clock = {"at": 0, "high": False}
+
+    def batch(processor: AlarmProcessor) -> int:
+        clock["at"] += 1_000_000
+        clock["high"] = not clock["high"]
+        value = 150.0 if clock["high"] else 50.0
+        changes = {p: PointChange(p, value, 0, True, clock["at"]) for p in points}
+        with transaction.atomic():
+            processor.process(changes, clock["at"])
+        return count
+
+    rates = interleaved_rates(
+        {"alarms": lambda: batch(ours), "batch only": lambda: batch(idle)}, rounds
+    )
+    alarms_rate = median(rates["alarms"])
+    print(f"alarm pipeline: {count} definitions, {rounds} rounds")
+    print(
+        f"  transitions/s with journal: {alarms_rate:,.0f} ({spread(rates['alarms'])}); "
+        f"goal {GOAL_TRANSITIONS:,}"
+    )
+    print(
+        f"  batch-only rate / alarms rate: {1 / median_ratio(rates, 'alarms', 'batch only'):.1f}x"
+    )
+
+
+def kpis(rows: int) -> None:
+    from django.db import connection, transaction
+
+    from alarms import kpis as kpi
+    from alarms.models import Alarm, AlarmDefinition, AlarmTransition
+
+    alarms = [
+        Alarm.objects.get_or_create(definition=d)[0] for d in AlarmDefinition.objects.all()[:500]
+    ]
+    span = timedelta(days=30).total_seconds()
+    events = [("activate", "unack"), ("acknowledge", "ack"), ("clear", "normal")]
+    batch: list[AlarmTransition] = []
+    with transaction.atomic():
+        for i in range(rows):
+            event, state = events[i % 3]
+            batch.append(
+                AlarmTransition(
+                    alarm=alarms[(i // 3) % len(alarms)],
+                    event=event,
+                    from_state="normal",
+                    to_state=state,
+                    time=START + timedelta(seconds=span * i / rows),
+                    revision=1,
+                    priority=("low", "medium", "high")[(i // 3) % 3],
+                )
+            )
+            if len(batch) == 10_000:
+                AlarmTransition.objects.bulk_create(batch)
+                batch = []
+        AlarmTransition.objects.bulk_create(batch)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE alarms_alarmtransition")
+    period = kpi.Period(START, START + timedelta(days=30))
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        kpi.compute(period)
+        times.append(time.perf_counter() - start)
+    print(
+        f"KPIs over {rows:,} transitions ({connection.vendor}): "
+        f"median {statistics.median(times):.2f} s "
+        f"(runs {', '.join(f'{t:.2f}' for t in times)}); goal < {GOAL_KPI_SECONDS} s"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
