@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alarms import kpis
-from alarms.models import PRIORITY_RANK, Alarm, AlarmTransition, Priority, StateField
+from alarms.models import PRIORITY_RANK, STATE_CHOICES, Alarm, AlarmTransition, Priority
 from alarms.serializers import (
     AlarmSerializer,
     ReasonSerializer,
@@ -58,7 +58,7 @@ class ActionPermission(permissions.BasePermission):
 class AlarmFilter(ApiFilterSet):
     priority = filters.ChoiceFilter(choices=Priority.choices, field_name="definition__priority")
     area = filters.CharFilter(field_name="definition__area", label="Area (exact)")
-    state = filters.ChoiceFilter(choices=StateField.choices)
+    state = filters.ChoiceFilter(choices=STATE_CHOICES)
     profile = filters.NumberFilter(field_name="definition__profile", label="Profile id")
 
     class Meta:

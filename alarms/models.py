@@ -35,8 +35,10 @@ class Priority(models.TextChoices):
 
 PRIORITY_RANK = {p.value: rank for rank, p in enumerate(Priority)}
 
-StateField = models.TextChoices("StateField", [(s.name, s.value) for s in State])
-EventField = models.TextChoices("EventField", [(e.name, e.value) for e in Event])
+# The states and events of alarms/states.py as model choices (labels as Django would make
+# them from the names); named in the API schema by ENUM_NAME_OVERRIDES (settings).
+STATE_CHOICES = [(s.value, s.name.replace("_", " ").title()) for s in State]
+EVENT_CHOICES = [(e.value, e.name.replace("_", " ").title()) for e in Event]
 
 
 class AlarmDefinition(models.Model):
@@ -102,7 +104,7 @@ class Alarm(models.Model):
     definition = models.OneToOneField(
         AlarmDefinition, on_delete=models.CASCADE, related_name="alarm"
     )
-    state = models.CharField(max_length=16, choices=StateField.choices, default=State.NORMAL)
+    state = models.CharField(max_length=16, choices=STATE_CHOICES, default=State.NORMAL)
     active = models.BooleanField(default=False)
     suppressed = models.BooleanField(default=False)
     state_since = models.DateTimeField(null=True, blank=True)
@@ -128,9 +130,9 @@ class AlarmTransition(models.Model):
     """One row of the alarm journal: who or what moved an alarm, when, with which value."""
 
     alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="transitions")
-    event = models.CharField(max_length=20, choices=EventField.choices)
-    from_state = models.CharField(max_length=16, choices=StateField.choices)
-    to_state = models.CharField(max_length=16, choices=StateField.choices)
+    event = models.CharField(max_length=20, choices=EVENT_CHOICES)
+    from_state = models.CharField(max_length=16, choices=STATE_CHOICES)
+    to_state = models.CharField(max_length=16, choices=STATE_CHOICES)
     time = models.DateTimeField(help_text="Field time of the causing value, or of the action.")
     value = models.FloatField(null=True, blank=True)
     user = models.ForeignKey(

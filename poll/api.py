@@ -129,7 +129,11 @@ class WholeNumberFilter(filters.NumberFilter):
 
 
 def _column_range(field: models.Field[Any, Any]) -> dict[str, int | None]:
-    column = field.target_field if isinstance(field, models.ForeignKey) else field
+    column = (
+        field.target_field
+        if isinstance(field, models.ForeignKey | models.ManyToManyField)
+        else field
+    )
     low, high = connection.ops.integer_field_range(column.get_internal_type())
     return {"min_value": low, "max_value": high}
 

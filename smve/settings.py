@@ -174,6 +174,11 @@ SPECTACULAR_SETTINGS = {
     # The schema maps the whole API: only for users with a role (poll/roles.py).
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "poll.roles.HasRole"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for a choice set that several fields share.
+    "ENUM_NAME_OVERRIDES": {
+        "AlarmStateEnum": "alarms.models.STATE_CHOICES",
+        "AlarmEventEnum": "alarms.models.EVENT_CHOICES",
+    },
     # The docs pages' scripts come with the server: plant networks have no internet.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
