@@ -18,13 +18,23 @@ def _snapshot(obj: CommandDefinition) -> dict[str, Any]:
 
 
 @admin.register(CommandDefinition)
-class CommandDefinitionAdmin(admin.ModelAdmin[CommandDefinition]):
-    list_display = ["__str__", "kind", "value", "minimum", "maximum", "select_before_operate", "role"]
+class CommandDefinitionAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "kind",
+        "value",
+        "minimum",
+        "maximum",
+        "select_before_operate",
+        "role",
+    ]
     list_filter = ["kind", "role", "point__profile"]
     search_fields = ["point__tag", "label"]
     raw_id_fields = ["point", "feedback_point", "remote_point"]
 
-    def save_model(self, request: HttpRequest, obj: CommandDefinition, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: CommandDefinition, form: Any, change: bool
+    ) -> None:
         before = _snapshot(CommandDefinition.objects.get(pk=obj.pk)) if change and obj.pk else None
         super().save_model(request, obj, form, change)
         self._audit(request, obj, {"before": before, "after": _snapshot(obj)})
@@ -47,7 +57,7 @@ class CommandDefinitionAdmin(admin.ModelAdmin[CommandDefinition]):
 
 
 @admin.register(AuditRecord)
-class AuditRecordAdmin(admin.ModelAdmin[AuditRecord]):
+class AuditRecordAdmin(admin.ModelAdmin):
     list_display = ["id", "at", "username", "role", "action", "command", "value", "result"]
     list_filter = ["action"]
     search_fields = ["command", "username"]

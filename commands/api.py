@@ -129,8 +129,9 @@ class CommandLogViewSet(viewsets.GenericViewSet[AuditRecord]):
             key = row.request_id if row.request_id is not None else f"row-{row.pk}"
             entries.setdefault(key, []).append(row)
         finals = dict(
-            CommandRequest.objects.filter(pk__in=[k for k in entries if isinstance(k, int)])
-            .values_list("pk", "result")
+            CommandRequest.objects.filter(
+                pk__in=[k for k in entries if isinstance(k, int)]
+            ).values_list("pk", "result")
         )
         data = []
         for key, group in entries.items():

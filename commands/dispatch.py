@@ -68,7 +68,9 @@ def claim(request_id: int, now: datetime | None = None) -> Claimed | None:
         request.save()
         _audit(request, Action.SENT, "sent", now)
     assert request.value is not None
-    return Claimed(request.pk, definition.kind, dict(definition.target), request.value, request.point_id)
+    return Claimed(
+        request.pk, definition.kind, dict(definition.target), request.value, request.point_id
+    )
 
 
 def echoed(request_id: int, now: datetime | None = None) -> None:
@@ -91,7 +93,9 @@ def supervise(now: datetime | None = None) -> int:
     waiting = CommandRequest.objects.filter(state=State.ECHOED).select_related("definition")
     for request in waiting:
         definition = request.definition
-        expected = definition.feedback_value if definition.feedback_value is not None else request.value
+        expected = (
+            definition.feedback_value if definition.feedback_value is not None else request.value
+        )
         feedback_id = definition.feedback_point_id or definition.point_id
         value = Point.objects.filter(pk=feedback_id).values_list("value", flat=True).first()
         started = request.echoed_at or now
@@ -110,7 +114,9 @@ def fail_interrupted(now: datetime | None = None) -> int:
     they are failed as such, never sent again. Returns how many."""
     now = now or timezone.now()
     count = 0
-    for request_id in CommandRequest.objects.filter(state=State.SENDING).values_list("id", flat=True):
+    for request_id in CommandRequest.objects.filter(state=State.SENDING).values_list(
+        "id", flat=True
+    ):
         count += _move(
             request_id,
             State.SENDING,
@@ -124,7 +130,13 @@ def fail_interrupted(now: datetime | None = None) -> int:
 
 
 def _move(
-    request_id: int, source: str, state: str, result: str, now: datetime, action: str, **changes: Any
+    request_id: int,
+    source: str,
+    state: str,
+    result: str,
+    now: datetime,
+    action: str,
+    **changes: Any,
 ) -> int:
     with transaction.atomic():
         request = (
@@ -151,7 +163,9 @@ def _durations(request: CommandRequest) -> dict[str, float]:
         ("send_to_echo", request.sent_at, request.echoed_at),
         ("echo_to_end", request.echoed_at, request.finished_at),
     ]
-    return {name: round((end - start).total_seconds(), 6) for name, start, end in steps if start and end}
+    return {
+        name: round((end - start).total_seconds(), 6) for name, start, end in steps if start and end
+    }
 
 
 def _audit(request: CommandRequest, action: str, result: str, now: datetime) -> None:
@@ -166,7 +180,9 @@ def _audit(request: CommandRequest, action: str, result: str, now: datetime) -> 
         command=str(definition),
         request_id=request.pk,
         value=request.value,
-        value_before=Point.objects.filter(pk=request.point_id).values_list("value", flat=True).first(),
+        value_before=Point.objects.filter(pk=request.point_id)
+        .values_list("value", flat=True)
+        .first(),
         result=result,
         durations=_durations(request),
     )

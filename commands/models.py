@@ -154,6 +154,9 @@ class CommandRequest(models.Model):
         ]
         indexes = [models.Index(fields=["state"], name="command_request_state")]
 
+    def __str__(self) -> str:
+        return f"request {self.pk} ({self.state})"
+
 
 class Action(models.TextChoices):
     SELECT = "select"

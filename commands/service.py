@@ -97,11 +97,15 @@ def holder(point_id: int) -> CommandRequest | None:
     )
 
 
-def select(definition: CommandDefinition, actor: Actor, now: datetime | None = None) -> CommandRequest:
+def select(
+    definition: CommandDefinition, actor: Actor, now: datetime | None = None
+) -> CommandRequest:
     now = now or timezone.now()
     _check_allowed(definition, actor, None, now)
     if not definition.select_before_operate:
-        _refuse(definition, actor, "This command needs no selection: operate it directly.", 400, now)
+        _refuse(
+            definition, actor, "This command needs no selection: operate it directly.", 400, now
+        )
     expire_selections(now, definition.point_id)
     request = CommandRequest(
         definition=definition,
@@ -131,7 +135,9 @@ def operate(
     value = _value_to_send(definition, actor, value, now)
     _check_allowed(definition, actor, value, now)
     if definition.select_before_operate:
-        request = _take_selection(definition, actor, now, State.QUEUED, value=value, operated_at=now)
+        request = _take_selection(
+            definition, actor, now, State.QUEUED, value=value, operated_at=now
+        )
     else:
         expire_selections(now, definition.point_id)
         request = CommandRequest(
@@ -156,7 +162,9 @@ def operate(
     return request
 
 
-def cancel(definition: CommandDefinition, actor: Actor, now: datetime | None = None) -> CommandRequest:
+def cancel(
+    definition: CommandDefinition, actor: Actor, now: datetime | None = None
+) -> CommandRequest:
     now = now or timezone.now()
     request = _take_selection(
         definition, actor, now, State.CANCELLED, finished_at=now, result="cancelled"
@@ -192,7 +200,11 @@ def blocking_reason(definition: CommandDefinition) -> str:
     """Why the command is not allowed now ("" when it is): interlock or LOCAL/REMOTE."""
     point = definition.point
     if definition.remote_point_id is not None:
-        remote = Point.objects.filter(pk=definition.remote_point_id).values_list("value", flat=True).first()
+        remote = (
+            Point.objects.filter(pk=definition.remote_point_id)
+            .values_list("value", flat=True)
+            .first()
+        )
         if remote != definition.remote_value:
             return "The point is in LOCAL: commands from here are not allowed."
     if definition.interlock and not interlock_holds(definition.interlock, point.profile_id):
@@ -217,7 +229,9 @@ def _check_allowed(
     definition: CommandDefinition, actor: Actor, value: float | None, now: datetime
 ) -> None:
     if not actor.may(definition.role):
-        _refuse(definition, actor, f"This command needs the {definition.role} role.", 403, now, value)
+        _refuse(
+            definition, actor, f"This command needs the {definition.role} role.", 403, now, value
+        )
     reason = blocking_reason(definition)
     if reason:
         _refuse(definition, actor, reason, 409, now, value)
@@ -258,7 +272,9 @@ def _audit(request: CommandRequest, action: str, result: str, at: datetime, **ex
         command=str(definition),
         request_id=request.pk,
         value=request.value,
-        value_before=Point.objects.filter(pk=request.point_id).values_list("value", flat=True).first(),
+        value_before=Point.objects.filter(pk=request.point_id)
+        .values_list("value", flat=True)
+        .first(),
         result=result,
         **extra,
     )

@@ -13,7 +13,9 @@ class TargetError(ValueError):
     """A target that does not fit its kind."""
 
 
-def _integer(target: Mapping[str, Any], key: str, low: int, high: int, default: int | None = None) -> int:
+def _integer(
+    target: Mapping[str, Any], key: str, low: int, high: int, default: int | None = None
+) -> int:
     value = target.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise TargetError(f"{key!r} must be a whole number from {low} to {high}.")
