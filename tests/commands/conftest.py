@@ -4,14 +4,47 @@ from __future__ import annotations
 
 import pytest
 
+#: A small station: what the commands' tests need, quicker to load than the whole demo.
+STATION = {
+    "profile": {"name": "Commands test station"},
+    "comasters": [
+        {
+            "name": "E4",
+            "host": "127.0.0.1",
+            "port": 9761,
+            "address": 1,
+            "ieds": [
+                {
+                    "offset": 0,
+                    "address": 0,
+                    "name": "station",
+                    "sv": [{"tag": "E4SV04", "offset": 4, "bit": None}],
+                    "di": [
+                        {"tag": "E4DI00", "offset": 0, "port": 0, "bit": 0},
+                        {"tag": "E4DI01", "offset": 1, "port": 0, "bit": 1},
+                    ],
+                    "ai": [{"tag": "E41BAR00", "offset": 0, "unit": "kV", "escala": 0.01}],
+                }
+            ],
+        }
+    ],
+}
+
 
 @pytest.fixture
-def breaker(demo_profile):
-    """"Open" on E4's bus coupler breaker (E4DI00), select-before-operate, feedback 0."""
+def station(db):
+    from poll.profiles import load_profile
+
+    return load_profile(STATION, activate=True)
+
+
+@pytest.fixture
+def breaker(station):
+    """ "Open" on E4's bus coupler breaker (E4DI00), select-before-operate, feedback 0."""
     from commands.models import CommandDefinition, Kind
     from poll.models import Point
 
-    point = Point.objects.get(profile=demo_profile, tag="E4DI00")
+    point = Point.objects.get(profile=station, tag="E4DI00")
     Point.objects.filter(pk=point.pk).update(value=1)
     point.refresh_from_db()
     definition = CommandDefinition(
@@ -29,12 +62,12 @@ def breaker(demo_profile):
 
 
 @pytest.fixture
-def setpoint(demo_profile):
+def setpoint(station):
     """A confirmed direct operate setpoint on an AI of the demo (limits 0..100)."""
     from commands.models import CommandDefinition, Kind
     from poll.models import Point
 
-    point = Point.objects.filter(profile=demo_profile, kind="ai").first()
+    point = Point.objects.filter(profile=station, kind="ai").first()
     definition = CommandDefinition(
         point=point,
         label="Set",
