@@ -69,9 +69,12 @@ def test_the_database_refuses_changes_on_postgresql(breaker, actor):
         "UPDATE commands_auditrecord SET result = 'x'",
         "DELETE FROM commands_auditrecord",
     ):
-        with pytest.raises(DatabaseError, match="read-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(statement)
+        with (
+            pytest.raises(DatabaseError, match="read-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement)
     call_command("check_audit")
 
 
