@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -244,7 +244,7 @@ def _refuse(
     status: int,
     now: datetime,
     value: float | None = None,
-) -> Any:
+) -> NoReturn:
     audit.append(
         at=now,
         username=actor.user.get_username(),
