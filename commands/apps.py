@@ -7,3 +7,9 @@ class CommandsConfig(AppConfig):
     name = "commands"
     default_auto_field = "django.db.models.BigAutoField"
     verbose_name = "Commands"
+
+    def ready(self) -> None:
+        from commands.profile_section import export_commands, load_commands
+        from poll.profiles import register_profile_section
+
+        register_profile_section("commands", load_commands, export_commands)

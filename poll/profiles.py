@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -134,6 +135,19 @@ def read_profile_file(path: str | Path) -> dict[str, Any]:
     return data
 
 
+ProfileSectionLoader = Callable[[Profile, Any], list[str]]
+ProfileSectionExporter = Callable[[Profile], list[dict[str, Any]]]
+_sections: dict[str, tuple[ProfileSectionLoader, ProfileSectionExporter]] = {}
+
+
+def register_profile_section(
+    key: str, load: ProfileSectionLoader, export: ProfileSectionExporter
+) -> None:
+    """Have another app read and write its own top-level list of a profile file (e.g.
+    ``commands``): ``load`` returns the problems of its entries, after the field is loaded."""
+    _sections[key] = (load, export)
+
+
 @transaction.atomic
 def load_profile(data: dict[str, Any], activate: bool = False) -> Profile:
     """Create or update the profile described by ``data``; return it.
@@ -144,6 +158,9 @@ def load_profile(data: dict[str, Any], activate: bool = False) -> Profile:
     """
     loader = _Loader()
     profile = loader.load(data)
+    for key, (load_section, _) in _sections.items():
+        if key in data and not loader.problems:
+            loader.problems.extend(load_section(profile, data[key]))
     if loader.problems:
         raise ProfileFileError(*loader.problems)
     if activate or not Profile.objects.filter(active=True).exists():
@@ -432,11 +449,16 @@ def export_profile(profile: Profile) -> dict[str, Any]:
         }
         for device in profile.modbus_devices.order_by("name")
     ]
-    return {
+    exported: dict[str, Any] = {
         "profile": {"name": profile.name, "description": profile.description},
         "comasters": comasters,
         "modbus_devices": modbus_devices,
     }
+    for key, (_, export_section) in _sections.items():
+        entries = export_section(profile)
+        if entries:
+            exported[key] = entries
+    return exported
 
 
 def modbus_points(device: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
