@@ -15,6 +15,8 @@ from tests.poll.acquisition.processes import wait_until
 
 pytestmark = pytest.mark.slow
 
+FIELD_DELAY = "0.3"
+"""Seconds the simulated breaker takes to move after the echo."""
 ENDED = (State.SUCCESS, State.NO_FEEDBACK, State.FAILED, State.REFUSED)
 
 
@@ -53,7 +55,7 @@ def operator(role_user) -> APIClient:
 
 
 def test_a_command_reaches_the_field_and_ends_in_success(site, operator) -> None:  # noqa: F811
-    simulator = site.simulator()
+    simulator = site.simulator("--field-delay", FIELD_DELAY)
     site.poller()
     wait_until(all_online, 30, "both COMasters online")
     wait_until(lambda: Point.objects.get(tag="E4DI00").value == 1, 15, "the breaker closed")
