@@ -14,6 +14,7 @@ At start the requests a previous poller left ``sending`` are failed, never sent 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Mapping
@@ -30,11 +31,16 @@ from poll.acquisition.link_runner import LinkRunner
 from poll.acquisition.sources import SourceRunner
 from poll.models import Point
 from protocols.mara.commands import CommandEcho, FieldCommand
+from protocols.modbus import EncodeError, Table, WriteRequest, write_request
+from protocols.modbus import Point as ModbusPoint
 
 log = logging.getLogger(__name__)
 
 MARA_KINDS = {"mara_port_bit": False, "mara_logical_port": True}
 """Mara command kinds, and whether each is a logical port (0x13) or a port bit (0x03)."""
+
+MODBUS_TABLES = {"modbus_coil": Table.COIL, "modbus_register": Table.HOLDING_REGISTER}
+"""Modbus command kinds, and the table each writes (function 5, or 6/16 by width)."""
 
 INTERVAL = 0.5
 
@@ -46,6 +52,8 @@ class Route:
     source: str
     link_id: int | None
     problem: str = ""
+    tag: str = ""
+    """The point's tag (a Modbus write takes the point's data type, word order, scale)."""
 
 
 class CommandFeeder:
@@ -121,6 +129,9 @@ class CommandFeeder:
         if where.problem or client is None:
             self._record(dispatch.failed, request_id, where.problem or "link not polled")
             return
+        if claimed.kind in MODBUS_TABLES:
+            self._write(client, claimed, where.tag)
+            return
         target = claimed.target
         command = FieldCommand(
             port=target["port"],
@@ -133,6 +144,24 @@ class CommandFeeder:
             self._echo, self._lost, callbackArgs=(request_id,), errbackArgs=(request_id,)
         )
 
+    def _write(self, client: Any, claimed: dispatch.Claimed, tag: str) -> None:
+        request_id = claimed.request_id
+        point = client.plan.points.get(tag)
+        if point is None:
+            self._record(dispatch.failed, request_id, f"{tag} is not polled on its device")
+            return
+        try:
+            request = modbus_write(point, claimed.kind, claimed.target, claimed.value)
+        except EncodeError as error:
+            self._record(dispatch.failed, request_id, f"cannot encode the value: {error}")
+            return
+        written = client.send_write(request)
+        written.addCallbacks(
+            lambda _: self._record(dispatch.echoed, request_id),
+            self._lost,
+            errbackArgs=(request_id,),
+        )
+
     def _echo(self, echo: CommandEcho, request_id: int) -> None:
         if echo.ok:
             self._record(dispatch.echoed, request_id)
@@ -140,7 +169,7 @@ class CommandFeeder:
             self._record(dispatch.failed, request_id, echo.detail or "error echo")
 
     def _lost(self, failure: Failure, request_id: int) -> None:
-        self._record(dispatch.failed, request_id, f"no echo: {failure.getErrorMessage()}")
+        self._record(dispatch.failed, request_id, f"not done: {failure.getErrorMessage()}")
 
     def _record(self, step: Any, *args: Any) -> None:
         done = deferToThreadPool(self._reactor, self._reactor.getThreadPool(), step, *args)
@@ -158,4 +187,20 @@ def route(claimed: dispatch.Claimed) -> Route:
         if comaster_id is None:
             return Route("mara", None, "the point is on no COMaster")
         return Route("mara", comaster_id)
+    if claimed.kind in MODBUS_TABLES:
+        found = Point.objects.filter(pk=claimed.point_id).values_list("modbus_device_id", "tag")
+        device_id, tag = found.first() or (None, "")
+        if device_id is None:
+            return Route("modbus", None, "the point is on no Modbus device")
+        return Route("modbus", device_id, tag=tag)
     return Route("", None, f"commands of kind {claimed.kind!r} are not sent by the poller yet")
+
+
+def modbus_write(
+    point: ModbusPoint, kind: str, target: Mapping[str, Any], value: float
+) -> WriteRequest:
+    """The write of ``value`` to the command's address: a coil (function 5), or holding
+    registers in the point's own data type and word order (function 6 or 16)."""
+    table = MODBUS_TABLES[kind]
+    writable = dataclasses.replace(point, table=table, address=target["address"], writable=True)
+    return write_request(writable, bool(value) if table is Table.COIL else value)
