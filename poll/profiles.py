@@ -161,9 +161,9 @@ MQTT_FILE_ALIASES = {
 }
 
 
-# Sections other apps add to the profile file (e.g. alarms' ``alarms`` list), by key: how to
-# load the section's entries (after the points, with the loader's upsert and problem list),
-# and how to export them. Registered in the app's ``AppConfig.ready()``.
+# Sections other apps add to the profile file (alarms' ``alarms``, commands' ``commands``), by
+# key: how to load the section's entries (after the points, with the loader's upsert and
+# problem list), and how to export them. Registered in the app's ``AppConfig.ready()``.
 SectionLoader = Callable[["_Loader", Profile, list[dict[str, Any]]], None]
 SectionExporter = Callable[[Profile], list[dict[str, Any]]]
 _sections: dict[str, tuple[SectionLoader, SectionExporter]] = {}
@@ -565,7 +565,7 @@ def export_profile(profile: Profile) -> dict[str, Any]:
         }
         for broker in profile.mqtt_brokers.order_by("name")
     ]
-    exported = {
+    exported: dict[str, Any] = {
         "profile": {"name": profile.name, "description": profile.description},
         "comasters": comasters,
         "modbus_devices": modbus_devices,

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "hmi",
     "alarms",
     "console",
+    "commands",
     "axes",
 ]
 

@@ -80,6 +80,11 @@ class LinkRunner(ABC, Generic[ConfigT, RecorderT, ClientT]):
         self._stopping = True
         return [running.client.stop() for running in self._running.values()]
 
+    def client(self, link_id: int) -> ClientT | None:
+        """The running client of link ``link_id``, if it runs (to hand it a request)."""
+        running = self._running.get(link_id)
+        return running.client if running is not None else None
+
     def add_statuses(self, batch: WriteBatch) -> None:
         for running in self._running.values():
             running.recorder.add_status(batch)

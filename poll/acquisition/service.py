@@ -32,6 +32,7 @@ from poll.acquisition.journal import Journal
 from poll.acquisition.metrics import PollerMetrics
 from poll.acquisition.options import PollerOptions
 from poll.acquisition.processors import BatchProcessor, batch_processor_factories
+from poll.acquisition.requests import request_feeder_factories
 from poll.acquisition.sources import SourceContext, SourceRunner, registered_sources
 from poll.acquisition.store import BatchStore
 from poll.acquisition.watcher import ConfigWatcher, SiteConfig
@@ -117,6 +118,7 @@ class AcquisitionService:
         self.sources: dict[str, SourceRunner] = {
             source.name: source.run(context) for source in registered_sources()
         }
+        self._feeders = [factory(reactor, self.sources) for factory in request_feeder_factories()]
         self._stopping = False
         self.failure: str | None = None
         self._status_loop = LoopingCall(self._journal_statuses)
@@ -126,10 +128,14 @@ class AcquisitionService:
         self.writer.start()
         self._status_loop.start(self._options.status_interval, now=False)
         self._metrics.spool_depth.set(self.journal.pending)
+        for feeder in self._feeders:
+            feeder.start()
 
     def stop(self) -> Any:
         """Close every connection, journal the last counters, let the writer finish."""
         self._stopping = True
+        for feeder in self._feeders:
+            feeder.stop()
         if self._status_loop.running:
             self._status_loop.stop()
         closing = [closed for runner in self.sources.values() for closed in runner.stop()]

@@ -35,6 +35,7 @@ from twisted.python.failure import Failure
 from ..link.client import FieldClient
 from ..link.keeper import Answer, FailedTry, Keeper, LinkSettings, Unusable
 from ..link.wire import LinkProtocol, tcp_dialer
+from .commands import CommandEcho, FieldCommand, judge_echo
 from .constants import BROADCAST_ADDRESS, MASTER_ADDRESS, SOF, Command
 from .encode import encode_poll, encode_time_set
 from .messages import Frame, PollReply
@@ -106,7 +107,7 @@ class ClientSink(Protocol):
         """The connection is down and a new one will be tried in ``delay`` seconds."""
 
 
-class PollClient(FieldClient[int, PollReply]):
+class PollClient(FieldClient[int | FieldCommand, PollReply | CommandEcho]):
     """Keeps one COMaster polled: the Mara conversation of a :class:`Keeper` whose
     requests are SEQs."""
 
@@ -129,7 +130,8 @@ class PollClient(FieldClient[int, PollReply]):
         self.seq = first_seq
         self._stored = False  # the answer to ``seq`` is stored: the next poll takes a new SEQ
         self._last_time_set: float | None = None
-        self._keeper: Keeper[int, PollReply] = Keeper(
+        self._command_seqs: dict[int, int] = {}  # id(command) -> its SEQ, kept for retries
+        self._keeper: Keeper[int | FieldCommand, PollReply | CommandEcho] = Keeper(
             settings,
             self,
             reactor,
@@ -157,10 +159,22 @@ class PollClient(FieldClient[int, PollReply]):
             self._stored = False
         return (self.seq,)
 
-    def encode(self, request: int, attempt: int) -> bytes:
+    def send_command(self, command: FieldCommand) -> Deferred[CommandEcho]:
+        """Send ``command`` before the next poll; the Deferred fires with the echo (which
+        may report a failure) or fails with ``RequestFailed`` (no answer, connection lost).
+        """
+        return self._keeper.submit(command)  # type: ignore[return-value]
+
+    def encode(self, request: int | FieldCommand, attempt: int) -> bytes:
+        if isinstance(request, FieldCommand):
+            return request.frame(
+                self.settings.address, self.settings.master_address, self._command_seq(request)
+            )
         return _poll_frame(self.settings.address, self.settings.master_address, request)
 
-    def examine(self, request: int | None, item: object) -> Answer[PollReply] | Unusable | None:
+    def examine(
+        self, request: int | FieldCommand | None, item: object
+    ) -> Answer[PollReply | CommandEcho] | Unusable | None:
         if isinstance(item, Dropped):
             if item.data[:1] != bytes([SOF]):
                 log.debug("%s: skipped %d bytes of noise", self.settings.host, len(item.data))
@@ -168,6 +182,8 @@ class PollClient(FieldClient[int, PollReply]):
             self.sink.bad_frame(item.data, item.reason)
             return Unusable(item.reason)
         assert isinstance(item, Frame)
+        if isinstance(request, FieldCommand):
+            return self._examine_echo(request, item)
         if request is None or item.seq != request:
             log.debug("%s: ignored frame with SEQ 0x%02X", self.settings.host, item.seq)
             return None
@@ -177,15 +193,49 @@ class PollClient(FieldClient[int, PollReply]):
             return Unusable(problem)
         return Answer(item.payload_as(PollReply))
 
-    def try_sent(self, request: int, attempt: int, lateness: float | None) -> None:
-        self.sink.poll_sent(request, attempt, lateness)
+    def try_sent(self, request: int | FieldCommand, attempt: int, lateness: float | None) -> None:
+        if isinstance(request, int):
+            self.sink.poll_sent(request, attempt, lateness)
 
-    def answered(self, request: int, answer: PollReply, latency: float) -> Deferred[None]:
+    def answered(
+        self, request: int | FieldCommand, answer: PollReply | CommandEcho, latency: float
+    ) -> Deferred[None]:
+        # Only polls come here: a command's echo goes to its submitter.
+        assert isinstance(request, int) and isinstance(answer, PollReply)
         stored = maybeDeferred(self.sink.reply_received, request, answer, latency)
         return stored.addCallbacks(self._stored_ok, self._store_failed)
 
-    def try_failed(self, request: int, attempt: int, why: FailedTry, detail: str) -> None:
-        self.sink.try_failed(request, attempt, why, detail)
+    def try_failed(
+        self, request: int | FieldCommand, attempt: int, why: FailedTry, detail: str
+    ) -> None:
+        if isinstance(request, int):
+            self.sink.try_failed(request, attempt, why, detail)
+        else:
+            log.warning("%s: command %r, try %d: %s", self.settings.host, request, attempt, why)
+
+    def _command_seq(self, command: FieldCommand) -> int:
+        """A command takes the SEQ after the last poll's, so the COMaster never takes it for
+        a repeated poll, and keeps it for its retries. Once the last poll's answer is
+        stored, the polls go on after the command's SEQ; a poll still to be repeated keeps
+        its own."""
+        key = id(command)
+        if key not in self._command_seqs:
+            self._command_seqs.clear()
+            self._command_seqs[key] = next_seq(self.seq)
+            if self._stored:
+                self.seq = self._command_seqs[key]
+        return self._command_seqs[key]
+
+    def _examine_echo(
+        self, command: FieldCommand, frame: Frame
+    ) -> Answer[PollReply | CommandEcho] | Unusable | None:
+        if frame.seq != self._command_seqs.get(id(command)):
+            return None
+        verdict = judge_echo(command, frame)
+        if isinstance(verdict, str):
+            self.sink.bad_frame(b"", verdict)
+            return Unusable(verdict)
+        return Answer(verdict)
 
     # Mara's own rules.
 

@@ -20,6 +20,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("profile", help="profile file (docs/profile-format.md)")
     parser.add_argument("--ledger", help="append every event handed out to this JSON-lines file")
+    parser.add_argument(
+        "--field-delay",
+        type=float,
+        default=0.0,
+        help="simulated seconds a port command takes to move its DIs (default: at once)",
+    )
     add_common_arguments(
         parser,
         port_base_help="listen on PORT_BASE + index instead of each COMaster's port "
@@ -46,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             ledger_path=arguments.ledger,
             control_port=arguments.control_port,
             seed=arguments.seed,
+            field_delay=arguments.field_delay,
         )
     )
 

@@ -3,12 +3,14 @@
 It answers polls addressed to it from its master with the SV, DI and AI sections and as
 many buffered events as fit, hands every event out once, answers a repeated SEQ with the
 previous answer (BufRetry) whichever connection it comes from, echoes port commands and
-sets its clock on a time set.
+sets its clock on a time set. A port command moves the wired DIs ``field_delay`` simulated
+seconds after its echo (a breaker takes a moment to move; 0: at once).
 """
 
 import random
 from collections import deque
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from protocols.simulation.clock import SimulatedClock
@@ -47,6 +49,7 @@ class SimulatedCOMaster:
         *,
         on_hand_out: HandOutListener | None = None,
         buffer_size: int = EVENT_BUFFER_SIZE,
+        field_delay: float = 0.0,
     ) -> None:
         self.profile = profile
         self.clock = clock
@@ -57,6 +60,9 @@ class SimulatedCOMaster:
         self._last_seq: int | None = None
         self._last_answer: bytes | None = None
         self._on_hand_out = on_hand_out
+        self._field_delay = timedelta(seconds=field_delay)
+        self._drives: deque[tuple[datetime, int, int, int]] = deque()
+        """Port commands echoed but not yet moved in the field: (due, port, bit, state)."""
 
     @property
     def name(self) -> str:
@@ -165,12 +171,18 @@ class SimulatedCOMaster:
         return answer
 
     def _drive_port(self, port: int, bit: int, state: int) -> bool:
-        wired, events = self._field.drive_port(port, bit, state, self.clock.now())
-        self._store(events)
-        return wired
+        self._drives.append((self.clock.now() + self._field_delay, port, bit, state))
+        if not self._field_delay:
+            self._catch_up()
+        return self._field.wired(port, bit)
 
     def _catch_up(self) -> None:
-        self._store(self._field.advance(self.clock.now()))
+        now = self.clock.now()
+        while self._drives and self._drives[0][0] <= now:
+            due, port, bit, state = self._drives.popleft()
+            self._store(self._field.advance(due))
+            self._store(self._field.drive_port(port, bit, state, due)[1])
+        self._store(self._field.advance(now))
 
     def _store(self, events: Sequence[Event]) -> None:
         for event in events:

@@ -129,6 +129,10 @@ class SimulatedField:
             return []
         return [self._change(self._digital[tag], value, now)]
 
+    def wired(self, port: int, bit: int) -> bool:
+        """Whether any DI is wired to ``port``/``bit``."""
+        return any((p.port, p.bit) == (port, bit) for p in self._digital.values())
+
     def drive_port(
         self, port: int, bit: int, state: int, now: datetime
     ) -> tuple[bool, list[Event]]:

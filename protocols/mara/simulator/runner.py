@@ -45,6 +45,7 @@ def start_simulators(
     control_port: int | None = None,
     seed: int | None = None,
     start_time: datetime | None = None,
+    field_delay: float = 0.0,
 ) -> RunningSimulator:
     """Start one simulated COMaster per profile entry and return what listens.
 
@@ -63,6 +64,7 @@ def start_simulators(
                 SimulatedClock(reactor, start, speed),
                 random.Random(rng.random()),
                 on_hand_out=ledger.record if ledger is not None else None,
+                field_delay=field_delay,
             )
             injector = FaultInjector(
                 faults or FaultSettings(), random.Random(rng.random()), reactor

@@ -212,3 +212,16 @@ def test_control_errors() -> None:
         harness.device.set_ai("E4DI00", 1)
     with pytest.raises(ValueError):
         harness.device.set_ai("E4V00", 4096)
+
+
+def test_with_a_field_delay_the_di_moves_that_long_after_the_echo() -> None:
+    harness = make_harness(field_delay=0.5)
+    command = encode_port_command(1, 0x40, 0x40, port=1, bit=3, state=1, indirect=True)
+    assert harness.request(command) is not None
+    assert harness.device.state()["di"]["E4BRK05"] == 0, "not yet: the breaker is moving"
+    assert harness.poll().payload_as(PollReply).events == ()
+    harness.clock.advance(0.5)
+    assert harness.device.state()["di"]["E4BRK05"] == 1
+    (event,) = harness.poll().payload_as(PollReply).events
+    assert isinstance(event, DigitalEvent) and event.status == 1
+    assert event.time == START + timedelta(seconds=0.5)

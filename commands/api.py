@@ -1,0 +1,149 @@
+"""The commands' REST API: ``/api/commands/`` with ``select/``, ``operate/`` and ``cancel/``,
+and ``/api/command-log/`` (the audit trail, read-only). Every rule is the web side's own
+(:mod:`commands.service`); a refusal answers with its reason and is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from commands import service
+from commands.models import AuditRecord, CommandDefinition, CommandRequest
+
+
+class CommandSerializer(serializers.ModelSerializer[CommandDefinition]):
+    tag = serializers.CharField(source="point.tag", read_only=True)
+    needs_selection = serializers.BooleanField(source="select_before_operate", read_only=True)
+    unit = serializers.CharField(source="point.unit", read_only=True)
+    blocked = serializers.SerializerMethodField(help_text="Why it is not allowed now, or empty.")
+    selected_by = serializers.SerializerMethodField(help_text="Who holds the point now, or null.")
+
+    class Meta:
+        model = CommandDefinition
+        fields = [
+            "id", "tag", "label", "needs_selection", "value", "minimum", "maximum", "unit",
+            "role", "selection_timeout", "blocked", "selected_by",
+        ]  # fmt: skip
+
+    def get_blocked(self, obj: CommandDefinition) -> str:
+        return service.blocking_reason(obj)
+
+    def get_selected_by(self, obj: CommandDefinition) -> str | None:
+        held = service.holder(obj.point_id)
+        return held.user.get_username() if held else None
+
+
+class OperateSerializer(serializers.Serializer[Any]):
+    value = serializers.FloatField(required=False, help_text="The setpoint's value.")
+
+
+class RequestSerializer(serializers.ModelSerializer[CommandRequest]):
+    class Meta:
+        model = CommandRequest
+        fields = [
+            "id", "definition", "state", "value", "selected_at", "expires_at", "operated_at",
+            "sent_at", "echoed_at", "finished_at", "result",
+        ]  # fmt: skip
+
+
+class AuditSerializer(serializers.ModelSerializer[AuditRecord]):
+    class Meta:
+        model = AuditRecord
+        fields = [
+            "id", "at", "username", "role", "client_address", "action", "command_id",
+            "command", "request_id", "value", "value_before", "result", "durations", "hash",
+        ]  # fmt: skip
+
+
+class CommandLogEntrySerializer(serializers.Serializer[Any]):
+    request_id = serializers.IntegerField(allow_null=True)
+    result = serializers.CharField(help_text="The request's final result (or its last row's).")
+    rows = AuditSerializer(many=True)
+
+
+class Readable(permissions.BasePermission):
+    """Every role reads; writing goes through the service's own role check."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        from poll.roles import has_role
+
+        return has_role(request.user)
+
+
+def client_address(request: Request) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+class CommandViewSet(viewsets.ReadOnlyModelViewSet[CommandDefinition]):
+    queryset = CommandDefinition.objects.select_related("point")
+    serializer_class = CommandSerializer
+    permission_classes = [Readable]
+
+    def _run(self, request: Request, step: Any, *args: Any) -> Response:
+        definition = self.get_object()
+        actor = service.Actor(request.user, client_address(request))
+        try:
+            made = step(definition, actor, *args)
+        except service.Refused as refusal:
+            return Response({"detail": refusal.message}, status=refusal.status)
+        return Response(RequestSerializer(made).data)
+
+    @extend_schema(request=None, responses=RequestSerializer)
+    @action(detail=True, methods=["post"])
+    def select(self, request: Request, pk: str | None = None) -> Response:
+        return self._run(request, service.select)
+
+    @extend_schema(request=OperateSerializer, responses=RequestSerializer)
+    @action(detail=True, methods=["post"])
+    def operate(self, request: Request, pk: str | None = None) -> Response:
+        body = OperateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._run(request, service.operate, body.validated_data.get("value"))
+
+    @extend_schema(request=None, responses=RequestSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        return self._run(request, service.cancel)
+
+
+class CommandLogViewSet(viewsets.GenericViewSet[AuditRecord]):
+    """The audit trail grouped by request, newest first; rows without a request (config
+    edits, refusals before any request) are entries of their own."""
+
+    queryset = AuditRecord.objects.all()
+    permission_classes = [Readable]
+    serializer_class = CommandLogEntrySerializer
+
+    @extend_schema(responses=CommandLogEntrySerializer(many=True))
+    def list(self, request: Request) -> Response:
+        ordered = AuditRecord.objects.order_by("-id")
+        page = self.paginate_queryset(ordered)
+        rows = page if page is not None else list(ordered)
+        entries: dict[Any, list[AuditRecord]] = {}
+        for row in rows:
+            key = row.request_id if row.request_id is not None else f"row-{row.pk}"
+            entries.setdefault(key, []).append(row)
+        finals = dict(
+            CommandRequest.objects.filter(
+                pk__in=[k for k in entries if isinstance(k, int)]
+            ).values_list("pk", "result")
+        )
+        data = []
+        for key, group in entries.items():
+            group.sort(key=lambda r: r.pk)
+            result = finals.get(key) if isinstance(key, int) else None
+            data.append(
+                {
+                    "request_id": key if isinstance(key, int) else None,
+                    "result": result or group[-1].result,
+                    "rows": AuditSerializer(group, many=True).data,
+                }
+            )
+        if page is not None:
+            return self.get_paginated_response(data)
+        return Response(data)

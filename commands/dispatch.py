@@ -1,0 +1,188 @@
+"""The poller's side of a command, as database steps that a field source calls around its
+``Keeper.submit``: take the command (refusing one older than its time-to-live), record the
+echo or the failure, and supervise the feedback.
+
+At most once: :func:`claim` moves the request from ``queued`` to ``sending`` in its own
+committed transaction *before* the frame is built, and only the caller that made that move
+sends. A poller that restarts finds requests still ``sending`` and fails them as "outcome
+unknown" (:func:`fail_interrupted`); it never sends them again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from commands import audit
+from commands.models import Action, CommandRequest, State
+from poll.models import Point
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """What a field source needs to send one command."""
+
+    request_id: int
+    kind: str
+    target: dict[str, Any]
+    value: float
+    point_id: int
+
+
+def pending(profile_id: int | None = None) -> list[int]:
+    """Ids of the requests waiting for the poller, oldest first."""
+    queued = CommandRequest.objects.filter(state=State.QUEUED)
+    if profile_id is not None:
+        queued = queued.filter(point__profile_id=profile_id)
+    return list(queued.order_by("operated_at", "id").values_list("id", flat=True))
+
+
+def claim(request_id: int, now: datetime | None = None) -> Claimed | None:
+    """Take one queued request for sending, or None if another took it, it was no longer
+    queued, or it is older than its time-to-live (then it is refused, and audited)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        request = (
+            CommandRequest.objects.select_for_update()
+            .filter(pk=request_id, state=State.QUEUED)
+            .select_related("definition")
+            .first()
+        )
+        if request is None:
+            return None
+        definition = request.definition
+        age = now - request.operated_at if request.operated_at else timedelta(0)
+        if age > timedelta(seconds=definition.time_to_live):
+            request.state = State.REFUSED
+            request.finished_at = now
+            request.result = f"too old to send ({age.total_seconds():.1f} s > time-to-live)"
+            request.save()
+            _audit(request, Action.RESULT, request.result, now)
+            return None
+        request.state = State.SENDING
+        request.sent_at = now
+        request.save()
+        _audit(request, Action.SENT, "sent", now)
+    assert request.value is not None
+    return Claimed(
+        request.pk, definition.kind, dict(definition.target), request.value, request.point_id
+    )
+
+
+def echoed(request_id: int, now: datetime | None = None) -> None:
+    """The field confirmed the command; feedback supervision starts."""
+    now = now or timezone.now()
+    _move(request_id, State.SENDING, State.ECHOED, "echoed", now, Action.ECHO, echoed_at=now)
+
+
+def failed(request_id: int, reason: str, now: datetime | None = None) -> None:
+    """The command failed in the field: error echo, exception reply, lost connection."""
+    now = now or timezone.now()
+    _move(request_id, State.SENDING, State.FAILED, reason, now, Action.RESULT, finished_at=now)
+
+
+def supervise(now: datetime | None = None) -> int:
+    """End echoed requests: success when the feedback point holds the expected value,
+    "no feedback" once the time allowed has passed; returns how many ended."""
+    now = now or timezone.now()
+    ended = 0
+    waiting = CommandRequest.objects.filter(state=State.ECHOED).select_related("definition")
+    for request in waiting:
+        definition = request.definition
+        expected = (
+            definition.feedback_value if definition.feedback_value is not None else request.value
+        )
+        feedback_id = definition.feedback_point_id or definition.point_id
+        value = Point.objects.filter(pk=feedback_id).values_list("value", flat=True).first()
+        started = request.echoed_at or now
+        if value is not None and expected is not None and abs(value - expected) < 1e-9:
+            state, result = State.SUCCESS, "success"
+        elif now - started >= timedelta(seconds=definition.feedback_within):
+            state, result = State.NO_FEEDBACK, "no feedback"
+        else:
+            continue
+        ended += _move(request.pk, State.ECHOED, state, result, now, Action.RESULT, finished_at=now)
+    return ended
+
+
+def fail_interrupted(now: datetime | None = None) -> int:
+    """At poller start: requests left ``sending`` may or may not have reached the field;
+    they are failed as such, never sent again. Returns how many."""
+    now = now or timezone.now()
+    count = 0
+    for request_id in CommandRequest.objects.filter(state=State.SENDING).values_list(
+        "id", flat=True
+    ):
+        count += _move(
+            request_id,
+            State.SENDING,
+            State.FAILED,
+            "poller restarted while sending: outcome unknown, not sent again",
+            now,
+            Action.RESULT,
+            finished_at=now,
+        )
+    return count
+
+
+def _move(
+    request_id: int,
+    source: str,
+    state: str,
+    result: str,
+    now: datetime,
+    action: str,
+    **changes: Any,
+) -> int:
+    with transaction.atomic():
+        request = (
+            CommandRequest.objects.select_for_update()
+            .filter(pk=request_id, state=source)
+            .select_related("definition", "user")
+            .first()
+        )
+        if request is None:
+            return 0
+        request.state = state
+        request.result = result if state != State.ECHOED else request.result
+        for name, value in changes.items():
+            setattr(request, name, value)
+        request.save()
+        _audit(request, action, result, now)
+    return 1
+
+
+def _durations(request: CommandRequest) -> dict[str, float]:
+    steps = [
+        ("select_to_operate", request.selected_at, request.operated_at),
+        ("operate_to_send", request.operated_at, request.sent_at),
+        ("send_to_echo", request.sent_at, request.echoed_at),
+        ("echo_to_end", request.echoed_at, request.finished_at),
+    ]
+    return {
+        name: round((end - start).total_seconds(), 6) for name, start, end in steps if start and end
+    }
+
+
+def _audit(request: CommandRequest, action: str, result: str, now: datetime) -> None:
+    definition = request.definition
+    audit.append(
+        at=now,
+        username=request.user.get_username(),
+        role=request.role,
+        client_address=request.client_address,
+        action=action,
+        command_id=definition.pk,
+        command=str(definition),
+        request_id=request.pk,
+        value=request.value,
+        value_before=Point.objects.filter(pk=request.point_id)
+        .values_list("value", flat=True)
+        .first(),
+        result=result,
+        durations=_durations(request),
+    )
