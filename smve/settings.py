@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "poll",
     "hmi",
+    "history",
     "console",
     "axes",
 ]

@@ -22,6 +22,7 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
 api_patterns: list[URLPattern | URLResolver] = [
     path("", include("poll.api_urls")),
     path("", include("hmi.api_urls")),
+    path("", include("history.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
