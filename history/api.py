@@ -166,7 +166,7 @@ class HistoryView(APIView):
         points, start, end, max_points, forced = _parameters(request)
         resolution = forced or choose_resolution(start, end, max_points)
         if request.query_params.get("format") == "csv":
-            return self._csv(points, start, end, max_points, resolution)
+            return self._csv(points, start, end, max_points, resolution, raw=forced == "raw")
         series = []
         for point in points:
             data = read_series(point.pk, start, end, max_points, resolution)
@@ -190,7 +190,14 @@ class HistoryView(APIView):
         )
 
     def _csv(
-        self, points: list[Point], start: datetime, end: datetime, max_points: int, resolution: str
+        self,
+        points: list[Point],
+        start: datetime,
+        end: datetime,
+        max_points: int,
+        resolution: str,
+        *,
+        raw: bool,
     ) -> StreamingHttpResponse:
         zone = site_zone()
         writer = csv.writer(_Echo())
@@ -201,7 +208,7 @@ class HistoryView(APIView):
                 + ", ".join(f"{point.tag} [{point.unit}]" for point in points)
                 + "\r\n"
             )
-            if forced_raw:
+            if raw:
                 yield writer.writerow(["time", "tag", "unit", "value", "q"])
                 for point in points:
                     for time, value, q in raw_rows(point.pk, start, end):
@@ -217,7 +224,6 @@ class HistoryView(APIView):
                         [row[0].astimezone(zone).isoformat(), point.tag, point.unit, *row[1:]]
                     )
 
-        forced_raw = resolution == "raw"
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="history.csv"'
         return response

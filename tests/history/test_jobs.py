@@ -10,7 +10,7 @@ from django.core.management import call_command
 from history.jobs import Job, is_due, register_job, run_job, take_lease, unregister_job
 from history.models import JobRun, Rollup
 from history.rollups import ROLLUP_JOB, update_rollups
-from poll.models import Point, Sample
+from poll.models import Sample
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -56,8 +56,7 @@ def test_the_command_runs_registered_jobs(capsys):
     assert JobRun.objects.filter(name=ROLLUP_JOB.name, ok=True).exists()
 
 
-def test_the_rollup_job_catches_up_and_recomputes_buckets_with_late_data(demo_profile):
-    point = Point.objects.filter(profile=demo_profile, kind="ai").first()
+def test_the_rollup_job_catches_up_and_recomputes_buckets_with_late_data(point):
     start = datetime(2026, 6, 1, 10, tzinfo=UTC)
     Sample.objects.bulk_create(
         Sample(point=point, time=start + timedelta(minutes=m), value=float(m), q=0)
