@@ -9,7 +9,7 @@ bucket between the earliest and the latest of them, from the raw samples.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
@@ -120,7 +120,7 @@ def update_rollups(now: datetime) -> str:
     last_id = new.aggregate(last=Max("id"))["last"]
     if last_id is None:
         return "nothing new"
-    touched: Iterable[dict[str, object]] = (
+    touched = (
         new.filter(id__lte=last_id)
         .values("point_id")
         .annotate(earliest=Min("time"), latest=Max("time"))
@@ -129,8 +129,7 @@ def update_rollups(now: datetime) -> str:
     zone = site_zone()
     written = points = 0
     for row in touched:
-        assert isinstance(row["earliest"], datetime) and isinstance(row["latest"], datetime)
-        written += recompute(int(str(row["point_id"])), row["earliest"], row["latest"], zone)
+        written += recompute(row["point_id"], row["earliest"], row["latest"], zone)
         points += 1
     progress.last_id = last_id
     progress.save()
