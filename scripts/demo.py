@@ -46,7 +46,8 @@ class Service:
 
 
 def demo_services(host: str, port: int, control_port: int) -> list[Service]:
-    """The simulator, the poller and the web server, in the order they start."""
+    """The simulator, the poller, the scheduled jobs and the web server, in the order they
+    start."""
     python = sys.executable
     return [
         Service(
@@ -66,6 +67,7 @@ def demo_services(host: str, port: int, control_port: int) -> list[Service]:
             if has_modbus_devices(SITE)
         ),
         Service("poller", [python, "manage.py", "poll"]),
+        Service("jobs", [python, "manage.py", "jobs"]),
         Service(
             "web server",
             [

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "poll",
     "hmi",
     "alarms",
+    "history",
     "console",
     "commands",
     "axes",

@@ -59,6 +59,7 @@ def test_the_demo_runs_the_simulator_the_poller_and_the_web_server():
         "plant simulator",
         "meter simulator",
         "poller",
+        "jobs",
         "web server",
     ]
     assert services[0].argv[1:] == [
@@ -71,4 +72,5 @@ def test_the_demo_runs_the_simulator_the_poller_and_the_web_server():
     assert services[1].argv[1:4] == ["-m", "protocols.modbus.simulator", "plant"]
     assert services[2].argv[1:4] == ["-m", "protocols.modbus.simulator", "meters"]
     assert services[3].argv[1:] == ["manage.py", "poll"]
-    assert "smve.asgi:application" in services[4].argv
+    assert services[4].argv[1:] == ["manage.py", "jobs"]
+    assert "smve.asgi:application" in services[5].argv
