@@ -11,6 +11,9 @@ from drf_spectacular.views import (
 )
 from rest_framework.authtoken.views import obtain_auth_token
 
+from ops.api import acquisition_state
+from ops.health import healthz, readyz
+
 
 def api_not_found(request: HttpRequest) -> JsonResponse:
     """Unknown API paths answer in JSON like the rest of the API."""
@@ -25,10 +28,13 @@ api_patterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("auth/", include("rest_framework.urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
+    path("acquisition", acquisition_state, name="acquisition"),
     re_path(r"^.*$", api_not_found),
 ]
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     path("", include("console.urls")),

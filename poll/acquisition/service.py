@@ -30,6 +30,7 @@ from twisted.logger import STDLibLogObserver, globalLogBeginner
 
 from poll.acquisition.batch import ComasterStatus, WriteBatch
 from poll.acquisition.config import ComasterConfig, ConfigWatcher, SiteConfig
+from poll.acquisition.heartbeat import Heartbeat
 from poll.acquisition.journal import Journal
 from poll.acquisition.layout import ComasterLayout
 from poll.acquisition.mapping import ReplyMapper
@@ -116,6 +117,7 @@ class AcquisitionService:
             on_fatal=self._fatal_from_writer,
             max_entries=options.max_batch_entries,
             config_interval=options.config_check_interval,
+            heartbeat=Heartbeat.from_settings(),
         )
         self._running: dict[int, Running] = {}
         self.modbus = ModbusDevices(

@@ -1,6 +1,7 @@
 """The field model: what engineers configure and what the field produces."""
 
 from poll.models.field import IED, COMaster, Profile
+from poll.models.heartbeat import PollerHeartbeat
 from poll.models.modbus import ModbusDevice
 from poll.models.points import AI, DI, SV, Point, PointKind
 from poll.models.records import ComEvent, Energy, Event, Revision, Sample
@@ -15,6 +16,7 @@ __all__ = [
     "IED",
     "ModbusDevice",
     "Point",
+    "PollerHeartbeat",
     "PointKind",
     "Profile",
     "Revision",
