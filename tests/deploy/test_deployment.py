@@ -225,8 +225,32 @@ def test_the_deployment_serves_streams_and_survives_killed_processes(
         hand_out_last_events(simulator, field["profile"], event_count)
         assert_ledger_stored_once(simulator.ledger(), masks(field["profile"]), stored_records())
 
+        # Health for load balancers, readiness for monitoring: the poller stopped by
+        # ops is noticed within the stale limit.
+        assert browser.get("/healthz")[:3:2] == (200, b"ok\n")
+        assert browser.get("/readyz")[0] == 200
+        site.ctl("stop", "smve-poll")
+        wait_until(lambda: browser.get("/readyz")[0] == 503, 30, "/readyz to see it")
+        assert browser.get("/api/acquisition")[0] == 200
+
         # Static files come from nginx itself: they are served with the web server stopped.
         site.ctl("stop", "smve-web")
         assert browser.get("/accounts/login/")[0] == 502
         assert browser.get("/static/console/console.css")[0] == 200
         assert "Traceback" not in site.log("poll.log")
+
+
+def test_systemd_units_run_what_supervisor_runs() -> None:
+    """The alternative to supervisor starts the same commands, so both stay in step."""
+    deploy = Path(__file__).resolve().parents[2] / "deploy"
+    supervisor = {}
+    program = ""
+    for line in (deploy / "supervisor-smve.conf").read_text().splitlines():
+        if line.startswith("[program:"):
+            program = line.removeprefix("[program:").rstrip("]")
+        elif line.startswith("command="):
+            supervisor[program] = line.removeprefix("command=/srv/smve/deploy/with-env ")
+    for name, command in supervisor.items():
+        unit = (deploy / "systemd" / f"{name}.service").read_text()
+        assert f"\nExecStart={command}\n" in unit
+        assert "\nEnvironmentFile=/etc/smve/smve.env\n" in unit
