@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "poll",
     "hmi",
     "console",
+    "ops",
     "axes",
 ]
 

@@ -36,6 +36,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("", include("ops.urls")),
     path("api/", include(api_patterns)),
     path("", include("console.urls")),
 ]

@@ -24,17 +24,18 @@ class Heartbeat:
     def from_settings(cls) -> Heartbeat:
         return cls(socket.gethostname(), _number("POLL_HEARTBEAT_INTERVAL", 2.0))
 
-    def beat(self) -> None:
-        """Touch the row if it is time (writer thread; database errors go to the caller)."""
+    def beat(self, backlog: int = 0) -> None:
+        """Touch the row if it is time, with the journal's ``backlog`` (writer thread;
+        database errors go to the caller)."""
         now = time.monotonic()
         if now < self._due:
             return
         stamp = timezone.now()
         touched = PollerHeartbeat.objects.filter(name=self.name).update(
-            beat_at=stamp, started_at=self.started_at
+            beat_at=stamp, started_at=self.started_at, backlog=backlog
         )
         if not touched:
             PollerHeartbeat.objects.create(
-                name=self.name, beat_at=stamp, started_at=self.started_at
+                name=self.name, beat_at=stamp, started_at=self.started_at, backlog=backlog
             )
         self._due = now + self.interval

@@ -108,7 +108,7 @@ class JournalWriter(threading.Thread):
                 try:
                     self._watch_config()
                     if self._heartbeat is not None:
-                        self._guarded(self._heartbeat.beat)
+                        self._guarded(self._heartbeat.beat, self._journal.pending)
                     worked = self._write_next()
                 except DatabaseUnreachable as problem:
                     self._note_outage(problem)

@@ -15,6 +15,9 @@ class PollerHeartbeat(models.Model):
     name = models.CharField(max_length=100, unique=True, help_text="the poller's host name")
     started_at = models.DateTimeField(help_text="when this poller process started")
     beat_at = models.DateTimeField(help_text="the writer's last visit to the database")
+    backlog = models.PositiveIntegerField(
+        default=0, help_text="journal entries not yet written to the database, at the beat"
+    )
 
     def __str__(self) -> str:
         return f"{self.name} at {self.beat_at:%Y-%m-%d %H:%M:%S}"
