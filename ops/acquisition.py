@@ -38,7 +38,9 @@ class Acquisition:
 
 def stale_seconds() -> float:
     value = getattr(settings, "ACQUISITION_STALE_SECONDS", None)
-    return float(value or os.environ.get("ACQUISITION_STALE_SECONDS", DEFAULT_STALE_SECONDS))
+    if value is None:
+        return float(os.environ.get("ACQUISITION_STALE_SECONDS", DEFAULT_STALE_SECONDS))
+    return float(value)
 
 
 def acquisition() -> Acquisition:

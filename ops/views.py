@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -102,8 +103,9 @@ def program_action(request: HttpRequest, program: str, action: str) -> HttpRespo
             "ops/confirm.html",
             {"process": process, "action": action, "this_web_server": this_web_server},
         )
+    user = cast("User", request.user)  # admin_only let only a superuser in
     record = OperationsAction.objects.create(
-        user=request.user,
+        user=user,
         username=request.user.get_username(),
         address=request.META.get("REMOTE_ADDR") or None,
         action=action,

@@ -64,6 +64,7 @@ def write_environment(site: Site, database_url: str) -> None:
         "POLL_STATUS_INTERVAL": "0.5",
         "POLL_HEARTBEAT_INTERVAL": "0.5",
         "ACQUISITION_STALE_SECONDS": "3",
+        "SUPERVISOR_SOCKET": str(site.supervisor_socket),
     }
     site.env_file.write_text("".join(f"{name}={value}\n" for name, value in values.items()))
     site.env_file.chmod(0o600)

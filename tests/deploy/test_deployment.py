@@ -35,6 +35,7 @@ from poll.models import COMaster, Point
 from poll.profiles import load_profile
 from tests.deploy.site import (
     MISSING,
+    Browser,
     children,
     deployed,
     manage,
@@ -104,9 +105,13 @@ def field(tmp_path: Path, transactional_db: None) -> Iterator[dict[str, Any]]:
         source=f"SI(di.{TAG}.value,1,2)",
     )
     # Hashed as production hashes (the test settings use a fast hasher it does not know).
+    hasher = PBKDF2PasswordHasher()
     operator = User.objects.create_user("night-operator")
-    operator.password = PBKDF2PasswordHasher().encode(PASSWORD, PBKDF2PasswordHasher().salt())
+    operator.password = hasher.encode(PASSWORD, hasher.salt())
     operator.save()
+    admin = User.objects.create_superuser("site-admin")
+    admin.password = hasher.encode(PASSWORD, hasher.salt())
+    admin.save()
     operator.groups.add(Group.objects.get(name="viewer"))
     simulator = Simulator(profile_file, tmp_path)
     try:
@@ -224,6 +229,13 @@ def test_the_deployment_serves_streams_and_survives_killed_processes(
         # No event lost or stored twice across the poller's death.
         hand_out_last_events(simulator, field["profile"], event_count)
         assert_ledger_stored_once(simulator.ledger(), masks(field["profile"]), stored_records())
+
+        # The operations page reads supervisor over its socket, from a web worker.
+        assert browser.get("/operations")[0] == 403
+        admin = Browser(site.site, browser.context)
+        assert admin.log_in("site-admin", PASSWORD)[0] == 302
+        status, _, page = admin.get("/operations")
+        assert status == 200 and b"smve-poll:smve-poll" in page and b"RUNNING" in page
 
         # Health for load balancers, readiness for monitoring: the poller stopped by
         # ops is noticed within the stale limit.
