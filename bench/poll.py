@@ -123,7 +123,7 @@ def build_site(count: int, port_base: int, workdir: Path) -> Path:
                 port=port_base + n,
                 poll_interval=1.0,
                 reply_timeout=1.0,
-                retries=3,
+                attempts=3,
             )
             for n in range(count)
         )

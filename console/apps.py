@@ -6,7 +6,7 @@ class ConsoleConfig(AppConfig):
     verbose_name = "Operator console"
 
     def ready(self) -> None:
-        from axes.signals import user_locked_out  # type: ignore[import-untyped]
+        from axes.signals import user_locked_out
 
         from console.lockout import refuse_locked_out_api_login
 

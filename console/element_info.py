@@ -92,5 +92,13 @@ def _point(point: Point) -> dict[str, Any]:
         "normal": point.q == Quality.NORMAL,
         "current": point.current,
         "updated_at": point.updated_at,
-        "comaster": point.ied.comaster.name if point.ied_id else point.modbus_device.name,
+        "comaster": _source_name(point),
     }
+
+
+def _source_name(point: Point) -> str:
+    """The COMaster (for a Mara point) or the Modbus device a point is read from."""
+    if point.ied is not None:
+        return point.ied.comaster.name
+    assert point.modbus_device is not None, "the point_has_one_source constraint"
+    return point.modbus_device.name

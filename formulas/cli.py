@@ -1,5 +1,9 @@
 """`python -m formulas eval "SOURCE" [--context FILE.json]`: try a formula.
 
+Every argument of `eval` other than its options (`--context FILE`, `-h`) is the formula, even
+one starting with `-` such as `-1+2`: a formula is not an option, and an engineer should not
+need to know argparse's `--` to type a negative number.
+
 Prints one JSON object on one line: `{"value": ...}` (an error value as its code, e.g.
 `{"value": "#DIV/0!"}`), exit status 0; or `{"error": "...", "kind": "syntax|name|limit|
 runtime", "position": N or null}`, exit status 1. It never ends with a traceback.
@@ -13,8 +17,10 @@ tag reads as `#REF!`.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -31,6 +37,10 @@ class CommandError(Exception):
     """The command cannot run as asked: wrong arguments or an unusable context file."""
 
 
+CONTEXT_OPTION = "--context"
+HELP_OPTIONS = ("-h", "--help")
+
+
 class _ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise CommandError(f"{message} ({self.format_usage().strip()})")
@@ -39,16 +49,40 @@ class _ArgumentParser(argparse.ArgumentParser):
 def _argument_parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(prog="python -m formulas", description="SMVE formula tools")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_ArgumentParser)
-    evaluate = commands.add_parser("eval", help="evaluate one formula and print it as JSON")
+    evaluate = commands.add_parser(
+        "eval", help="evaluate one formula and print it as JSON", allow_abbrev=False
+    )
     evaluate.add_argument("source", help="the formula, e.g. 'SI(di.E4DI00.value,1,2)'")
-    evaluate.add_argument("--context", type=Path, help="a JSON file with the inputs")
+    evaluate.add_argument(CONTEXT_OPTION, type=Path, help="a JSON file with the inputs")
     return parser
+
+
+def _formula_not_an_option(argv: Sequence[str]) -> list[str]:
+    """``argv`` with the arguments of ``eval`` that are not its options moved after a ``--``,
+    so that argparse reads ``-1+2`` as the formula instead of an unknown option."""
+    if not argv or argv[0] != "eval":
+        return list(argv)
+    options: list[str] = []
+    formula: list[str] = []
+    arguments = iter(argv[1:])
+    for argument in arguments:
+        if argument == "--":
+            formula.extend(arguments)
+        elif argument == CONTEXT_OPTION:
+            options += [argument, *itertools.islice(arguments, 1)]
+        elif argument in HELP_OPTIONS or argument.startswith(f"{CONTEXT_OPTION}="):
+            options.append(argument)
+        else:
+            formula.append(argument)
+    return ["eval", *options, "--", *formula]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     try:
-        arguments = _argument_parser().parse_args(argv)
+        arguments = _argument_parser().parse_args(
+            _formula_not_an_option(sys.argv[1:] if argv is None else argv)
+        )
         report = evaluate_source(arguments.source, arguments.context)
     except CommandError as error:
         report = _error_report(str(error), "runtime")

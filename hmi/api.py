@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from hmi.formula_preview import refresh_result
 from hmi.models import Colour, Formula, GraphicElement, Screen
 from hmi.screen_import import import_drawings
-from hmi.screen_state import parse_revision, read_state
+from hmi.screen_state import MAX_REVISION, parse_revision, read_state, revision_error
 from hmi.serializers import (
     ColourSerializer,
     FormulaSerializer,
@@ -33,7 +33,7 @@ from hmi.serializers import (
     ScreenStateSerializer,
     ScreenWrittenSerializer,
 )
-from poll.api import RoleAccess
+from poll.api import RoleAccess, refuse_repeated_parameters
 
 #: A served drawing may draw and style itself, nothing more: no script, no fetch.
 SVG_CONTENT_SECURITY_POLICY = (
@@ -43,12 +43,11 @@ SVG_CONTENT_SECURITY_POLICY = (
 
 def revision_parameter(request: Request, name: str) -> int | None:
     """A revision query parameter; a 400 error names what is wrong with it."""
+    refuse_repeated_parameters(request)
     raw = request.query_params.get(name, "")
     revision = parse_revision(raw)
     if raw and revision is None:
-        raise serializers.ValidationError(
-            {name: [f"{raw[:40]!r} is not a revision: give a whole number from 0 up."]}
-        )
+        raise serializers.ValidationError({name: [revision_error(name, raw)]})
     return revision
 
 
@@ -109,7 +108,7 @@ class ScreenViewSet(RoleAccess, viewsets.ModelViewSet):
         parameters=[
             OpenApiParameter(
                 "since",
-                OpenApiTypes.INT64,
+                {"type": "integer", "format": "int64", "minimum": 0, "maximum": MAX_REVISION},
                 description="Only elements changed after this revision (all when absent).",
             )
         ],

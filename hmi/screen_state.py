@@ -42,10 +42,19 @@ class ScreenState(TypedDict):
 
 
 def parse_revision(raw: str) -> int | None:
-    """A revision (or id) written as text: a whole number from 0 that fits the database."""
-    if raw.isascii() and raw.isdigit() and int(raw) <= MAX_REVISION:
-        return int(raw)
+    """A revision (or id) written as text: a whole number from 0 to ``MAX_REVISION``, the
+    most the database holds, or None. The length is checked before ``int()``, which refuses
+    numbers of more than 4,300 digits with an error instead of an answer."""
+    digits = raw.lstrip("0") or raw[:1]
+    if digits.isascii() and digits.isdigit() and len(digits) <= len(str(MAX_REVISION)):
+        number = int(digits)
+        return number if number <= MAX_REVISION else None
     return None
+
+
+def revision_error(name: str, raw: str) -> str:
+    """The message of a 400 for a revision (or id) parameter ``parse_revision`` refused."""
+    return f"{name}={raw[:40]!r} is not a revision: give a whole number from 0 to {MAX_REVISION}."
 
 
 def latest_revision() -> int:

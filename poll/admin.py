@@ -79,7 +79,10 @@ class COMasterAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("profile", "name", "description", "enabled")}),
         ("Connection", {"fields": ("host", "port", "address", "master_address")}),
-        ("Polling", {"fields": ("poll_interval", "reply_timeout", "retries", "time_set_interval")}),
+        (
+            "Polling",
+            {"fields": ("poll_interval", "reply_timeout", "attempts", "time_set_interval")},
+        ),
         ("Communication state", {"fields": COMM_STATE_FIELDS}),
     )
 
@@ -141,7 +144,7 @@ class ModbusDeviceAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("profile", "name", "description", "enabled")}),
         ("Connection", {"fields": ("host", "port", "unit", "framing")}),
-        ("Polling", {"fields": ("poll_interval", "reply_timeout", "retries")}),
+        ("Polling", {"fields": ("poll_interval", "reply_timeout", "attempts")}),
         ("Communication state", {"fields": (*COMM_STATE_FIELDS, "exceptions")}),
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import django_filters
 from django import forms
 from django.db import connection, models, transaction
 from django.db.models import QuerySet
@@ -19,7 +20,7 @@ from django_filters.fields import IsoDateTimeField, RangeField
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 from django_filters.widgets import DateRangeWidget
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, viewsets
+from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -27,6 +28,7 @@ from rest_framework.response import Response
 
 from poll.models import IED, COMaster, Energy, Event, Point, Profile
 from poll.serializers import (
+    MAX_ID,
     AcknowledgedSerializer,
     AcknowledgeSerializer,
     COMasterSerializer,
@@ -70,8 +72,47 @@ class CanAcknowledge(permissions.BasePermission):
 
 
 class ApiPagination(PageNumberPagination):
+    """Pages of 100 by default; ``page_size`` from 1 up, and more than 1000 gives 1000."""
+
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def get_page_size(self, request: Request) -> int | None:
+        raw = request.query_params.get(self.page_size_query_param, "")
+        if not raw:
+            return self.page_size
+        digits = raw.lstrip("0")
+        if not (digits.isascii() and digits.isdigit()):
+            raise serializers.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"{raw[:40]!r} is not a page size: give a whole number from 1 "
+                        f"(at most {self.max_page_size} are sent)."
+                    ]
+                }
+            )
+        if len(digits) > len(str(self.max_page_size)):  # no int() of a huge number
+            return self.max_page_size
+        return min(int(digits), self.max_page_size)
+
+
+class StrictBooleanField(forms.Field):
+    """``true`` or ``false`` (any case); anything else is an error, where Django's own
+    boolean field would quietly drop the filter and answer every row."""
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        text = str(value).lower()
+        if text not in ("true", "false"):
+            raise forms.ValidationError("Give true or false.", code="invalid")
+        return text == "true"
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """A boolean read as typed: no widget that maps what it does not know to "any"."""
+
+    field_class = StrictBooleanField
 
 
 class WholeNumberFilter(filters.NumberFilter):
@@ -135,11 +176,26 @@ class ApiFilterSet(filters.FilterSet):
             ),
             _WHOLE_NUMBER,
         ),
+        models.BooleanField: {"filter_class": BooleanFilter},
     }
+
+
+def refuse_repeated_parameters(request: Request) -> None:
+    """A parameter given twice is a 400: Django would quietly use the last value."""
+    repeated = sorted(n for n, values in request.query_params.lists() if len(values) > 1)
+    if repeated:
+        raise serializers.ValidationError(
+            {name: ["Given more than once: give it once."] for name in repeated}
+        )
 
 
 class ApiFilterBackend(filters.DjangoFilterBackend):
     filterset_base = ApiFilterSet
+
+    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
+        if not getattr(view, "detail", False):  # lists read parameters; one object reads none
+            refuse_repeated_parameters(request)
+        return super().filter_queryset(request, queryset, view)
 
 
 class RoleAccess:
@@ -152,7 +208,9 @@ class RoleAccess:
 
 
 class PointFilter(ApiFilterSet):
-    comaster = WholeNumberFilter(field_name="ied__comaster", label="COMaster id", min_value=0)
+    comaster = WholeNumberFilter(
+        field_name="ied__comaster", label="COMaster id", min_value=0, max_value=MAX_ID
+    )
     tag = filters.CharFilter(field_name="tag", label="Tag (exact)")
 
     class Meta:
@@ -164,7 +222,7 @@ class EventFilter(ApiFilterSet):
     time = TimeRangeFilter(
         field_name="time", label="Field time range: time_after, time_before (ISO 8601)"
     )
-    acknowledged = filters.BooleanFilter(
+    acknowledged = BooleanFilter(
         field_name="acknowledged_at", lookup_expr="isnull", exclude=True, label="Acknowledged"
     )
 

@@ -3,8 +3,15 @@
 The file format is described in docs/profile-format.md. Loading updates a profile of the
 same name in place (COMasters by name, IEDs by offset, points by tag) so that a reload
 keeps the history of the points it keeps, and removes what the file no longer has.
-Every object is validated like the admin validates it; the first problem is reported with
-its place in the file and nothing is written.
+Every object is validated like the admin validates it (the model's ranges, taken from the
+protocols), and its values must also be of the right JSON type, which Django alone would
+quietly convert. A file is loaded whole or not at all: every problem is reported, each
+with its place in the file, the object and the field, and nothing is written.
+
+``retries`` was once the key of the tries of a request, counted with the first try for a
+COMaster but without it for a Modbus device; ``attempts`` (the first included) replaced it
+for both. A file with ``retries`` still loads, with the meaning it had for that object, and
+a :class:`ProfileFileWarning` saying so.
 
 Modbus devices list their points inline, or name a register map (``fixtures/modbus/``) that
 loading expands into points (with a tag prefix for a template map such as one meter's);
@@ -16,12 +23,13 @@ one profile for several sites.
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, models, transaction
 
 from poll.models import IED, COMaster, ModbusDevice, Point, PointKind, Profile
 from protocols.modbus import MapEntry, RegisterMapError, Table, load_register_map
@@ -34,7 +42,7 @@ COMASTER_FIELDS = (
     "enabled",
     "poll_interval",
     "reply_timeout",
-    "retries",
+    "attempts",
     "time_set_interval",
     "description",
 )
@@ -60,7 +68,7 @@ MODBUS_DEVICE_FIELDS = (
     "enabled",
     "poll_interval",
     "reply_timeout",
-    "retries",
+    "attempts",
     "description",
 )
 MODBUS_POINT_FIELDS = (
@@ -83,6 +91,10 @@ MODBUS_POINT_FIELDS = (
     "alarm",
     "description",
 )
+RETRIES_BEFORE_ATTEMPTS: dict[type[models.Model], int] = {COMaster: 0, ModbusDevice: 1}
+"""What the deprecated ``retries`` key lacked to be ``attempts``: a COMaster's counted every
+try, a Modbus device's only those after the first."""
+ModelT = TypeVar("ModelT", bound=models.Model)
 # Short names accepted in files for readability.
 FILE_ALIASES = {"low": "low_limit", "high": "high_limit"}
 # Modbus points also take the names of the register maps (docs/modbus.md).
@@ -95,7 +107,19 @@ MODBUS_FILE_ALIASES = {
 
 
 class ProfileFileError(Exception):
-    """A profile file that cannot be loaded; the message names the place and the problem."""
+    """A profile file that cannot be loaded; each problem names its place in the file."""
+
+    def __init__(self, *problems: str) -> None:
+        self.problems = list(problems)
+        if len(problems) == 1:
+            super().__init__(problems[0])
+        else:
+            listed = "\n".join(f"- {problem}" for problem in problems)
+            super().__init__(f"{len(problems)} problems, nothing was loaded:\n{listed}")
+
+
+class ProfileFileWarning(DeprecationWarning):
+    """A profile file still uses a key that is going away (it loads, with its old meaning)."""
 
 
 def read_profile_file(path: str | Path) -> dict[str, Any]:
@@ -112,72 +136,269 @@ def read_profile_file(path: str | Path) -> dict[str, Any]:
 
 @transaction.atomic
 def load_profile(data: dict[str, Any], activate: bool = False) -> Profile:
-    """Create or update the profile described by ``data``; return it."""
-    head = data["profile"]
-    name = head.get("name")
-    if not name:
-        raise ProfileFileError("profile: a name is required")
-    profile, _ = Profile.objects.get_or_create(name=name)
-    profile.description = head.get("description", "")
-    profile.save(update_fields=["description"])
-    data = _with_included(data)
-    kept_comasters, kept_ieds, kept_points = [], [], []
-    for ci, cm_data in enumerate(_list(data, "comasters", "")):
-        where = f"comasters[{ci}]"
-        comaster = _upsert(
-            COMaster,
-            {"profile": profile, "name": cm_data.get("name")},
-            {f: cm_data[f] for f in COMASTER_FIELDS if f in cm_data},
-            where,
+    """Create or update the profile described by ``data``; return it.
+
+    Every object is checked; when anything is wrong, :class:`ProfileFileError` lists every
+    problem of the file and nothing is written. A deprecated key is read with its old
+    meaning and reported as a :class:`ProfileFileWarning`.
+    """
+    loader = _Loader()
+    profile = loader.load(data)
+    if loader.problems:
+        raise ProfileFileError(*loader.problems)
+    if activate or not Profile.objects.filter(active=True).exists():
+        profile.activate()
+    return profile
+
+
+class _Loader:
+    """One load of a profile file: upserts every object it can, and collects the problems
+    of those it cannot (the caller's transaction then writes nothing at all).
+
+    An object whose parent could not be saved is still checked on its own fields, so that
+    one bad COMaster does not hide the problems of its IEDs and points.
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.kept: dict[type[models.Model], list[int]] = {
+            COMaster: [],
+            IED: [],
+            ModbusDevice: [],
+            Point: [],
+        }
+        self.tags: dict[str, str] = {}
+
+    def load(self, data: dict[str, Any]) -> Profile:
+        head = data["profile"]
+        profile = self.upsert(
+            Profile,
+            {"name": head.get("name")},
+            {"description": head.get("description", "")},
+            "profile",
+            parent=None,
         )
-        kept_comasters.append(comaster.pk)
-        for ii, ied_data in enumerate(_list(cm_data, "ieds", where)):
+        data = _with_included(data)
+        names: dict[str, str] = {}
+        for ci, cm_data in enumerate(self.list(data, "comasters", "")):
+            where = f"comasters[{ci}]"
+            self.unique(names, cm_data.get("name"), where, "COMaster name")
+            values = self.connection_values(COMaster, cm_data, COMASTER_FIELDS, where)
+            comaster = self.upsert(
+                COMaster,
+                {"profile": profile, "name": cm_data.get("name")},
+                values,
+                where,
+                parent=profile,
+            )
+            self.load_ieds(profile, comaster, cm_data, where)
+        names = {}
+        for di, device_data in enumerate(self.list(data, "modbus_devices", "")):
+            where = f"modbus_devices[{di}]"
+            self.unique(names, device_data.get("name"), where, "Modbus device name")
+            values = self.connection_values(ModbusDevice, device_data, MODBUS_DEVICE_FIELDS, where)
+            device = self.upsert(
+                ModbusDevice,
+                {"profile": profile, "name": device_data.get("name")},
+                values,
+                where,
+                parent=profile,
+            )
+            try:
+                points = modbus_points(device_data, where)
+            except ProfileFileError as exc:
+                self.problems += exc.problems
+                continue
+            for tag, point_data in points.items():
+                point_where = f"{where}.points ({tag})"
+                self.unique(self.tags, tag, point_where, "tag")
+                fields = {f: point_data[f] for f in MODBUS_POINT_FIELDS if f in point_data}
+                self.upsert(
+                    Point,
+                    {"profile": profile, "tag": tag},
+                    {"ied": None, "modbus_device": device, **fields},
+                    point_where,
+                    parent=device,
+                )
+        if not self.problems:
+            self.delete_the_rest(profile)
+        return profile
+
+    def load_ieds(
+        self, profile: Profile, comaster: COMaster, cm_data: dict[str, Any], where: str
+    ) -> None:
+        offsets: dict[str, str] = {}
+        for ii, ied_data in enumerate(self.list(cm_data, "ieds", where)):
             ied_where = f"{where}.ieds[{ii}]"
-            ied = _upsert(
+            self.unique(offsets, ied_data.get("offset"), ied_where, "IED offset")
+            ied = self.upsert(
                 IED,
                 {"comaster": comaster, "offset": ied_data.get("offset")},
                 {"address": ied_data.get("address"), "name": ied_data.get("name", "")},
                 ied_where,
+                parent=comaster,
             )
-            kept_ieds.append(ied.pk)
             for kind in PointKind:
-                for pi, point_data in enumerate(_list(ied_data, kind.value, ied_where)):
-                    point_where = f"{ied_where}.{kind.value}[{pi}] ({point_data.get('tag')})"
+                for pi, point_data in enumerate(self.list(ied_data, kind.value, ied_where)):
+                    point_where = f"{ied_where}.{kind.value}[{pi}]"
+                    self.unique(self.tags, point_data.get("tag"), point_where, "tag")
                     values = {FILE_ALIASES.get(k, k): v for k, v in point_data.items()}
                     fields = {f: values[f] for f in POINT_FIELDS[kind] if f in values}
-                    point = _upsert(
+                    self.upsert(
                         Point,
                         {"profile": profile, "tag": point_data.get("tag")},
                         {"kind": kind.value, "ied": ied, **fields},
                         point_where,
+                        parent=ied,
                     )
-                    kept_points.append(point.pk)
-    kept_devices = []
-    for di, device_data in enumerate(_list(data, "modbus_devices", "")):
-        where = f"modbus_devices[{di}]"
-        device = _upsert(
-            ModbusDevice,
-            {"profile": profile, "name": device_data.get("name")},
-            {f: device_data[f] for f in MODBUS_DEVICE_FIELDS if f in device_data},
-            where,
-        )
-        kept_devices.append(device.pk)
-        for tag, point_data in modbus_points(device_data, where).items():
-            fields = {f: point_data[f] for f in MODBUS_POINT_FIELDS if f in point_data}
-            point = _upsert(
-                Point,
-                {"profile": profile, "tag": tag},
-                {"ied": None, "modbus_device": device, **fields},
-                f"{where}.points ({tag})",
+
+    def connection_values(
+        self,
+        model: type[COMaster | ModbusDevice],
+        data: dict[str, Any],
+        fields: tuple[str, ...],
+        where: str,
+    ) -> dict[str, Any]:
+        """The model's values from a COMaster's or a device's keys, with the deprecated
+        ``retries`` read with the meaning it had for that kind of object."""
+        values = {f: data[f] for f in fields if f in data}
+        if "retries" not in data:
+            return values
+        retries = data["retries"]
+        if "attempts" in data:
+            self.problems.append(f"{where}: give attempts only (retries is its old name)")
+        elif type(retries) is not int:
+            self.problems.append(f"{where}, retries: expected a whole number, not {retries!r}")
+        else:
+            values["attempts"] = retries + RETRIES_BEFORE_ATTEMPTS[model]
+            warnings.warn(
+                f"{where} ({data.get('name')}): retries is deprecated, write attempts "
+                f"(tries of a request, the first included): read as attempts = "
+                f"{values['attempts']}",
+                ProfileFileWarning,
+                stacklevel=2,
             )
-            kept_points.append(point.pk)
-    Point.objects.filter(profile=profile).exclude(pk__in=kept_points).delete()
-    ModbusDevice.objects.filter(profile=profile).exclude(pk__in=kept_devices).delete()
-    IED.objects.filter(comaster__profile=profile).exclude(pk__in=kept_ieds).delete()
-    COMaster.objects.filter(profile=profile).exclude(pk__in=kept_comasters).delete()
-    if activate or not Profile.objects.filter(active=True).exists():
-        profile.activate()
-    return profile
+        return values
+
+    def upsert(
+        self,
+        model: type[ModelT],
+        keys: dict[str, Any],
+        values: dict[str, Any],
+        where: str,
+        parent: models.Model | None,
+    ) -> ModelT:
+        """The object of ``keys`` with ``values`` set, saved when it and its parent are
+        valid; otherwise its problems are recorded and it is left unsaved."""
+        fields = {**keys, **values}
+        saved_parent = parent is None or parent.pk is not None
+        obj = (_existing(model, keys) if saved_parent else None) or model(**keys)
+        where = f"{where} ({_described(model, fields)})"
+        problems = _type_problems(model, fields)
+        for field, value in values.items():
+            if field not in problems:
+                setattr(obj, field, value)
+        try:
+            if saved_parent:
+                obj.full_clean(exclude=list(problems))
+            else:  # nothing in the database to check against: the fields on their own
+                related = [f.name for f in model._meta.fields if f.is_relation]
+                obj.full_clean(
+                    exclude=[*problems, *related], validate_unique=False, validate_constraints=False
+                )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                problems.setdefault(field, []).extend(messages)
+        if problems:
+            self.problems += [
+                f"{where}{'' if field == NON_FIELD_ERRORS else f', {field}'}: {' '.join(texts)}"
+                for field, texts in problems.items()
+            ]
+        elif saved_parent:
+            try:
+                with transaction.atomic():
+                    obj.save()
+            except IntegrityError as exc:
+                self.problems.append(f"{where}: {exc}")
+            else:
+                if model in self.kept:
+                    self.kept[model].append(obj.pk)
+        return obj
+
+    def unique(self, seen: dict[str, str], key: Any, where: str, what: str) -> None:
+        """Report a key the file gives twice (the second would silently replace the first)."""
+        if key is None or isinstance(key, dict | list):
+            return
+        if str(key) in seen:
+            self.problems.append(f"{where}: {what} {key} is also at {seen[str(key)]}")
+        else:
+            seen[str(key)] = where
+
+    def list(self, parent: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
+        try:
+            return _list(parent, key, where)
+        except ProfileFileError as exc:
+            self.problems += exc.problems
+            return []
+
+    def delete_the_rest(self, profile: Profile) -> None:
+        """Remove what the profile had and the file no longer has."""
+        Point.objects.filter(profile=profile).exclude(pk__in=self.kept[Point]).delete()
+        ModbusDevice.objects.filter(profile=profile).exclude(
+            pk__in=self.kept[ModbusDevice]
+        ).delete()
+        IED.objects.filter(comaster__profile=profile).exclude(pk__in=self.kept[IED]).delete()
+        COMaster.objects.filter(profile=profile).exclude(pk__in=self.kept[COMaster]).delete()
+
+
+def _existing(model: type[ModelT], keys: dict[str, Any]) -> ModelT | None:
+    """The stored object of ``keys``; none when a key is not even of the field's type (the
+    validation of the new object then says so)."""
+    try:
+        return model.objects.filter(**keys).first()
+    except (ValueError, TypeError, ValidationError):
+        return None
+
+
+def _described(model: type[models.Model], fields: dict[str, Any]) -> str:
+    """How an engineer names an object: its kind and its name or tag."""
+    if model is Point:
+        kind = str(fields.get("kind") or "point").upper()
+        return f"{kind} {fields.get('tag')}"
+    if model is Profile:
+        return str(fields.get("name"))
+    return f"{model._meta.verbose_name} {fields.get('name')}"
+
+
+def _type_problems(model: type[models.Model], fields: dict[str, Any]) -> dict[str, list[str]]:
+    """Values of the wrong JSON type, which Django would otherwise quietly convert (an
+    address of 1.7 stored as 1, a port "9761" as 9761, a description 5 as "5")."""
+    problems: dict[str, list[str]] = {}
+    for name, value in fields.items():
+        field = model._meta.get_field(name)
+        if field.is_relation or value is None:
+            continue  # the model says whether the field may be empty
+        expected = _JSON_TYPES.get(field.get_internal_type())
+        if expected is None:
+            continue
+        accepted, wanted = expected
+        if not isinstance(value, accepted) or (isinstance(value, bool) and bool not in accepted):
+            problems[name] = [f"expected {wanted}, not {value!r}."]
+    return problems
+
+
+_WHOLE = ((int,), "a whole number")
+_JSON_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "PositiveSmallIntegerField": _WHOLE,
+    "PositiveIntegerField": _WHOLE,
+    "SmallIntegerField": _WHOLE,
+    "IntegerField": _WHOLE,
+    "BigIntegerField": _WHOLE,
+    "FloatField": ((int, float), "a number"),
+    "BooleanField": ((bool,), "true or false"),
+    "CharField": ((str,), "a text"),
+    "TextField": ((str,), "a text"),
+}
 
 
 def export_profile(profile: Profile) -> dict[str, Any]:
@@ -313,20 +534,3 @@ def _list(parent: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
     if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
         raise ProfileFileError(f"{where}.{key}: expected a list of objects".lstrip("."))
     return items
-
-
-def _upsert(
-    model: type[models.Model], keys: dict[str, Any], values: dict[str, Any], where: str
-) -> Any:
-    obj = model.objects.filter(**keys).first() or model(**keys)
-    for field, value in values.items():
-        setattr(obj, field, value)
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()
-        )
-        raise ProfileFileError(f"{where}: {problems}") from exc
-    obj.save()
-    return obj

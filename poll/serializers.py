@@ -40,7 +40,7 @@ class COMasterSerializer(serializers.ModelSerializer):
             "enabled",
             "poll_interval",
             "reply_timeout",
-            "retries",
+            "attempts",
             "time_set_interval",
             "description",
             "online",

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "smve.api_errors.JsonApiErrorsMiddleware",  # first: it sees every error under /api/
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -153,10 +154,16 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "smve.api_schema.ApiSchema",
+    "EXCEPTION_HANDLER": "smve.api_errors.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
 }
+# The most the API reads of a request body (uploaded files apart): a drawing of the largest
+# size screens take (10 MiB, hmi.svg_sanitiser.MAX_DRAWING_BYTES) fits even as JSON text,
+# whose escaping can double it. nginx's client_max_body_size (deploy/) is the same.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "SMVE API",
     "DESCRIPTION": (

@@ -1,8 +1,11 @@
-"""The layering of DESIGN.md, held by import-linter: protocols and formulas know no Django."""
+"""The layering of DESIGN.md, held by import-linter: protocols and formulas know no Django;
+and the types, held by mypy (strict on protocols and formulas, see pyproject.toml)."""
 
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -14,3 +17,15 @@ def test_import_contracts_are_kept():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="poll/, hmi/ and their tests still have type errors: once mypy is clean this "
+    "test passes, which a strict xfail reports as a failure, so remove this mark then",
+)
+def test_type_checker_passes() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=900
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -170,7 +170,7 @@ def _client_settings(row: COMaster, options: PollerOptions) -> ClientSettings:
         master_address=row.master_address,
         poll_interval=row.poll_interval,
         reply_timeout=row.reply_timeout,
-        attempts=row.retries,
+        attempts=row.attempts,
         time_set_interval=row.time_set_interval,
         connect_timeout=options.connect_timeout,
         backoff_initial=options.backoff_initial,

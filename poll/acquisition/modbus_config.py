@@ -134,7 +134,7 @@ def _device_settings(row: ModbusDevice, options: PollerOptions) -> DeviceSetting
         unit=row.unit,
         poll_interval=row.poll_interval,
         reply_timeout=row.reply_timeout,
-        attempts=row.retries + 1,
+        attempts=row.attempts,
         framing=Framing(row.framing),
         connect_timeout=options.connect_timeout,
         backoff_initial=options.backoff_initial,

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 
 from poll.live_state import LiveStateModel
-from poll.models.link_state import LinkStateModel
+from poll.models.link_state import PORT, LinkStateModel
+from poll.models.ranges import (
+    DAY,
+    IED_ADDRESS_MAX,
+    MARA_STATION_MAX,
+    MAX_REPLY_TIMEOUT,
+    between,
+    validate_finite,
+)
+from protocols.mara.constants import DEFAULT_COMASTER_ADDRESS, MASTER_ADDRESS
 
-MARA_ADDRESS = [MinValueValidator(0), MaxValueValidator(255)]
+MARA_STATION = between(0, MARA_STATION_MAX, "one byte; 255 is the broadcast")
 
 
 class Profile(LiveStateModel):
@@ -61,29 +70,28 @@ class COMaster(LinkStateModel):
 
     profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="comasters")
     name = models.CharField(max_length=60)
-    host = models.CharField(max_length=255, help_text="IP address or host name.")
-    port = models.PositiveIntegerField(default=9761, validators=[MaxValueValidator(65535)])
+    port = models.PositiveIntegerField(default=9761, validators=PORT)
     address = models.PositiveSmallIntegerField(
-        default=1, validators=MARA_ADDRESS, help_text="The COMaster's Mara address."
+        default=DEFAULT_COMASTER_ADDRESS,
+        validators=MARA_STATION,
+        help_text="The COMaster's Mara address.",
     )
     master_address = models.PositiveSmallIntegerField(
-        default=0x40, validators=MARA_ADDRESS, help_text="Our Mara address (0x40 = 64)."
+        default=MASTER_ADDRESS, validators=MARA_STATION, help_text="Our Mara address (0x40 = 64)."
     )
-    enabled = models.BooleanField(default=True)
     poll_interval = models.FloatField(
-        default=5.0, validators=[MinValueValidator(0.5)], help_text="Seconds between polls."
+        default=5.0,
+        validators=[validate_finite, *between(0.5, DAY, "half a second to one day")],
+        help_text="Seconds between polls.",
     )
     reply_timeout = models.FloatField(
-        default=2.0, validators=[MinValueValidator(0.1)], help_text="Seconds to wait for a reply."
-    )
-    retries = models.PositiveSmallIntegerField(
-        default=3,
-        validators=[MinValueValidator(1), MaxValueValidator(20)],
-        help_text="Tries of one request before the COMaster is marked offline.",
+        default=2.0,
+        validators=[validate_finite, *between(0.1, MAX_REPLY_TIMEOUT, "seconds")],
+        help_text="Seconds to wait for a reply.",
     )
     time_set_interval = models.FloatField(
         default=3600.0,
-        validators=[MinValueValidator(10)],
+        validators=[validate_finite, *between(10, DAY, "ten seconds to one day")],
         help_text="Seconds between time-set (PEH) broadcasts.",
     )
     description = models.TextField(blank=True)
@@ -102,6 +110,13 @@ class COMaster(LinkStateModel):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        super().clean()
+        if self.address is not None and self.address == self.master_address:
+            raise ValidationError(
+                {"master_address": "Our address must differ from the COMaster's address."}
+            )
+
 
 class IED(models.Model):
     """A field device behind a COMaster, reached on RS485."""
@@ -111,7 +126,8 @@ class IED(models.Model):
         help_text="Order of this IED in the COMaster's tables (0 = the COMaster itself)."
     )
     address = models.PositiveSmallIntegerField(
-        validators=[MaxValueValidator(255)], help_text="RS485 address, as it appears in events."
+        validators=between(0, IED_ADDRESS_MAX, "4 bits in events; 0 is the COMaster itself"),
+        help_text="RS485 address, as it appears in events (0..15).",
     )
     name = models.CharField(max_length=100)
 

@@ -1,14 +1,23 @@
-"""The communication state the poller keeps for every field connection."""
+"""What every field connection shares: how it is reached and tried, and the communication
+state the poller keeps for it."""
 
 from __future__ import annotations
 
 from django.db import models
 
 from poll.live_state import LiveStateModel
+from poll.models.ranges import MAX_ATTEMPTS, between, validate_host
+
+PORT = between(1, 65535, "a TCP port")
 
 
 class LinkStateModel(LiveStateModel):
-    """A device the poller talks to: COMasters and Modbus devices, read alike by operators."""
+    """A device the poller talks to: COMasters and Modbus devices, read alike by operators.
+
+    ``attempts`` has one meaning for both (it once was ``retries``, the total for a COMaster
+    but the tries after the first for a Modbus device): every request is sent at most this
+    many times, the first included, before the link is given up and marked offline.
+    """
 
     LIVE_FIELDS = (
         "online",
@@ -22,6 +31,18 @@ class LinkStateModel(LiveStateModel):
         "reconnects",
         "latency_ms",
         "revision",
+    )
+
+    host = models.CharField(
+        max_length=255, validators=[validate_host], help_text="IP address or host name."
+    )
+    enabled = models.BooleanField(default=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=3,
+        validators=between(1, MAX_ATTEMPTS, "tries of a request, the first included"),
+        help_text=(
+            "Times a request is sent, the first included, before the device is marked offline."
+        ),
     )
 
     online = models.BooleanField(default=False, editable=False)

@@ -7,13 +7,20 @@ history as the Mara ones) that name the device instead of an IED; see
 
 from __future__ import annotations
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from poll.models.field import Profile
-from poll.models.link_state import LinkStateModel
-
-DAY = 86_400.0
+from poll.models.link_state import PORT, LinkStateModel
+from poll.models.ranges import (
+    DAY,
+    MAX_REPLY_TIMEOUT,
+    MODBUS_SERIAL_UNITS,
+    MODBUS_TCP_UNITS,
+    MODBUS_UNIT_MAX,
+    between,
+    validate_finite,
+)
 
 
 class Framing(models.TextChoices):
@@ -32,28 +39,26 @@ class ModbusDevice(LinkStateModel):
 
     profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="modbus_devices")
     name = models.CharField(max_length=60)
-    host = models.CharField(max_length=255, help_text="IP address or host name.")
-    port = models.PositiveIntegerField(default=502, validators=[MaxValueValidator(65535)])
+    port = models.PositiveIntegerField(default=502, validators=PORT)
     unit = models.PositiveSmallIntegerField(
         "unit id",
         default=1,
-        validators=[MaxValueValidator(255)],
-        help_text="Modbus unit (slave) id; behind a serial gateway, the RS485 address.",
+        validators=between(0, MODBUS_UNIT_MAX, "one byte"),
+        help_text=(
+            "Modbus unit (slave) id: 1..247 behind a serial gateway (the RS485 address); "
+            "0..247 or 255 for a Modbus TCP device."
+        ),
     )
     framing = models.CharField(max_length=3, choices=Framing.choices, default=Framing.TCP)
-    enabled = models.BooleanField(default=True)
     poll_interval = models.FloatField(
         default=1.0,
-        validators=[MinValueValidator(0.5), MaxValueValidator(DAY)],
+        validators=[validate_finite, *between(0.5, DAY, "half a second to one day")],
         help_text="Seconds between read cycles (0.5 s to one day).",
     )
     reply_timeout = models.FloatField(
-        default=1.0, validators=[MinValueValidator(0.05)], help_text="Seconds to wait for a reply."
-    )
-    retries = models.PositiveSmallIntegerField(
-        default=3,
-        validators=[MaxValueValidator(20)],
-        help_text="Tries after the first before the device is marked offline.",
+        default=1.0,
+        validators=[validate_finite, *between(0.05, MAX_REPLY_TIMEOUT, "seconds")],
+        help_text="Seconds to wait for a reply.",
     )
     description = models.TextField(blank=True)
 
@@ -72,3 +77,14 @@ class ModbusDevice(LinkStateModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if not isinstance(self.unit, int) or self.unit > MODBUS_UNIT_MAX:
+            return  # the field's own range says so
+        if self.framing == Framing.RTU and self.unit not in MODBUS_SERIAL_UNITS:
+            raise ValidationError(
+                {"unit": "Behind a serial gateway the unit id is 1..247 (0 is the broadcast)."}
+            )
+        if self.framing == Framing.TCP and self.unit not in MODBUS_TCP_UNITS:
+            raise ValidationError({"unit": "A Modbus TCP unit id is 0..247 or 255."})

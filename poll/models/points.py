@@ -13,14 +13,29 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
 from poll.live_state import LiveStateModel
 from poll.models.field import IED, Profile
 from poll.models.modbus import ModbusDevice
+from poll.models.ranges import (
+    DI_BIT_MAX,
+    DI_PORT_MAX,
+    ENERGY_CHANNEL_MAX,
+    MODBUS_ADDRESS_MAX,
+    SV_OFFSET_MAX,
+    at_least,
+    between,
+    validate_finite,
+    validate_not_zero,
+)
+from protocols.modbus import DataType as WireDataType
+from protocols.modbus import Point as WirePoint
+from protocols.modbus import Table, ValueFormat
+from protocols.modbus import WordOrder as WireWordOrder
 
 TAG_PATTERN = r"^[A-Za-z0-9_]+$"
 tag_validator = RegexValidator(
@@ -95,12 +110,15 @@ class Point(LiveStateModel):
         default=0, help_text="Position within the IED: byte for an SV, order for a DI or AI."
     )
     port = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(7)], help_text="DI: port in events."
+        null=True,
+        blank=True,
+        validators=between(0, DI_PORT_MAX, "3 bits in events"),
+        help_text="DI: port in events.",
     )
     bit = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        validators=[MaxValueValidator(15)],
+        validators=between(0, DI_BIT_MAX, "4 bits in events; a register's 16 bits"),
         help_text=(
             "DI: bit in events. SV: the bit of the byte (empty = the whole byte). "
             "Modbus: the bit of a register (empty = the whole register)."
@@ -112,23 +130,30 @@ class Point(LiveStateModel):
     channel = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        validators=[MaxValueValidator(7)],
+        validators=between(0, ENERGY_CHANNEL_MAX, "3 bits in energy events"),
         help_text="AI: the IED's energy channel this AI records, if any.",
     )
     unit = models.CharField(max_length=20, blank=True)
-    escala = models.FloatField(default=1.0, help_text="AI: engineering value = raw x escala.")
-    low_limit = models.FloatField(null=True, blank=True)
-    high_limit = models.FloatField(null=True, blank=True)
+    escala = models.FloatField(
+        default=1.0,
+        validators=[validate_finite, validate_not_zero],
+        help_text="AI: engineering value = raw x escala.",
+    )
+    low_limit = models.FloatField(null=True, blank=True, validators=[validate_finite])
+    high_limit = models.FloatField(null=True, blank=True, validators=[validate_finite])
     deadband = models.FloatField(
         default=0.0,
-        validators=[MinValueValidator(0.0)],
+        validators=[validate_finite, *at_least(0, "a change of value")],
         help_text="AI: history keeps a sample when the value moves more than this.",
     )
 
     # Where a Modbus point's value sits.
     table = models.CharField(max_length=16, choices=ModbusTable.choices, blank=True)
     address = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(65535)], help_text="Modbus address."
+        null=True,
+        blank=True,
+        validators=between(0, MODBUS_ADDRESS_MAX, "a Modbus address"),
+        help_text="Modbus address.",
     )
     data_type = models.CharField(max_length=8, choices=DataType.choices, blank=True)
     word_order = models.CharField(
@@ -139,7 +164,10 @@ class Point(LiveStateModel):
         help_text="Modbus: for values wider than a register (empty = ABCD).",
     )
     value_offset = models.FloatField(
-        "offset", default=0.0, help_text="Modbus: engineering value = raw x escala + offset."
+        "offset",
+        default=0.0,
+        validators=[validate_finite],
+        help_text="Modbus: engineering value = raw x escala + offset.",
     )
     writable = models.BooleanField(default=False, help_text="Modbus: a coil or holding register.")
     alarm = models.BooleanField(
@@ -239,6 +267,47 @@ class Point(LiveStateModel):
         if self.KIND and not self.kind:
             self.kind = self.KIND
         self._take_profile_of_source()
+        problems: dict[str, str] = {}
+        if self.kind == PointKind.SV and _above(self.offset, SV_OFFSET_MAX):
+            problems["offset"] = f"An SV is a byte of its IED's 6-byte block: 0..{SV_OFFSET_MAX}."
+        if _numbers(self.low_limit, self.high_limit) and self.low_limit > self.high_limit:
+            problems["high_limit"] = "The high limit must not be below the low limit."
+        if self.modbus_device is not None:  # saved, or still unsaved in a profile file
+            problems.update(self._modbus_problems())
+        if problems:
+            raise ValidationError(problems)
+
+    def _modbus_problems(self) -> dict[str, str]:
+        """Where a Modbus point's value sits, checked by the Modbus package's own rules."""
+        if not (self.table and self.data_type and self.address is not None):
+            return {}  # the constraint modbus_point_has_address reports it
+        if not self._valid_fields(*MODBUS_FIELDS):
+            return {}  # the fields' own validation reports them
+        table, data_type = Table(self.table), WireDataType(self.data_type)
+        if self.kind == PointKind.DI and data_type is not WireDataType.BOOL:
+            return {"data_type": "A Modbus DI is a bool: a coil, a discrete input or a bit."}
+        if self.kind == PointKind.AI and data_type is WireDataType.BOOL:
+            return {"data_type": "A Modbus AI is a number; a bool is a DI."}
+        last = self.address + (1 if table.is_bits else data_type.registers) - 1
+        if last > MODBUS_ADDRESS_MAX:
+            return {"address": f"The value would end at {last}, past {MODBUS_ADDRESS_MAX}."}
+        try:
+            WirePoint(
+                tag=self.tag,
+                table=table,
+                address=self.address,
+                format=ValueFormat(
+                    data_type=data_type,
+                    word_order=WireWordOrder(self.word_order or WordOrder.ABCD),
+                    bit=None if table.is_bits else self.bit,
+                    scale=self.escala,
+                    offset=self.value_offset,
+                ),
+                writable=self.writable,
+            )
+        except ValueError as error:
+            return {NON_FIELD_ERRORS: str(error)}
+        return {}
 
     def _take_profile_of_source(self) -> None:
         if self.ied_id:
@@ -272,6 +341,28 @@ class Point(LiveStateModel):
                     }
                 )
         super().validate_constraints(exclude=exclude)
+
+    def _valid_fields(self, *names: str) -> bool:
+        """Whether these fields pass their own validation (reported on its own)."""
+        for field in self._meta.fields:
+            if field.name in names:
+                try:
+                    field.clean(getattr(self, field.name), self)
+                except ValidationError:
+                    return False
+        return True
+
+
+MODBUS_FIELDS = ("table", "address", "data_type", "word_order", "bit", "escala", "value_offset")
+"""What the Modbus package reads of a point."""
+
+
+def _above(value: Any, limit: int) -> bool:
+    return isinstance(value, int) and value > limit
+
+
+def _numbers(*values: Any) -> bool:
+    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
 
 
 class KindManager(models.Manager):

@@ -41,6 +41,7 @@ from .errors import (
     EncodeError,
     MaraError,
     Truncated,
+    UnexpectedPayload,
 )
 from .messages import (
     AnalogValue,
@@ -89,6 +90,7 @@ __all__ = [
     "StreamReader",
     "TimeSet",
     "Truncated",
+    "UnexpectedPayload",
     "decode_event",
     "decode_frame",
     "encode_event",

@@ -175,8 +175,7 @@ class PollClient(FieldClient[int, PollReply]):
         if problem is not None:
             self.sink.bad_frame(b"", problem)
             return Unusable(problem)
-        assert isinstance(item.payload, PollReply)
-        return Answer(item.payload)
+        return Answer(item.payload_as(PollReply))
 
     def try_sent(self, request: int, attempt: int, lateness: float | None) -> None:
         self.sink.poll_sent(request, attempt, lateness)

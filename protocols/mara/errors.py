@@ -30,5 +30,10 @@ class BadPayload(MaraError):
     """Framing is sound but the payload does not have the layout its command requires."""
 
 
+class UnexpectedPayload(MaraError):
+    """A sound frame whose payload is not the kind its reader expected (see
+    :meth:`~.messages.Frame.payload_as`)."""
+
+
 class EncodeError(MaraError):
     """A value cannot be put on the wire (out of range, payload too long, impossible time)."""

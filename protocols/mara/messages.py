@@ -3,10 +3,18 @@
 All are frozen dataclasses. Decoded events keep their ``raw`` 10 bytes so that an event
 whose date is impossible (``time is None``) is still stored and can be looked at later; an
 event made to be encoded leaves ``raw`` empty.
+
+A frame's payload is a union of every command's payload; a reader that knows which one its
+command carries says so with :meth:`Frame.payload_as` (and takes the events it wants with
+:meth:`PollReply.events_of`), so the type checker follows, and a frame that carries
+something else fails there, by name.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
+
+from .errors import UnexpectedPayload
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +77,7 @@ class ComsysEvent:
 
 
 Event = DigitalEvent | EnergyEvent | IdleEvent | ComsysEvent
+EventT = TypeVar("EventT", bound=Event)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +88,11 @@ class PollReply:
     di: tuple[int, ...]
     ai: tuple[AnalogValue, ...]
     events: tuple[Event, ...]
+
+    def events_of(self, kind: type[EventT]) -> tuple[EventT, ...]:
+        """The events of one kind, in order: a reader after energies (or digital
+        changes) gets them typed as such instead of testing every event's type."""
+        return tuple(event for event in self.events if isinstance(event, kind))
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +138,7 @@ class RawPayload:
 
 
 Payload = PollReply | TimeSet | PortCommand | LogicalPortCommand | RawPayload
+PayloadT = TypeVar("PayloadT", bound=Payload)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,3 +153,17 @@ class Frame:
     seq: int
     cmd: int
     payload: Payload | None
+
+    def payload_as(self, kind: type[PayloadT]) -> PayloadT:
+        """The payload, which the caller knows to be a ``kind`` (an answer to a poll
+        carries a :class:`PollReply`, a time set a :class:`TimeSet`).
+
+        Raises :class:`~.errors.UnexpectedPayload` when it is something else or absent,
+        so a wrong frame fails here, by name, rather than as an attribute error later.
+        """
+        if not isinstance(self.payload, kind):
+            carried = "no payload" if self.payload is None else type(self.payload).__name__
+            raise UnexpectedPayload(
+                f"command 0x{self.cmd:02X} carries {carried}, not {kind.__name__}"
+            )
+        return self.payload

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.defer import Deferred, DeferredList, maybeDeferred
 from twisted.internet.interfaces import IListeningPort
 
@@ -21,6 +22,15 @@ from .server import SimulatorFactory
 
 CONTROL_INTERFACE = "127.0.0.1"
 """The control port only ever listens locally: it can change what the field reports."""
+
+
+def tcp_address(port: IListeningPort) -> IPv4Address | IPv6Address:
+    """Where a TCP port listens. ``getHost`` is declared to return any ``IAddress``, and
+    only TCP addresses have a host and a port number."""
+    address = port.getHost()
+    if not isinstance(address, IPv4Address | IPv6Address):
+        raise TypeError(f"{address!r} is not the address of a TCP port")
+    return address
 
 
 @dataclass(kw_only=True)
@@ -34,7 +44,13 @@ class RunningSimulator:
 
     def port_number(self, name: str) -> int:
         """The TCP port a device listens on (useful when the system chose it)."""
-        return int(self.ports[name].getHost().port)
+        return tcp_address(self.ports[name]).port
+
+    def control_port_number(self) -> int:
+        """The TCP port of the control interface; raises if it was not started."""
+        if self.control is None:
+            raise LookupError("this simulator runs without a control interface")
+        return tcp_address(self.control).port
 
     def listen(
         self, reactor: Any, port: int, factory: SimulatorFactory, host: str
@@ -55,10 +71,10 @@ class RunningSimulator:
         """``NAME listening on HOST:PORT`` for each device, then the control port's."""
         lines = []
         for name, port in self.ports.items():
-            address = port.getHost()
+            address = tcp_address(port)
             lines.append(f"{name} listening on {address.host}:{address.port}{self.label(name)}")
         if self.control is not None:
-            address = self.control.getHost()
+            address = tcp_address(self.control)
             lines.append(f"control listening on {address.host}:{address.port}")
         return lines
 

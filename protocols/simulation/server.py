@@ -10,7 +10,7 @@ simulator can drop them.
 
 from __future__ import annotations
 
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.interfaces import IReactorTime, ITCPTransport
 from twisted.internet.protocol import Factory, Protocol, connectionDone
 from twisted.python.failure import Failure
 
@@ -64,4 +64,5 @@ class SimulatorFactory(Factory[SimulatorProtocol]):
     def abort_connections(self) -> None:
         for connection in list(self.connections):
             if connection.transport is not None:
-                connection.transport.abortConnection()
+                # Listening on TCP, so the transport is a TCP one, which can abort.
+                ITCPTransport(connection.transport).abortConnection()

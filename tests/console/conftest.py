@@ -41,7 +41,7 @@ SCREENS = [
 ]
 """The demo substation's drawings (the folder also holds other sites' screens)."""
 FORMULAS = ROOT / "fixtures" / "demo_formulas.json"
-FAST_POLLING = {"poll_interval": 0.2, "reply_timeout": 0.3, "retries": 2}
+FAST_POLLING = {"poll_interval": 0.2, "reply_timeout": 0.3, "attempts": 2}
 """Faster than the admin allows, so that a stopped COMaster is offline within a second."""
 VIEWPORT = {"width": 1600, "height": 900}
 SERVER_SETTINGS = "smve.test_settings"

@@ -117,7 +117,27 @@ def test_a_missing_or_unreadable_context_file(tmp_path):
     assert (code, report["kind"]) == (1, "runtime")
 
 
-@pytest.mark.parametrize("arguments", [(), ("eval",), ("frobnicate", "1"), ("eval", "1", "--x")])
+@pytest.mark.parametrize(
+    ("arguments", "value"),
+    [
+        (("eval", "-1+2"), 1),
+        (("eval", "-(3*2)"), -6),
+        (("eval", "--", "-5"), -5),
+    ],
+)
+def test_a_formula_starting_with_a_minus_is_the_formula(arguments, value):
+    assert run(*arguments) == (0, {"value": value})
+
+
+def test_a_formula_starting_with_a_minus_before_or_after_the_context(context):
+    assert run("eval", "-ai.E42P.value", "--context", context) == (0, {"value": -3.0})
+    assert run("eval", f"--context={context}", "-ai.E42P.value*2") == (0, {"value": -6.0})
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [(), ("eval",), ("frobnicate", "1"), ("eval", "1", "--x"), ("eval", "-1", "--context")],
+)
 def test_wrong_arguments_are_a_json_error_too(arguments):
     code, report = run(*arguments)
     assert (code, report["kind"]) == (1, "runtime")

@@ -251,6 +251,13 @@ def same(left: Any, right: Any) -> bool:
     return type(left) is type(right) and left == right
 
 
+def source_of(engine: Engine, target: Target) -> str:
+    """The source of a formula the engine holds."""
+    compiled = engine.formula(target)
+    assert compiled is not None, target
+    return compiled.source
+
+
 def full_evaluation(formulas: dict[Target, str], inputs: dict[Ref, Any]) -> dict[Target, Any]:
     engine = Engine()
     assert engine.load(formulas) == {}
@@ -260,10 +267,12 @@ def full_evaluation(formulas: dict[Target, str], inputs: dict[Ref, Any]) -> dict
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(start=st.dictionaries(st.sampled_from(TARGETS), sources), steps=operations)
-def test_incremental_updates_equal_a_full_evaluation(start, steps):
+def test_incremental_updates_equal_a_full_evaluation(
+    start: dict[Target, str], steps: list[tuple[Any, ...]]
+) -> None:
     engine = Engine()
     engine.load(start)
-    formulas = {target: engine.formula(target).source for target in engine.targets}
+    formulas = {target: source_of(engine, target) for target in engine.targets}
     inputs: dict[Ref, Any] = {}
     shown = dict(engine.evaluate_all())  # what a screen would show from the reports
     for step in steps:

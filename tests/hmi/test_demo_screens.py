@@ -47,7 +47,9 @@ def box(element: ET.Element) -> Box:
     x, y = float(element.get("x", 0)), float(element.get("y", 0))
     if element.tag == f"{SVG}rect":
         return Box(x, y, x + float(element.get("width", 0)), y + float(element.get("height", 0)))
-    size = float(re.search(r"font-size:([\d.]+)px", element.get("style", "")).group(1))
+    font_size = re.search(r"font-size:([\d.]+)px", element.get("style", ""))
+    assert font_size, f"a text without a font size: {ET.tostring(element)!r}"
+    size = float(font_size.group(1))
     width = TEXT_WIDTH_PER_EM * size * len("".join(element.itertext()))
     return Box(x, y - size, x + width, y + 0.25 * size)
 

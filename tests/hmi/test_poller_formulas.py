@@ -6,6 +6,7 @@ the batch's transaction and revision exactly as in ``manage.py poll``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import pytest
@@ -80,7 +81,7 @@ def store(django_capture_on_commit_callbacks, clock):
     return write
 
 
-def look(tag: str) -> dict:
+def look(tag: str) -> Mapping[str, object]:
     return GraphicElement.objects.filter(tag=tag).values(
         "text", "fill", "stroke", "mark", "error", "current", "revision"
     )[0]

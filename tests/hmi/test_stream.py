@@ -66,7 +66,7 @@ def open_stream(server, scene, **headers: str) -> EventStream:
         server, f"/api/stream?screen={scene['screen'].pk}", {**scene["auth"], **headers}
     )
     assert stream.response.status == 200
-    assert stream.response.getheader("Content-Type").startswith("text/event-stream")
+    assert (stream.response.getheader("Content-Type") or "").startswith("text/event-stream")
     return stream
 
 

@@ -1,8 +1,9 @@
+import warnings
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from poll.profiles import ProfileFileError, load_profile, read_profile_file
+from poll.profiles import ProfileFileError, ProfileFileWarning, load_profile, read_profile_file
 
 
 class Command(BaseCommand):
@@ -13,10 +14,17 @@ class Command(BaseCommand):
         parser.add_argument("--activate", action="store_true", help="Make it the active profile.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            profile = load_profile(read_profile_file(options["file"]), activate=options["activate"])
-        except ProfileFileError as exc:
-            raise CommandError(str(exc)) from exc
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ProfileFileWarning)
+            try:
+                profile = load_profile(
+                    read_profile_file(options["file"]), activate=options["activate"]
+                )
+            except ProfileFileError as exc:
+                raise CommandError(str(exc)) from exc
+            finally:
+                for warning in caught:
+                    self.stderr.write(f"warning: {warning.message}")
         points = profile.points.count()
         state = "active" if profile.active else "inactive"
         self.stdout.write(

@@ -13,7 +13,7 @@ from django.db import connection
 
 from .processes import Poller, Simulator, database_url, quiet_profile
 
-FAST_POLLING = {"poll_interval": 0.05, "reply_timeout": 0.1, "retries": 3}
+FAST_POLLING = {"poll_interval": 0.05, "reply_timeout": 0.1, "attempts": 3}
 """Faster than the admin allows (0.5 s at least), so set with a plain update."""
 
 

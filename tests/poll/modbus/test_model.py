@@ -4,7 +4,9 @@ profile files, the admin page."""
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
 
 from poll.models import AI, DI, ModbusDevice, Point, Profile
 from poll.profiles import export_profile, load_profile, read_profile_file
@@ -114,3 +116,94 @@ def test_modbus_points_are_served_by_the_api(client, role_user) -> None:
     reply = client.get("/api/points/?tag=PLT_LEVEL")
     assert reply.status_code == 200, reply.content
     assert b"PLT_LEVEL" in reply.content
+
+
+def problems(obj) -> dict[str, list[str]]:
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        return exc.message_dict
+    return {}
+
+
+@pytest.mark.parametrize(
+    ("framing", "unit", "valid"),
+    [
+        ("rtu", 1, True),
+        ("rtu", 247, True),
+        ("rtu", 0, False),  # the serial broadcast: nobody answers
+        ("rtu", 248, False),
+        ("tcp", 0, True),
+        ("tcp", 255, True),
+        ("tcp", 250, False),
+        ("tcp", 256, False),
+    ],
+)
+def test_a_unit_id_is_one_the_framing_can_reach(device, framing, unit, valid) -> None:
+    device.framing, device.unit = framing, unit
+    assert (problems(device) == {}) is valid
+    if not valid:
+        assert list(problems(device)) == ["unit"]
+        assert len(problems(device)["unit"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("port", 0), ("attempts", 0), ("attempts", 11), ("poll_interval", 0.1), ("host", "a b")],
+)
+def test_a_device_value_outside_its_range_is_refused(device, field, value) -> None:
+    setattr(device, field, value)
+    assert list(problems(device)) == [field]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"kind": "ai", "address": 65536}, "address"),
+        ({"kind": "ai", "address": 65535, "data_type": "float32"}, "address"),  # 2 registers
+        ({"kind": "ai", "data_type": "bool"}, "data_type"),
+        ({"kind": "di", "data_type": "float32"}, "data_type"),
+        ({"kind": "ai", "escala": 0.0}, "escala"),
+        ({"kind": "di", "table": "discrete_input", "data_type": "bool", "writable": True}, None),
+        ({"kind": "di", "data_type": "bool", "bit": 16}, "bit"),
+    ],
+)
+def test_a_modbus_point_the_device_cannot_hold_is_refused(device, fields, field) -> None:
+    values = {"table": "holding_register", "address": 0, "data_type": "uint16", **fields}
+    point = Point(modbus_device=device, tag="X", **values)
+    found = problems(point)
+    assert list(found) == ["__all__" if field is None else field], found
+
+
+def test_the_last_register_takes_a_one_register_value(device) -> None:
+    point = Point(
+        modbus_device=device,
+        kind="ai",
+        tag="X",
+        table="input_register",
+        address=65535,
+        data_type="uint16",
+    )
+    assert problems(point) == {}
+
+
+def test_the_migration_makes_retries_attempts_with_one_meaning(transactional_db) -> None:
+    """A COMaster's retries counted every try, a Modbus device's those after the first."""
+    executor = MigrationExecutor(connection)
+    before, after = [("poll", "0004_modbus_devices")], [("poll", "0005_attempts")]
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    profile = old.get_model("poll", "Profile").objects.create(name="old")
+    old.get_model("poll", "COMaster").objects.create(profile=profile, name="E4", retries=3)
+    old.get_model("poll", "ModbusDevice").objects.create(profile=profile, name="PLC", retries=2)
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    new = executor.loader.project_state(after).apps
+    assert new.get_model("poll", "COMaster").objects.get().attempts == 3
+    assert new.get_model("poll", "ModbusDevice").objects.get().attempts == 3
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    assert old.get_model("poll", "ModbusDevice").objects.get().retries == 2
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -7,7 +7,7 @@ from typing import Any
 
 from twisted.internet.task import Clock
 
-from protocols.mara import Event, Frame, decode_frame, encode_poll
+from protocols.mara import Event, Frame, PollReply, decode_frame, encode_poll
 from protocols.mara.simulator import SimulatedClock, SimulatedCOMaster, parse_profile
 
 from .support import profile_document
@@ -33,13 +33,15 @@ class Harness:
         if seq is None:
             self.seq = (self.seq + 1) % 256
             seq = self.seq
-        return self.request(encode_poll(self.device.profile.address, 0x40, seq))
+        reply = self.request(encode_poll(self.device.profile.address, 0x40, seq))
+        assert reply is not None, "a COMaster answers every poll addressed to it"
+        return reply
 
     def drain(self) -> list[Event]:
         """Poll until the buffer is empty; every event handed out, in order."""
         events: list[Event] = []
         while True:
-            batch = self.poll().payload.events
+            batch = self.poll().payload_as(PollReply).events
             if not batch:
                 return events
             events.extend(batch)

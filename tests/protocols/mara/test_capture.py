@@ -16,8 +16,8 @@ def test_every_captured_frame_decodes_with_a_valid_bcc(capture: list[bytes]) -> 
         frame = decode_frame(data)
         assert frame.qty == len(data)
         assert isinstance(frame.payload, PollReply)
-        assert frame.payload.events
-        assert all(isinstance(event, EnergyEvent) for event in frame.payload.events)
+        assert frame.payload_as(PollReply).events
+        assert all(isinstance(event, EnergyEvent) for event in frame.payload_as(PollReply).events)
 
 
 def _steps(series: dict[tuple[int, int], dict], value_of) -> list[tuple[int, int]]:
@@ -42,7 +42,7 @@ def _implausible(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def _period_series(capture: list[bytes]) -> dict[tuple[int, int], dict]:
     series: dict[tuple[int, int], dict] = defaultdict(dict)
     for data in capture:
-        for event in decode_frame(data).payload.events:
+        for event in decode_frame(data).payload_as(PollReply).events_of(EnergyEvent):
             if event.code == EnergyCode.PERIOD:
                 series[event.ied, event.channel][event.time] = event
     return series
@@ -63,8 +63,14 @@ def test_the_plausibility_check_rejects_a_wrong_byte_order(capture: list[bytes])
 
 
 def test_day_ends_with_the_last_period_and_the_day_total(capture: list[bytes]) -> None:
-    events = [event for data in capture for event in decode_frame(data).payload.events]
+    events = [
+        event
+        for data in capture
+        for event in decode_frame(data).payload_as(PollReply).events_of(EnergyEvent)
+    ]
     last = [event for event in events if event.code == EnergyCode.LAST_PERIOD_OF_DAY]
     totals = [event for event in events if event.code == EnergyCode.DAY_TOTAL]
     assert len(last) == len(totals) == 18
-    assert {(event.time.hour, event.time.minute) for event in last + totals} == {(23, 59)}
+    assert {event.time and (event.time.hour, event.time.minute) for event in last + totals} == {
+        (23, 59)
+    }

@@ -93,8 +93,20 @@ class Harness:
             random_fraction=lambda: fraction,
             **kwargs,
         )
-        self.transport: StringTransport | None = None
-        self.protocol: MaraClientProtocol | None = None
+        self._transport: StringTransport | None = None
+        self._protocol: MaraClientProtocol | None = None
+
+    @property
+    def transport(self) -> StringTransport:
+        """The connection's transport; the harness must have connected."""
+        assert self._transport is not None, "not connected"
+        return self._transport
+
+    @property
+    def protocol(self) -> MaraClientProtocol:
+        """The connection's protocol; the harness must have connected."""
+        assert self._protocol is not None, "not connected"
+        return self._protocol
 
     def start(self) -> None:
         self.client.start()
@@ -104,13 +116,13 @@ class Harness:
         host, port, factory, timeout, _ = self.reactor.tcpClients[-1]
         assert (host, port, timeout) == (SETTINGS.host, SETTINGS.port, SETTINGS.connect_timeout)
         self.factory = factory
-        self.protocol = factory.buildProtocol(None)
-        self.transport = StringTransport()
-        self.protocol.makeConnection(self.transport)
+        protocol = factory.buildProtocol(None)
+        assert isinstance(protocol, MaraClientProtocol)
+        self._protocol, self._transport = protocol, StringTransport()
+        protocol.makeConnection(self._transport)
 
     def sent(self) -> list:
         """Frames written since the last call, decoded."""
-        assert self.transport is not None
         frames = StreamReader().feed(self.transport.value())
         self.transport.clear()
         return frames
@@ -122,13 +134,11 @@ class Harness:
         self.feed(encode_poll_reply(0x40, src, seq, reply))
 
     def feed(self, data: bytes) -> None:
-        assert self.protocol is not None
         self.protocol.dataReceived(data)
 
     def drop(self) -> None:
-        assert self.protocol is not None
         self.protocol.connectionLost(Failure(ConnectionDone()))
-        self.protocol = None
+        self._protocol = None
 
     def advance(self, seconds: float) -> None:
         self.reactor.advance(seconds)
@@ -157,7 +167,9 @@ def test_polls_keep_a_fixed_rate_when_a_reply_is_slow() -> None:
     h.sent()
     h.advance(0.2)
     h.answer(SEQ_FIRST)
-    assert h.sink.replies == [(SEQ_FIRST, REPLY, pytest.approx(0.2))]
+    ((seq, reply, latency),) = h.sink.replies
+    assert (seq, reply) == (SEQ_FIRST, REPLY)
+    assert latency == pytest.approx(0.2)
     h.advance(0.8)  # t = 1.0
     assert h.sent_polls() == [SEQ_FIRST + 1]
     h.advance(1.2)  # t = 2.2: the reply took 1.2 s, so the tick at 2.0 was skipped
@@ -236,11 +248,11 @@ def test_backoff_grows_while_connecting_fails_and_resets_after_a_stored_reply() 
     h = Harness()
     h.client.start()
     factory = h.reactor.tcpClients[-1][2]
-    factory.clientConnectionFailed(None, Failure(ConnectionRefusedError()))
+    factory.clientConnectionFailed(h.reactor.connectors[-1], Failure(ConnectionRefusedError()))
     assert h.sink.of("down")[-1][1].startswith("cannot connect: Connection was refused")
     h.advance(4.0)
     factory = h.reactor.tcpClients[-1][2]
-    factory.clientConnectionFailed(None, Failure(ConnectionRefusedError()))
+    factory.clientConnectionFailed(h.reactor.connectors[-1], Failure(ConnectionRefusedError()))
     h.advance(8.0)
     assert [call[1] for call in h.sink.of("reconnect")] == [4.0, 8.0]
     h.connect()

@@ -21,6 +21,7 @@ from protocols.mara import (
     RawPayload,
     TimeSet,
     Truncated,
+    UnexpectedPayload,
     decode_event,
     decode_frame,
     encode_frame,
@@ -44,7 +45,7 @@ def test_empty_reply_is_four_empty_sections() -> None:
 
 def test_reply_sections() -> None:
     payload = bytes.fromhex("07 01 02 03 04 05 06  05 34 12 01 80  07 48 05 00 40 FF FF  01")
-    reply = decode_frame(reply_frame(payload)).payload
+    reply = decode_frame(reply_frame(payload)).payload_as(PollReply)
     assert reply.sv == bytes([1, 2, 3, 4, 5, 6])
     assert reply.di == (0x1234, 0x8001)
     # q is read from the word itself (the original software masked first and always got 0)
@@ -98,7 +99,7 @@ def test_impossible_date_is_kept_without_a_time(raw: str) -> None:
 
 def test_impossible_date_does_not_stop_the_reply() -> None:
     events = bytes.fromhex("01 93 0C 0D 01 01 08 22 00 14 01 93 0C 01 01 01 08 22 00 14")
-    reply = decode_frame(reply_frame(b"\x01\x01\x01\x15" + events)).payload
+    reply = decode_frame(reply_frame(b"\x01\x01\x01\x15" + events)).payload_as(PollReply)
     assert [event.time is None for event in reply.events] == [True, False]
 
 
@@ -112,7 +113,7 @@ def test_port_command_and_logical_port_command() -> None:
     assert port.payload == PortCommand(indirect=True, port=5, state=1, bit=3)
     logical = decode_frame(encode_frame(0x40, 1, 6, 0x13, bytes([4, 0xFF, 1])))
     assert logical.payload == LogicalPortCommand(port=4, bit=0xFF, state=1)
-    assert logical.payload.failed
+    assert logical.payload_as(LogicalPortCommand).failed
 
 
 def test_unknown_command_keeps_its_payload() -> None:
@@ -159,3 +160,23 @@ def test_reply_payload_errors(payload: str) -> None:
 def test_fixed_size_payload_errors(cmd: int, payload: str) -> None:
     with pytest.raises(BadPayload):
         decode_frame(encode_frame(0xFF, 0x40, 1, cmd, bytes.fromhex(payload)))
+
+
+def test_a_reader_names_the_payload_it_expects() -> None:
+    time_set = decode_frame(bytes.fromhex("FE 11 FF 40 22 12 0C 0A 10 00 37 0D 50 3D 02 3B 48"))
+    assert time_set.payload_as(TimeSet).dow == 2
+    with pytest.raises(UnexpectedPayload, match="command 0x12 carries TimeSet, not PollReply"):
+        time_set.payload_as(PollReply)
+    poll = decode_frame(bytes.fromhex("FE 08 01 40 80 10 80 A7"))
+    with pytest.raises(UnexpectedPayload, match="command 0x10 carries no payload, not PollReply"):
+        poll.payload_as(PollReply)
+
+
+def test_events_of_one_kind_keep_their_order() -> None:
+    when = datetime(2014, 1, 13, 23, 59)
+    opened, closed = DigitalEvent(1, 0, 0, 1, 3, when), DigitalEvent(1, 0, 1, 1, 3, when)
+    energy = EnergyEvent(5, 0, 2, 0, when, 800)
+    reply = PollReply(sv=b"", di=(), ai=(), events=(opened, energy, closed))
+    assert reply.events_of(DigitalEvent) == (opened, closed)
+    assert reply.events_of(EnergyEvent) == (energy,)
+    assert reply.events_of(ComsysEvent) == ()

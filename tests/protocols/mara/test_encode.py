@@ -44,7 +44,7 @@ def test_time_set_sends_monday_as_1_and_the_real_fraction() -> None:
     assert data[:15] == bytes.fromhex("FE 11 FF 40 22 12 0C 0A 10 00 37 0D 50 3D 02")
     assert decode_frame(data).payload == TimeSet(when, dow=2)
     sunday = decode_frame(encode_time_set(0xFF, 0x40, 1, datetime(2024, 6, 9, 12, 0)))
-    assert sunday.payload.dow == 7
+    assert sunday.payload_as(TimeSet).dow == 7
 
 
 def test_every_tick_round_trips() -> None:

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from protocols.mara import encode_poll
+from protocols.mara import DigitalEvent, PollReply, encode_poll
 
 from .support import ROOT, TIMEOUT, ControlClient, MaraClient, profile_document
 
@@ -38,15 +38,18 @@ class SimulatorProcess:
             self.ports[match[1]] = int(match[2])
 
     def _read(self, lines: queue.Queue) -> None:
-        with self.process.stdout:
-            for line in self.process.stdout:
+        stdout = self.process.stdout
+        assert stdout is not None, "started with stdout=PIPE"
+        with stdout:
+            for line in stdout:
                 lines.put(line)
         lines.put("<end of output>")
 
     def stop(self, signal_number: int) -> int:
         self.process.send_signal(signal_number)
         status = self.process.wait(timeout=TIMEOUT)
-        self.process.stderr.close()
+        if self.process.stderr is not None:
+            self.process.stderr.close()
         return status
 
 
@@ -74,7 +77,9 @@ def test_serves_and_stops_cleanly(profile_path, tmp_path, signal_number: int) ->
         assert control(cmd="set_di", comaster="E5", tag="E5DI03", value=1)["changed"]
         client = MaraClient(simulator.ports["E5"])
         reply = client.request(encode_poll(2, 0x40, 9))
-        assert [(event.port, event.bit) for event in reply.payload.events] == [(0, 3)]
+        assert [
+            (event.port, event.bit) for event in reply.payload_as(PollReply).events_of(DigitalEvent)
+        ] == [(0, 3)]
         assert control(cmd="get_state")["comasters"]["E4"]["faults"]["split"] == 7
         client.close()
         control.close()

@@ -5,6 +5,7 @@ import random
 
 from twisted.internet.testing import StringTransport
 
+from protocols.mara import PollReply
 from protocols.mara.simulator import FaultInjector, FaultSettings
 from protocols.mara.simulator.control import ControlCommands
 from protocols.mara.simulator.ledger import Ledger
@@ -28,7 +29,7 @@ def test_set_di_changes_the_bit_and_makes_an_event() -> None:
     request = {"cmd": "set_di", "comaster": "E4", "tag": "E4BRK05", "value": 1}
     assert control.execute(request) == {"ok": True, "changed": True}
     assert control.execute(request) == {"ok": True, "changed": False}
-    reply = harnesses["E4"].poll().payload
+    reply = harnesses["E4"].poll().payload_as(PollReply)
     assert reply.di == (0b111,)
     assert [(event.ied, event.port, event.bit, event.status) for event in reply.events] == [
         (5, 1, 3, 1)
@@ -81,7 +82,7 @@ def test_flush_ledger(tmp_path) -> None:
 
 def test_bad_requests_get_an_error_reply() -> None:
     control, _, _ = commands()
-    for request in (
+    bad_requests: tuple[object, ...] = (
         [],
         {"cmd": "dance"},
         {"cmd": "set_di", "comaster": "E9", "tag": "X", "value": 1},
@@ -91,7 +92,8 @@ def test_bad_requests_get_an_error_reply() -> None:
         {"cmd": "set_di", "comaster": "E4", "tag": "E4BRK05", "value": True},
         {"cmd": "set_ai", "comaster": "E4", "tag": "E4V00", "raw": 5000},
         {"cmd": "stop", "seconds": "soon"},
-    ):
+    )
+    for request in bad_requests:
         reply = control.execute(request)
         assert reply["ok"] is False and isinstance(reply["error"], str), request
 

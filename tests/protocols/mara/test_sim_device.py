@@ -10,6 +10,7 @@ from protocols.mara import (
     EnergyCode,
     EnergyEvent,
     LogicalPortCommand,
+    PollReply,
     PortCommand,
     decode_frame,
     encode_logical_port_command,
@@ -27,7 +28,7 @@ def test_reply_holds_the_configured_sections() -> None:
     harness = make_harness()
     frame = harness.poll(0x21)
     assert (frame.dst, frame.src, frame.seq, frame.cmd) == (0x40, 1, 0x21, 0x10)
-    reply = frame.payload
+    reply = frame.payload_as(PollReply)
     assert reply.sv == bytes(12)
     # E4DI00 = 1; E4DI01 = 0 but inverted, so its bit is 1; E4BRK05 = 0
     assert reply.di == (0b011,)
@@ -50,10 +51,11 @@ def test_repeated_seq_gets_the_previous_answer() -> None:
     harness.clock.advance(5)
     again = harness.device.handle(decode_frame(encode_poll(1, 0x40, 0x30)))
     assert again == first
-    assert len(decode_frame(first).payload.events) == 1
+    assert first is not None
+    assert len(decode_frame(first).payload_as(PollReply).events) == 1
     assert len(harness.handed_out) == 1, "a BufRetry repeat is not a new hand-out"
-    following = harness.poll(0x31).payload
-    assert [event.status for event in following.events] == [0]
+    following = harness.poll(0x31).payload_as(PollReply)
+    assert [event.status for event in following.events_of(DigitalEvent)] == [0]
     assert following.di == (0b011,)
 
 
@@ -62,14 +64,15 @@ def test_events_are_handed_out_once_oldest_first_as_many_as_fit() -> None:
     for n in range(30):
         harness.clock.advance(0.5)
         harness.device.set_di("E4BRK05", (n + 1) % 2)
-    first = harness.poll().payload.events
-    second = harness.poll().payload.events
+    first = harness.poll().payload_as(PollReply).events
+    second = harness.poll().payload_as(PollReply).events
     assert (len(first), len(second)) == (22, 8)
-    times = [event.time for event in first + second]
+    times = [event.time for event in first + second if event.time is not None]
     assert times == sorted(times) and len(set(times)) == 30
-    assert [event.status for event in first + second] == [(n + 1) % 2 for n in range(30)]
+    digital = [event for event in first + second if isinstance(event, DigitalEvent)]
+    assert [event.status for event in digital] == [(n + 1) % 2 for n in range(30)]
     assert list(first + second) == harness.handed_out
-    assert harness.poll().payload.events == ()
+    assert harness.poll().payload_as(PollReply).events == ()
 
 
 def test_digital_event_time_is_the_change_time_to_the_tick() -> None:
@@ -77,16 +80,18 @@ def test_digital_event_time_is_the_change_time_to_the_tick() -> None:
     harness.clock.advance(1.25)
     assert harness.device.set_di("E4BRK05", 1) is True
     assert harness.device.set_di("E4BRK05", 1) is False, "no change, no event"
-    (event,) = harness.poll().payload.events
+    (event,) = harness.poll().payload_as(PollReply).events
     assert event == DigitalEvent(5, 0, 1, 1, 3, START + timedelta(seconds=1.25), event.raw)
 
 
 def test_inverted_di_is_sent_with_its_mask_applied() -> None:
     harness = make_harness()
     harness.device.set_di("E4DI01", 1)
-    reply = harness.poll().payload
+    reply = harness.poll().payload_as(PollReply)
     assert reply.di == (0b001,)
-    assert [(event.port, event.bit, event.status) for event in reply.events] == [(0, 1, 0)]
+    assert [(event.port, event.bit, event.status) for event in reply.events_of(DigitalEvent)] == [
+        (0, 1, 0)
+    ]
 
 
 def test_buffer_overflow_loses_the_oldest_events() -> None:
@@ -95,7 +100,7 @@ def test_buffer_overflow_loses_the_oldest_events() -> None:
         harness.clock.advance(1)
         harness.device.set_di("E4BRK05", (n + 1) % 2)
     assert harness.device.state()["lost_events"] == 3
-    events = harness.poll().payload.events
+    events = harness.poll().payload_as(PollReply).events
     assert [event.time for event in events] == [START + timedelta(seconds=s) for s in range(4, 9)]
 
 
@@ -113,21 +118,25 @@ def test_port_command_is_echoed_and_drives_the_di() -> None:
     harness = make_harness()
     command = encode_port_command(1, 0x40, 0x40, port=1, bit=3, state=1, indirect=True)
     echo = harness.request(command)
+    assert echo is not None
     assert echo.payload == PortCommand(indirect=True, port=1, state=1, bit=3)
     assert (echo.dst, echo.src, echo.seq, echo.cmd) == (0x40, 1, 0x40, 0x03)
     assert harness.device.state()["di"]["E4BRK05"] == 1
-    (event,) = harness.poll().payload.events
+    (event,) = harness.poll().payload_as(PollReply).events
+    assert isinstance(event, DigitalEvent)
     assert (event.ied, event.port, event.bit, event.status) == (5, 1, 3, 1)
 
 
 def test_logical_port_command_echo_reports_an_unwired_bit() -> None:
     harness = make_harness()
     wired = harness.request(encode_logical_port_command(1, 0x40, 1, port=0, bit=1, state=0))
+    assert wired is not None
     assert wired.payload == LogicalPortCommand(port=0, bit=1, state=0)
     # E4DI01 is inverted: wire state 0 means value 1
     assert harness.device.state()["di"]["E4DI01"] == 1
     unwired = harness.request(encode_logical_port_command(1, 0x40, 2, port=9, bit=2, state=1))
-    assert unwired.payload.failed
+    assert unwired is not None
+    assert unwired.payload_as(LogicalPortCommand).failed
 
 
 def test_energy_of_a_whole_day() -> None:
@@ -161,7 +170,7 @@ def test_ais_wander_within_range_around_their_start() -> None:
     seen = []
     for _ in range(240):
         harness.clock.advance(60)
-        seen.append(harness.poll().payload.ai[0])
+        seen.append(harness.poll().payload_as(PollReply).ai[0])
     raws = [value.raw for value in seen]
     assert all(value.q == 0 for value in seen)
     assert all(0 <= raw <= 4095 for raw in raws)
@@ -174,10 +183,10 @@ def test_set_ai_holds_the_value_and_qualifier() -> None:
     harness = make_harness()
     harness.device.set_ai("E4V00", 77, q=1)
     harness.clock.advance(3600)
-    assert harness.poll().payload.ai[0] == AnalogValue(1, 77)
+    assert harness.poll().payload_as(PollReply).ai[0] == AnalogValue(1, 77)
     harness.device.set_ai("E4V00", 1320, hold=False)
     harness.clock.advance(3600)
-    assert harness.poll().payload.ai[0] != AnalogValue(1, 77)
+    assert harness.poll().payload_as(PollReply).ai[0] != AnalogValue(1, 77)
 
 
 def test_digital_inputs_flip_by_themselves_at_their_rate() -> None:
@@ -187,7 +196,10 @@ def test_digital_inputs_flip_by_themselves_at_their_rate() -> None:
     harness.clock.advance(3600)
     events = [event for event in harness.drain() if isinstance(event, DigitalEvent)]
     assert 20 < len(events) < 150
-    assert all(START < event.time <= START + timedelta(hours=1) for event in events)
+    assert all(
+        event.time is not None and START < event.time <= START + timedelta(hours=1)
+        for event in events
+    )
     assert [event.status for event in events] == [(n + 1) % 2 for n in range(len(events))]
     assert harness.device.state()["di"]["E4BRK05"] == len(events) % 2
 

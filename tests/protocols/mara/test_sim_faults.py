@@ -2,6 +2,7 @@
 out over a StringTransport on a task.Clock."""
 
 import random
+from typing import Any
 
 import pytest
 from twisted.internet.task import Clock
@@ -11,14 +12,22 @@ from protocols.mara import BadChecksum, Frame, StreamReader, decode_frame, encod
 from protocols.mara.simulator import FaultInjector, FaultSettings
 from protocols.mara.simulator.server import COMasterFactory
 from protocols.simulation.delivery import SPLIT_PAUSE
+from protocols.simulation.faults import Delivery
 
 from .sim_support import make_harness
 
 REPLY_BYTES = bytes.fromhex("FE 08 01 40 80 10 80 A7")  # any frame will do
 
 
-def injector(**settings) -> FaultInjector:
+def injector(**settings: Any) -> FaultInjector:
     return FaultInjector(FaultSettings(**settings), random.Random(3), Clock())
+
+
+def delivered(faults: FaultInjector, request: int = 1) -> Delivery:
+    """What ``faults`` makes of the reply to ``request``, which must not be dropped."""
+    delivery = faults.deliver(REPLY_BYTES, request)
+    assert delivery is not None
+    return delivery
 
 
 def test_settings_are_validated() -> None:
@@ -26,15 +35,16 @@ def test_settings_are_validated() -> None:
         FaultSettings(drop=1.5)
     with pytest.raises(ValueError, match="negative"):
         FaultSettings(delay=-1)
+    not_an_int: Any = 2.5  # what an untyped caller (a JSON control request) may send
     with pytest.raises(ValueError, match="int"):
-        FaultSettings(split=2.5)
+        FaultSettings(split=not_an_int)
     with pytest.raises(ValueError, match="unknown"):
         FaultSettings().changed({"explode": 1})
     assert FaultSettings().changed({"drop": 0.5}).drop == 0.5
 
 
 def test_no_fault_sends_the_reply_in_one_write() -> None:
-    assert injector().deliver(REPLY_BYTES, 1).writes == (REPLY_BYTES,)
+    assert delivered(injector()).writes == (REPLY_BYTES,)
 
 
 def test_drop() -> None:
@@ -42,26 +52,26 @@ def test_drop() -> None:
 
 
 def test_corrupt_breaks_only_the_bcc() -> None:
-    (data,) = injector(corrupt=1.0).deliver(REPLY_BYTES, 1).writes
+    (data,) = delivered(injector(corrupt=1.0)).writes
     assert data[:-1] == REPLY_BYTES[:-1]
     with pytest.raises(BadChecksum):
         decode_frame(data)
 
 
 def test_garbage_goes_before_the_reply() -> None:
-    (data,) = injector(garbage=1.0).deliver(REPLY_BYTES, 1).writes
+    (data,) = delivered(injector(garbage=1.0)).writes
     assert data.endswith(REPLY_BYTES) and 1 <= len(data) - len(REPLY_BYTES) <= 16
 
 
 def test_split_and_delay() -> None:
-    delivery = injector(split=3, delay=0.25).deliver(REPLY_BYTES, 1)
+    delivery = delivered(injector(split=3, delay=0.25))
     assert delivery.writes == (REPLY_BYTES[:3], REPLY_BYTES[3:6], REPLY_BYTES[6:])
     assert delivery.delay == 0.25
 
 
 def test_close_every_third_request() -> None:
     faults = injector(close_every=3)
-    assert [faults.deliver(REPLY_BYTES, n).close for n in range(1, 7)] == [
+    assert [delivered(faults, n).close for n in range(1, 7)] == [
         False,
         False,
         True,

@@ -2,7 +2,7 @@
 
 import json
 
-from protocols.mara import decode_event
+from protocols.mara import PollReply, decode_event
 from protocols.mara.jsonform import event_as_dict
 from protocols.mara.simulator.ledger import Ledger
 
@@ -15,7 +15,7 @@ def test_ledger_lines_hold_each_event_as_the_decode_tool_prints_it(tmp_path) -> 
     for value in (1, 0, 1):
         harness.clock.advance(1)
         harness.device.set_di("E4BRK05", value)
-    events = harness.poll(0x10).payload.events
+    events = harness.poll(0x10).payload_as(PollReply).events
     ledger.record("E4", events)
     ledger.flush()
     lines = [json.loads(line) for line in ledger.path.read_text().splitlines()]
@@ -35,6 +35,6 @@ def test_ledger_appends(tmp_path) -> None:
     ledger = Ledger(path)
     harness = make_harness()
     harness.device.set_di("E4BRK05", 1)
-    ledger.record("E4", harness.poll().payload.events)
+    ledger.record("E4", harness.poll().payload_as(PollReply).events)
     ledger.close()
     assert len(path.read_text().splitlines()) == 2

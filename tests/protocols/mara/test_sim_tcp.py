@@ -9,6 +9,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import Any
 
 import pytest
 from twisted.internet.threads import blockingCallFromThread
@@ -18,6 +19,7 @@ from protocols.mara import (
     Dropped,
     Frame,
     LogicalPortCommand,
+    PollReply,
     PortCommand,
     encode_logical_port_command,
     encode_poll,
@@ -36,7 +38,7 @@ class Simulation:
     def __init__(self, running: RunningSimulator, ledger_path) -> None:
         self.running = running
         self.ledger_path = ledger_path
-        self.control = ControlClient(running.control.getHost().port)
+        self.control = ControlClient(running.control_port_number())
         self.clients: list[MaraClient] = []
 
     def connect(self, comaster: str = "E4") -> MaraClient:
@@ -95,10 +97,13 @@ def test_poll_and_bufretry(simulation: Simulation) -> None:
     set_breaker(simulation, 1)
     first = client.request(encode_poll(1, 0x40, 0x21))
     assert (first.src, first.seq) == (1, 0x21)
-    assert [(e.ied, e.port, e.bit, e.status) for e in first.payload.events] == [(5, 1, 3, 1)]
-    assert first.payload.di == (0b111,)
+    assert [
+        (e.ied, e.port, e.bit, e.status)
+        for e in first.payload_as(PollReply).events_of(DigitalEvent)
+    ] == [(5, 1, 3, 1)]
+    assert first.payload_as(PollReply).di == (0b111,)
     assert client.request(encode_poll(1, 0x40, 0x21)) == first
-    assert client.request(encode_poll(1, 0x40, 0x22)).payload.events == ()
+    assert client.request(encode_poll(1, 0x40, 0x22)).payload_as(PollReply).events == ()
 
 
 def test_bufretry_across_connections_after_a_close(simulation: Simulation) -> None:
@@ -112,9 +117,9 @@ def test_bufretry_across_connections_after_a_close(simulation: Simulation) -> No
     simulation.control(cmd="set_faults", comaster="E4", close_every=0)
     second = simulation.connect()
     retried = second.request(encode_poll(1, 0x40, 0x31))
-    (event,) = retried.payload.events
+    (event,) = retried.payload_as(PollReply).events
     assert isinstance(event, DigitalEvent) and event.status == 1
-    assert second.request(encode_poll(1, 0x40, 0x32)).payload.events == ()
+    assert second.request(encode_poll(1, 0x40, 0x32)).payload_as(PollReply).events == ()
     ledger = simulation.ledger()
     assert [line["event"] for line in ledger] == [event_as_dict(event)]
     assert ledger[0]["raw"] == event.raw.hex()
@@ -147,7 +152,7 @@ def test_dropped_reply_then_retry(simulation: Simulation) -> None:
     simulation.control(cmd="set_faults", comaster="E4", drop=0.0)
     retried = client.request(encode_poll(1, 0x40, 0x70))
     assert retried.seq == 0x70, "the dropped reply never came"
-    assert len(retried.payload.events) == 1
+    assert len(retried.payload_as(PollReply).events) == 1
 
 
 def test_corrupted_bcc_is_dropped_and_the_retry_is_clean(simulation: Simulation) -> None:
@@ -176,7 +181,7 @@ def test_split_and_delayed_replies_arrive_whole(simulation: Simulation) -> None:
         set_breaker(simulation, value)
     simulation.control(cmd="set_faults", comaster="E4", split=3, delay=0.05)
     split = client.request(encode_poll(1, 0x40, 0xA0))
-    assert len(split.payload.events) == 5
+    assert len(split.payload_as(PollReply).events) == 5
     simulation.control(cmd="set_faults", comaster="E4", split=0, delay=0.0)
     assert client.request(encode_poll(1, 0x40, 0xA0)) == split
 
@@ -204,7 +209,7 @@ def test_control_interface_over_tcp(simulation: Simulation) -> None:
     control = simulation.control
     assert control(cmd="set_ai", comaster="E5", tag="E5V00", raw=1234, q=1) == {"ok": True}
     client = simulation.connect("E5")
-    reply = client.request(encode_poll(2, 0x40, 1)).payload
+    reply = client.request(encode_poll(2, 0x40, 1)).payload_as(PollReply)
     assert (reply.ai[0].q, reply.ai[0].raw) == (1, 1234)
     assert simulation.state("E5")["ai"]["E5V00"] == {"q": 1, "raw": 1234}
     assert control.raw(b"this is not json")["ok"] is False
@@ -213,14 +218,17 @@ def test_control_interface_over_tcp(simulation: Simulation) -> None:
 
 def test_ledger_holds_every_event_handed_out_exactly_once(simulation: Simulation) -> None:
     e4, e5 = simulation.connect("E4"), simulation.connect("E5")
-    received = []
+    received: list[tuple[str, dict[str, Any], str]] = []
     for seq in range(1, 6):
         for n in range(seq * (seq - 1) // 2, seq * (seq + 1) // 2):  # each E5 DI once
             simulation.control(cmd="set_di", comaster="E5", tag=f"E5DI{n:02d}", value=1)
         set_breaker(simulation, seq % 2)
         for name, client, address in (("E4", e4, 1), ("E5", e5, 2)):
-            events = client.request(encode_poll(address, 0x40, seq)).payload.events
-            assert client.request(encode_poll(address, 0x40, seq)).payload.events == events
+            events = client.request(encode_poll(address, 0x40, seq)).payload_as(PollReply).events
+            assert (
+                client.request(encode_poll(address, 0x40, seq)).payload_as(PollReply).events
+                == events
+            )
             received.extend((name, event_as_dict(event), event.raw.hex()) for event in events)
     ledger = [(line["comaster"], line["event"], line["raw"]) for line in simulation.ledger()]
     assert len(received) == 5 + 15

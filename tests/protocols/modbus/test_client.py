@@ -10,6 +10,7 @@ from twisted.internet.error import ConnectionDone, ConnectionRefusedError
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
 
+from protocols.link.wire import LinkProtocol
 from protocols.modbus import (
     DataType,
     ExceptionReply,
@@ -95,15 +96,28 @@ class Harness:
         self.client = ModbusClient(
             settings, ReadPlan(POINTS), self.sink, self.reactor, random_fraction=lambda: 0.0
         )
-        self.transport: StringTransport | None = None
-        self.protocol = None
+        self._transport: StringTransport | None = None
+        self._protocol: LinkProtocol | None = None
         self.client.start()
+
+    @property
+    def transport(self) -> StringTransport:
+        """The connection's transport; the harness must have connected."""
+        assert self._transport is not None, "not connected"
+        return self._transport
+
+    @property
+    def protocol(self) -> LinkProtocol:
+        """The connection's protocol; the harness must have connected."""
+        assert self._protocol is not None, "not connected"
+        return self._protocol
 
     def connect(self) -> None:
         factory = self.reactor.tcpClients[-1][2]
-        self.protocol = factory.buildProtocol(None)
-        self.transport = StringTransport()
-        self.protocol.makeConnection(self.transport)
+        protocol = factory.buildProtocol(None)
+        assert isinstance(protocol, LinkProtocol)
+        self._protocol, self._transport = protocol, StringTransport()
+        protocol.makeConnection(self._transport)
 
     def sent(self) -> list:
         """(transaction or None, request) of every frame written since the last call."""
@@ -124,6 +138,7 @@ class Harness:
 
     def reply(self, transaction: int | None, response) -> None:
         if self.client.settings.framing is Framing.TCP:
+            assert transaction is not None, "every TCP frame carries a transaction id"
             self.protocol.dataReceived(encode_tcp(transaction, 1, encode_pdu(response)))
         else:
             self.protocol.dataReceived(encode_rtu(1, encode_pdu(response)))
@@ -211,11 +226,13 @@ def test_give_up_reports_offline_and_reconnects_with_backoff(harness: Harness) -
     assert len(harness.reactor.tcpClients) == connects + 1
     client = harness.reactor.tcpClients[-1]
     assert client[:2] == ("10.0.0.9", 502)
-    client[2].clientConnectionFailed(None, Failure(ConnectionRefusedError()))
+    client[2].clientConnectionFailed(
+        harness.reactor.connectors[-1], Failure(ConnectionRefusedError())
+    )
     assert harness.sink.of("reconnect")[-1] == ("reconnect", 8.0)
     harness.reactor.advance(8.0)
     harness.reactor.tcpClients[-1][2].clientConnectionFailed(
-        None, Failure(ConnectionRefusedError())
+        harness.reactor.connectors[-1], Failure(ConnectionRefusedError())
     )
     assert harness.sink.of("reconnect")[-1] == ("reconnect", 10.0), "capped"
 
@@ -244,7 +261,7 @@ def test_writes_are_queued_between_reads(harness: Harness) -> None:
     assert harness.sent() == [], "one request in flight"
     harness.reply(1, ReadBitsResponse(FunctionCode.READ_COILS, (False,) * 32))
     assert harness.sent() == [(2, WriteCoil(31, True))], "the write goes before the next read"
-    results = []
+    results: list[None] = []
     done.addCallback(results.append)
     harness.reply(2, WriteCoil(31, True))
     assert results == [None]
@@ -254,23 +271,24 @@ def test_writes_are_queued_between_reads(harness: Harness) -> None:
 def test_a_refused_write_fails_with_the_exception(harness: Harness) -> None:
     harness.answer_cycle()
     harness.answer_cycle()
-    failures = []
+    failures: list[Failure] = []
     harness.client.write("START", True).addErrback(failures.append)
     ((transaction, _),) = harness.sent()
     harness.reply(transaction, ExceptionResponse(5, 4))
-    assert failures[0].check(ExceptionReply)
-    assert failures[0].value.code == 4
+    refusal = failures[0].value
+    assert isinstance(refusal, ExceptionReply)
+    assert refusal.code == 4
 
 
 def test_writes_fail_when_not_connected_or_the_link_drops(harness: Harness) -> None:
     harness.sent()
-    queued = []
+    queued: list[Failure] = []
     harness.client.write("START", True).addErrback(queued.append)
     harness.lose()
     assert queued[0].check(RequestFailed)
     assert harness.sink.of("down")[0][1].startswith("connection lost")
     assert harness.sink.of("failed") == [("failed", COILS, 1, FailedTry.CONNECTION_LOST)]
-    refused = []
+    refused: list[Failure] = []
     harness.client.write("START", True).addErrback(refused.append)
     assert refused[0].check(RequestFailed)
 
@@ -294,7 +312,7 @@ def test_rtu_framing_pairs_by_unit_and_function():
 
 
 def test_stop_closes_and_does_not_reconnect(harness: Harness) -> None:
-    stopped = []
+    stopped: list[None] = []
     harness.client.stop().addCallback(stopped.append)
     assert harness.transport.disconnecting
     harness.lose()

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pymodbus.framer import FramerRTU, FramerSocket
-from pymodbus.pdu import DecodePDU
+from pymodbus.pdu import DecodePDU, ModbusPDU
 from pymodbus.pdu import bit_message as pm_bits
 from pymodbus.pdu import register_message as pm_registers
 from pymodbus.pdu.exceptionresponse import ExceptionResponse as PmException
@@ -55,37 +55,42 @@ _READ_REQUESTS = {
 
 def reference(message, unit: int, transaction: int):
     """The same message as a pymodbus PDU object."""
-    ids = {"dev_id": unit, "transaction_id": transaction}
     match message:
         case ReadRequest(function, address, count):
-            return _READ_REQUESTS[function](address=address, count=count, **ids)
+            return _READ_REQUESTS[function](
+                address=address, count=count, dev_id=unit, transaction_id=transaction
+            )
         case WriteCoil(address, value):
-            return pm_bits.WriteSingleCoilRequest(address=address, bits=[value], **ids)
+            return pm_bits.WriteSingleCoilRequest(
+                address=address, bits=[value], dev_id=unit, transaction_id=transaction
+            )
         case WriteRegister(address, value):
             return pm_registers.WriteSingleRegisterRequest(
-                address=address, registers=[value], **ids
+                address=address, registers=[value], dev_id=unit, transaction_id=transaction
             )
         case WriteCoils(address, values):
-            return pm_bits.WriteMultipleCoilsRequest(address=address, bits=list(values), **ids)
+            return pm_bits.WriteMultipleCoilsRequest(
+                address=address, bits=list(values), dev_id=unit, transaction_id=transaction
+            )
         case WriteRegisters(address, values):
             return pm_registers.WriteMultipleRegistersRequest(
-                address=address, registers=list(values), **ids
+                address=address, registers=list(values), dev_id=unit, transaction_id=transaction
             )
         case ReadBitsResponse(function, bits):
-            kind = pm_bits.ReadCoilsResponse
+            kind: type[ModbusPDU] = pm_bits.ReadCoilsResponse
             if function == FunctionCode.READ_DISCRETE_INPUTS:
                 kind = pm_bits.ReadDiscreteInputsResponse
-            return kind(bits=list(bits), **ids)
+            return kind(bits=list(bits), dev_id=unit, transaction_id=transaction)
         case ReadRegistersResponse(function, registers):
             kind = pm_registers.ReadHoldingRegistersResponse
             if function == FunctionCode.READ_INPUT_REGISTERS:
                 kind = pm_registers.ReadInputRegistersResponse
-            return kind(registers=list(registers), **ids)
+            return kind(registers=list(registers), dev_id=unit, transaction_id=transaction)
         case WriteMultipleResponse(function, address, count):
             kind = pm_registers.WriteMultipleRegistersResponse
             if function == FunctionCode.WRITE_MULTIPLE_COILS:
                 kind = pm_bits.WriteMultipleCoilsResponse
-            return kind(address=address, count=count, **ids)
+            return kind(address=address, count=count, dev_id=unit, transaction_id=transaction)
         case ExceptionResponse(function, code):
             return PmException(function, code, device_id=unit, transaction=transaction)
     raise AssertionError(message)
@@ -144,11 +149,23 @@ def test_exception_names():
 @pytest.mark.parametrize(
     ("sent", "response"),
     [
-        (ReadRequest(FunctionCode.READ_COILS, 0, 9), ReadBitsResponse(1, (False,) * 8)),
-        (ReadRequest(FunctionCode.READ_HOLDING_REGISTERS, 0, 2), ReadRegistersResponse(3, (1,))),
-        (ReadRequest(FunctionCode.READ_HOLDING_REGISTERS, 0, 1), ReadRegistersResponse(4, (1,))),
+        (
+            ReadRequest(FunctionCode.READ_COILS, 0, 9),
+            ReadBitsResponse(FunctionCode.READ_COILS, (False,) * 8),
+        ),
+        (
+            ReadRequest(FunctionCode.READ_HOLDING_REGISTERS, 0, 2),
+            ReadRegistersResponse(FunctionCode.READ_HOLDING_REGISTERS, (1,)),
+        ),
+        (
+            ReadRequest(FunctionCode.READ_HOLDING_REGISTERS, 0, 1),
+            ReadRegistersResponse(FunctionCode.READ_INPUT_REGISTERS, (1,)),
+        ),
         (WriteCoil(3, True), WriteCoil(3, False)),
-        (WriteRegisters(3, (1, 2)), WriteMultipleResponse(16, 3, 1)),
+        (
+            WriteRegisters(3, (1, 2)),
+            WriteMultipleResponse(FunctionCode.WRITE_MULTIPLE_REGISTERS, 3, 1),
+        ),
         (WriteRegister(3, 1), ExceptionResponse(3, 2)),
     ],
 )

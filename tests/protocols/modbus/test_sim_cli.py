@@ -35,15 +35,18 @@ class SimulatorProcess:
             self.ports[match[1]] = int(match[2])
 
     def _read(self, lines: queue.Queue) -> None:
-        with self.process.stdout:
-            for line in self.process.stdout:
+        stdout = self.process.stdout
+        assert stdout is not None, "started with stdout=PIPE"
+        with stdout:
+            for line in stdout:
                 lines.put(line)
         lines.put("<end of output>")
 
     def stop(self, signal_number: int) -> int:
         self.process.send_signal(signal_number)
         status = self.process.wait(timeout=TIMEOUT)
-        self.process.stderr.close()
+        if self.process.stderr is not None:
+            self.process.stderr.close()
         return status
 
 

@@ -1,6 +1,7 @@
 """The simulated SBR plant on a ``task.Clock``: its cycle, process, commands and alarms."""
 
 import random
+from collections.abc import Sequence
 from datetime import datetime
 
 import pytest
@@ -26,7 +27,7 @@ def plant(reactor: Clock) -> SbrPlant:
 
 
 def phase_coils(plant: SbrPlant) -> list[bool]:
-    return plant.read(Table.COIL, 25, 5)
+    return [bool(bit) for bit in plant.read(Table.COIL, 25, 5)]
 
 
 def state(plant: SbrPlant, key: str):
@@ -122,11 +123,12 @@ def test_setpoints_decide_the_computed_alarms(plant: SbrPlant, reactor: Clock) -
 
 
 def test_what_the_plant_refuses(plant: SbrPlant) -> None:
-    for table, address, values in [
+    refused_writes: list[tuple[Table, int, Sequence[int]]] = [
         (Table.COIL, 1, [True]),
         (Table.HOLDING_REGISTER, 0, [1]),
         (Table.HOLDING_REGISTER, 20, [1, 1]),
-    ]:
+    ]
+    for table, address, values in refused_writes:
         with pytest.raises(DeviceException) as refused:
             plant.write(table, address, values)
         assert refused.value.code is ExceptionCode.ILLEGAL_DATA_ADDRESS

@@ -38,10 +38,11 @@ def wait_for(check: Callable[[], object]) -> object:
 
 
 class Running:
-    def __init__(self, reactor, running: RunningSimulator) -> None:
+    def __init__(self, reactor, running: RunningSimulator, framing: Framing = Framing.TCP) -> None:
         self.reactor = reactor
         self.running = running
-        self.control = ControlClient(running.control.getHost().port)
+        self.framing = framing
+        self.control = ControlClient(running.control_port_number())
         self.closers: list[Callable[[], object]] = [self.control.close]
 
     def pymodbus(self, name: str, framer: FramerType = FramerType.SOCKET) -> ModbusTcpClient:
@@ -84,8 +85,8 @@ def meters(request, thread_reactor) -> Iterator[Running]:
             per_port=3,
             first_unit=4,
         ),
+        request.param,
     )
-    running.framing = request.param
     yield running
     running.close()
 
@@ -102,7 +103,9 @@ def test_plant_reads_match_the_map_and_writes_take_effect(plants: Running) -> No
     client = plants.pymodbus("SBR02")
     registers = client.read_holding_registers(0, count=33).registers
     assert (
-        registers == client.read_input_registers(0, count=33).registers[:2] + registers[2:] or True
+        registers
+        == list(client.read_input_registers(0, count=33).registers[:2]) + list(registers[2:])
+        or True
     )
     assert registers[5:21] == [150, 400, 30, 1, 60, 120, 45, 30, 90, 180, 60, 45, 30, 90, 40, 20]
     state = plants.control.state("SBR02")
