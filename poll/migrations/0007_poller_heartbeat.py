@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('poll', '0004_modbus_devices'),
+        ('poll', '0006_field_ranges'),
     ]
 
     operations = [
