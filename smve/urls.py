@@ -14,6 +14,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 
 from ops.api import acquisition_state
 from ops.health import healthz, readyz
+from ops.links import links
 
 
 @csrf_exempt  # it changes nothing: a write to an unknown path is a 404, not a CSRF refusal
@@ -31,6 +32,7 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("auth/", include("rest_framework.urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("acquisition", acquisition_state, name="acquisition"),
+    path("links", links, name="links"),
     re_path(r"^.*$", api_not_found),
 ]
 
