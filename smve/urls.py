@@ -15,6 +15,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from ops.api import acquisition_state
 from ops.health import healthz, readyz
 from ops.links import links
+from ops.metrics import metrics
 
 
 @csrf_exempt  # it changes nothing: a write to an unknown path is a 404, not a CSRF refusal
@@ -39,6 +40,7 @@ api_patterns: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("", include("ops.urls")),
     path("api/", include(api_patterns)),
