@@ -40,6 +40,7 @@ class Site:
     http_port: int = 80
     web_port: int = 8000
     metrics_port: int = 9108
+    web_workers: int = 3
 
     @property
     def conf(self) -> Path:
@@ -92,6 +93,7 @@ class Site:
             "listen 80;": f"listen {self.http_port};",
             "127.0.0.1:8000": f"127.0.0.1:{self.web_port}",
             "--metrics-port 9108": f"--metrics-port {self.metrics_port}",
+            "--workers 3": f"--workers {self.web_workers}",
         }
 
 
@@ -143,9 +145,14 @@ def nginx_main(site: Site) -> str:
     user = f"user {site.user};\n" if os.geteuid() == 0 else ""
     return f"""\
 {user}worker_processes 1;
+worker_rlimit_nofile 8192;
 pid {site.run}/nginx.pid;
 error_log {site.log}/nginx-error.log;
-events {{}}
+events {{
+    # Each live stream holds two connections (browser and web server): Debian's default
+    # of 768 per worker would cap a worker at fewer than 400 streams.
+    worker_connections 4096;
+}}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;

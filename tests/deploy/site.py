@@ -202,7 +202,7 @@ class Deployment:
 
 
 @contextmanager
-def deployed(prefix: Path, database_url: str) -> Iterator[Deployment]:
+def deployed(prefix: Path, database_url: str, web_workers: int = 3) -> Iterator[Deployment]:
     """Render deploy/ under ``prefix``, collect the static files, start supervisord and
     nginx, and wait until the login page answers through https."""
     assert SUPERVISORD and NGINX, MISSING
@@ -212,6 +212,7 @@ def deployed(prefix: Path, database_url: str) -> Iterator[Deployment]:
         http_port=free_port(),
         web_port=free_port(),
         metrics_port=free_port(),
+        web_workers=web_workers,
     )
     render(site)
     write_environment(site, database_url)
