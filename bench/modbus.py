@@ -3,7 +3,7 @@
 A simulator process serves 50 SBR plants (Modbus TCP, one port each) and another 200 SDM630
 meters (RTU over TCP, 50 behind each of four gateway ports). This process is the poller's
 acquisition side: one reactor, a :class:`~protocols.modbus.client.ModbusClient` and a
-:class:`~poll.acquisition.modbus_recorder.ModbusRecorder` per device, exactly as
+:class:`~poll.acquisition.modbus.recorder.ModbusRecorder` per device, exactly as
 ``manage.py poll`` runs them, the plants read every 0.5 s and the meters every second. Write
 batches are counted and dropped (the database side has its own bench, ``bench.poll``).
 
@@ -78,7 +78,7 @@ def start_simulator(kind: str, count: int, *options: str) -> tuple[subprocess.Po
 
 def device_configs(plants: Mapping, meters: Mapping) -> list[Any]:
     """The devices as the poller would load them from the demo profiles."""
-    from poll.acquisition.modbus_config import ModbusDeviceConfig, ModbusPointSpec
+    from poll.acquisition.modbus.config import ModbusDeviceConfig, ModbusPointSpec
     from poll.profiles import modbus_points, read_profile_file
     from protocols.modbus import Framing
     from protocols.modbus.client import DeviceSettings
@@ -137,9 +137,10 @@ def device_configs(plants: Mapping, meters: Mapping) -> list[Any]:
 @inlineCallbacks
 def run(reactor: Any, configs: Sequence[Any], limits_of: Any, seconds: float) -> Any:
     """Poll every device for ``seconds`` after a warm-up; the run's figures."""
+    from poll.acquisition.batch import LinkStatus
     from poll.acquisition.metrics import PollerMetrics
-    from poll.acquisition.modbus_batch import ModbusDeviceStatus
-    from poll.acquisition.modbus_recorder import ModbusLayout, ModbusMapper, ModbusRecorder
+    from poll.acquisition.modbus.mapping import ModbusLayout, ModbusMapper
+    from poll.acquisition.modbus.recorder import ModbusRecorder
     from protocols.modbus.client import ModbusClient
 
     tally = Tally()
@@ -170,7 +171,7 @@ def run(reactor: Any, configs: Sequence[Any], limits_of: Any, seconds: float) ->
     for config in configs:
         recorder = CountingRecorder(
             ModbusMapper(ModbusLayout(config), 900.0),
-            ModbusDeviceStatus(config.id, False, None, None, "", 0, 0, 0, 0, 0, 0, None),
+            LinkStatus.initial(config.id),
             append,
             metrics,
             lambda: time.time_ns() // 1000,
@@ -203,7 +204,7 @@ def run(reactor: Any, configs: Sequence[Any], limits_of: Any, seconds: float) ->
 
 @inlineCallbacks
 def both_runs(reactor: Any, configs: Sequence[Any], seconds: float, results: dict) -> Any:
-    from poll.acquisition.modbus_config import POLLER_READ_LIMITS
+    from poll.acquisition.modbus.config import POLLER_READ_LIMITS
 
     try:
         results["planned"] = yield run(reactor, configs, lambda _: POLLER_READ_LIMITS, seconds)

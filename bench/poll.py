@@ -57,7 +57,6 @@ def main() -> int:
     parser.add_argument("--comasters", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=30.0, help="measuring window")
     parser.add_argument("--database-url", default=BENCH_DATABASE)
-    parser.add_argument("--port-base", type=int, default=31000)
     parser.add_argument("--keep", type=Path, help="keep the logs, ledger and spool in this folder")
     args = parser.parse_args()
     os.environ.update(
@@ -76,8 +75,8 @@ def main() -> int:
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="smve-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        profile_path = build_site(args.comasters, args.port_base, workdir)
-        with simulator(profile_path, args.port_base, workdir) as control:
+        profile_path = build_site(args.comasters, workdir)
+        with simulator(profile_path, workdir) as control:
             ours = measure_poller(args, workdir, control)
             clear_records()
             baseline = measure_baseline(args, workdir)
@@ -102,9 +101,10 @@ def create_database(url: str) -> None:
             admin.execute(f'CREATE DATABASE "{name}"')
 
 
-def build_site(count: int, port_base: int, workdir: Path) -> Path:
+def build_site(count: int, workdir: Path) -> Path:
     """The bench profile in an emptied database (bulk inserts, active) and as a file for
-    the simulator."""
+    the simulator. The COMasters' ports are those the simulator's system picks
+    (:func:`listen_ports`)."""
     from django.db import connection, transaction
 
     from poll.models import IED, COMaster, Point, Profile
@@ -120,7 +120,7 @@ def build_site(count: int, port_base: int, workdir: Path) -> Path:
                 profile=profile,
                 name=f"B{n:03d}",
                 host="127.0.0.1",
-                port=port_base + n,
+                port=0,
                 poll_interval=1.0,
                 reply_timeout=1.0,
                 attempts=3,
@@ -202,17 +202,21 @@ def clear_records() -> None:
 
 
 @contextmanager
-def simulator(profile: Path, port_base: int, workdir: Path) -> Iterator[Any]:
-    port = free_port()
+def simulator(profile: Path, workdir: Path) -> Iterator[Any]:
+    """The simulator on ports the system picks; the COMasters in the database are pointed at
+    them before the control connection is handed out."""
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.poll_load", "simulate", str(profile)]
-        + ["--port-base", str(port_base), "--control-port", str(port)]
+        + ["--port-base", "0", "--control-port", "0"]
         + ["--ledger", str(workdir / "ledger.jsonl"), "--seed", "1"],
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=(workdir / "simulator.log").open("wb"),
     )
     try:
+        ports = listen_ports(process, workdir)
+        port = ports.pop("control")
+        point_comasters_at(ports)
         connection = wait_for(lambda: _connect(port, process, workdir), 120, "the simulator")
         replies = connection.makefile("rb")
 
@@ -224,6 +228,32 @@ def simulator(profile: Path, port_base: int, workdir: Path) -> Iterator[Any]:
         connection.close()
     finally:
         stop(process)
+
+
+def listen_ports(process: subprocess.Popen, workdir: Path) -> dict[str, int]:
+    """``{name: port}`` from the simulator's ``NAME listening on HOST:PORT`` lines, up to
+    the control interface's, which comes last."""
+    assert process.stdout is not None
+    ports: dict[str, int] = {}
+    while "control" not in ports:
+        line = process.stdout.readline().decode()
+        if not line:
+            log = (workdir / "simulator.log").read_text()[-2000:]
+            raise RuntimeError(f"the simulator exited:\n{log}")
+        name, found, address = line.strip().partition(" listening on ")
+        if found:
+            ports[name] = int(address.rpartition(":")[2])
+    return ports
+
+
+def point_comasters_at(ports: dict[str, int]) -> None:
+    from django.db import transaction
+
+    from poll.models import COMaster
+
+    with transaction.atomic():
+        for name, port in ports.items():
+            COMaster.objects.filter(profile__name=PROFILE_NAME, name=name).update(port=port)
 
 
 def _connect(port: int, process: subprocess.Popen, workdir: Path) -> socket.socket | None:

@@ -181,9 +181,9 @@ def start_baseline(reactor: Any) -> Counts:
     from django.conf import settings
     from twisted.python.threadpool import ThreadPool
 
-    from poll.acquisition.config import load_config
-    from poll.acquisition.layout import ComasterLayout
-    from poll.acquisition.mapping import ReplyMapper
+    from poll.acquisition.mara.config import load_mara_site
+    from poll.acquisition.mara.layout import ComasterLayout
+    from poll.acquisition.mara.mapping import ReplyMapper
     from poll.acquisition.options import PollerOptions
     from poll.models import Point, Profile
     from protocols.mara.client import PollClient
@@ -195,7 +195,7 @@ def start_baseline(reactor: Any) -> Counts:
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     points = {point.pk: point for point in Point.objects.filter(profile=profile)}
     counts = Counts()
-    for config in load_config(profile, PollerOptions.from_settings()).comasters.values():
+    for config in load_mara_site(profile, PollerOptions.from_settings()).comasters.values():
         mapper = ReplyMapper(ComasterLayout(config), zone, 900.0)
         client = PollClient(
             config.client,

@@ -1,8 +1,9 @@
 """``GET /screens/<id>/elements/<tag>``: what a tooltip shows about one bound element.
 
-The REST API has the element and its formulas, but not which points those formulas read:
-that takes compiling them. This answers it for one element, with the current value of each
-point, following ``eg.TAG.attr`` names to the points behind the other elements.
+The REST API has the element and its formulas, but not which points those formulas read.
+This answers it for one element, with the current value of each point, following
+``eg.TAG.attr`` names to the points behind the other elements (``hmi.formula_reads``, the
+walk the poller uses to tell whether an element is current).
 """
 
 from __future__ import annotations
@@ -13,14 +14,12 @@ from django.http import HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 
 from console.access import READ_PERMISSION
-from formulas import FormulaError, compile_formula
+from formulas import Ref
+from hmi.formula_checks import parse_inputs
+from hmi.formula_reads import points_read
 from hmi.models import Formula, GraphicElement, Screen
 from poll.models import Point, PointKind
 from poll.models.points import Quality
-
-#: How deep ``eg`` references are followed (a formula reading an element whose formula
-#: reads another element ...); drawings rarely go past two.
-MAX_ELEMENT_DEPTH = 5
 
 
 def element_info(request: HttpRequest, screen_id: int, tag: str) -> JsonResponse:
@@ -31,7 +30,7 @@ def element_info(request: HttpRequest, screen_id: int, tag: str) -> JsonResponse
     screen = get_object_or_404(Screen, pk=screen_id)
     element = get_object_or_404(GraphicElement, profile_id=screen.profile_id, tag=tag)
     formulas = list(element.formulas.order_by("attribute"))
-    point_tags = points_read(screen.profile_id, formulas)
+    point_tags = _point_tags(screen.profile_id, element.tag)
     points = (
         Point.objects.filter(profile_id=screen.profile_id, tag__in=point_tags)
         .select_related("ied__comaster", "modbus_device")
@@ -53,28 +52,17 @@ def element_info(request: HttpRequest, screen_id: int, tag: str) -> JsonResponse
     )
 
 
-def points_read(profile_id: int, formulas: list[Formula]) -> set[str]:
-    """Tags of the points the formulas read, directly or through other elements."""
-    tags: set[str] = set()
-    seen_elements: set[int] = set()
-    for _depth in range(MAX_ELEMENT_DEPTH):
-        element_tags: set[str] = set()
-        for formula in formulas:
-            try:
-                inputs = compile_formula(formula.source).inputs
-            except FormulaError:
-                continue
-            for ref in inputs:
-                (element_tags if ref.kind == "eg" else tags).add(ref.tag)
-        seen_elements.update(f.element_id for f in formulas)
-        formulas = list(
-            Formula.objects.filter(
-                element__profile_id=profile_id, element__tag__in=element_tags
-            ).exclude(element_id__in=seen_elements)
-        )
-        if not formulas:
-            break
-    return tags
+def _point_tags(profile_id: int, tag: str) -> set[str]:
+    """Tags of the points the element's formulas read, directly or through other elements,
+    from the names stored with the profile's formulas (none is compiled)."""
+    inputs: dict[str, set[Ref]] = {}
+    rows = Formula.objects.filter(element__profile_id=profile_id).values_list(
+        "element__tag", "inputs"
+    )
+    for element_tag, text in rows:
+        inputs.setdefault(element_tag, set()).update(parse_inputs(text))
+    found = points_read([tag], lambda other: inputs.get(other, ()))
+    return {point_tag for _, point_tag in found[tag]}
 
 
 def _point(point: Point) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from formulas.errors import (
     FormulaNameError,
     FormulaSyntaxError,
 )
+from formulas.graph import cycle_closed_by
 from formulas.names import ATTRIBUTES, TARGET_ATTRIBUTES, Ref, Target
 from formulas.values import DIV0, NUM, REF, VALUE, FormulaErrorValue
 
@@ -41,5 +42,6 @@ __all__ = [
     "Ref",
     "Target",
     "compile_formula",
+    "cycle_closed_by",
     "validate_formulas",
 ]

@@ -39,9 +39,7 @@ class DependencyGraph:
 
     def find_cycle(self, target: Target, inputs: frozenset[Ref]) -> tuple[Target, ...] | None:
         """The shortest cycle that giving `target` these inputs would close, or None."""
-        return _cycle_through(
-            target, lambda node: inputs if node == target else self._inputs.get(node, frozenset())
-        )
+        return cycle_closed_by(target, inputs, lambda node: self._inputs.get(node, frozenset()))
 
     def set(self, target: Target, inputs: frozenset[Ref]) -> None:
         """Make `target` read `inputs`; a `CycleError` leaves the graph as it was."""
@@ -107,12 +105,22 @@ class DependencyGraph:
         return sorted(found, key=ranks.__getitem__)
 
 
+def cycle_closed_by(
+    target: Target, inputs: frozenset[Ref], inputs_of: Callable[[Target], frozenset[Ref]]
+) -> tuple[Target, ...] | None:
+    """The shortest cycle that giving `target` these `inputs` would close among the other
+    formulas, whose inputs `inputs_of` gives (empty for an attribute no formula drives),
+    or None. Only the formulas on paths from `target` are asked for, so checking one
+    formula against a large set costs what its paths cost."""
+    return _cycle_through(target, lambda node: inputs if node == target else inputs_of(node))
+
+
 def find_cycles(inputs_by_target: Mapping[Target, frozenset[Ref]]) -> dict[Target, CycleError]:
     """For every formula that lies on a cycle, a `CycleError` naming one cycle through it."""
     readers: dict[Target, list[Target]] = {target: [] for target in inputs_by_target}
     waiting: dict[Target, int] = {}
     for target, inputs in inputs_by_target.items():
-        sources = readers.keys() & {_target_of(ref) for ref in inputs}
+        sources = {Target(ref.tag, ref.attr) for ref in inputs if ref.kind == "eg"} & readers.keys()
         waiting[target] = len(sources)
         for source in sources:
             readers[source].append(target)

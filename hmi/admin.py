@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from hmi.formula_preview import describe_value, evaluate_now, refresh_result
+from hmi.element_attributes import describe
+from hmi.formula_preview import evaluate_now, refresh_result
 from hmi.models import Colour, Formula, GraphicElement, Screen
 from hmi.screen_import import import_drawings
 from hmi.svg_sanitiser import DrawingError, parse_drawing
@@ -27,14 +28,14 @@ class FormulaForm(forms.ModelForm):
         widgets = {"source": forms.Textarea(attrs={"rows": 3, "cols": 80, "spellcheck": "false"})}
 
     def _post_clean(self) -> None:
-        super()._post_clean()  # runs Formula.clean(), which compiles and checks
-        if PREVIEW_BUTTON in self.data and not self.errors:
-            value = evaluate_now(self.instance.compiled, self.instance.element.profile)
+        # ModelForm's hook after the model's own validation; django-stubs leave it out.
+        super()._post_clean()  # type: ignore[misc]  # runs Formula.clean(): compiles, checks
+        compiled = self.instance.compiled
+        if PREVIEW_BUTTON in self.data and not self.errors and compiled is not None:
+            value = evaluate_now(compiled, self.instance.element.profile_id)
             self.add_error(
                 None,
-                ValidationError(
-                    f"Preview with current values: {describe_value(value)} (not saved)."
-                ),
+                ValidationError(f"Preview with current values: '{describe(value)}' (not saved)."),
             )
 
 

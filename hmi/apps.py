@@ -6,11 +6,10 @@ class HmiConfig(AppConfig):
     verbose_name = "Screens and formulas"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
+        # Imported here because they need the models, which are ready only now.
+        from hmi import signals
+        from hmi.poller_formulas import FormulaProcessor
+        from poll.acquisition.processors import register_batch_processor
 
-        from hmi.signals import give_new_profile_a_palette
-        from poll.models import Profile
-
-        post_save.connect(
-            give_new_profile_a_palette, sender=Profile, dispatch_uid="smve-default-palette"
-        )
+        signals.connect()
+        register_batch_processor(FormulaProcessor)

@@ -18,6 +18,7 @@ from hmi.palette import INVALID
 ATTRIBUTES = ("text", "fill", "stroke", "mark")
 TEXT_MAX_LENGTH = 200
 ERROR_MAX_LENGTH = 200
+LAST_VALUE_MAX_LENGTH, LAST_ERROR_MAX_LENGTH = 200, 300
 _SMALLINT = range(-32768, 32768)
 
 
@@ -52,19 +53,31 @@ def element_look(results: dict[str, Any], current: bool) -> ElementLook:
         look[attribute] = stored
         if problem:
             problems.append(f"{attribute}: {problem}")
-    error = "; ".join(problems)
-    if len(error) > ERROR_MAX_LENGTH:
-        error = error[: ERROR_MAX_LENGTH - 1] + "…"
-    return replace(ElementLook(), **look, error=error, current=current)
+    return replace(ElementLook(), **look, error=clipped_error("; ".join(problems)), current=current)
+
+
+def clipped_error(text: str) -> str:
+    """An element's error as stored: cut to its column, with an ellipsis when cut."""
+    return text if len(text) <= ERROR_MAX_LENGTH else text[: ERROR_MAX_LENGTH - 1] + "…"
 
 
 def describe(value: Any) -> str:
-    """A formula result as the admin shows it (an error with its meaning)."""
+    """A formula result as the console shows it (``TRUE``, ``1`` for ``2/2``), and an error
+    with its meaning: the one rendering of the admin's preview, a save and the poller."""
     if isinstance(value, FormulaErrorValue):
         return f"{value.code} ({value.meaning})" if value.meaning else value.code
     if isinstance(value, FormulaError):
         return value.message
     return as_text(value)
+
+
+def result_fields(value: Any) -> tuple[str, str]:
+    """A formula's ``last_value`` and ``last_error`` for a result (or the ``FormulaError``
+    that kept it from running)."""
+    text = describe(value)
+    if isinstance(value, FormulaError | FormulaErrorValue):
+        return "", text[:LAST_ERROR_MAX_LENGTH]
+    return text[:LAST_VALUE_MAX_LENGTH], ""
 
 
 def _stored(attribute: str, value: Any) -> tuple[Any, str]:

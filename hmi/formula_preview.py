@@ -1,36 +1,71 @@
-"""Evaluating a formula against the current values, for the admin's preview and on save."""
+"""Evaluating a formula against the values in the database, for the admin's preview and
+for the last result stored when a formula is saved (the poller keeps it up to date after).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.utils import timezone
 
-from formulas import FormulaError, FormulaErrorValue, compile_formula
-from hmi.formula_context import current_values
+from formulas import CompiledFormula, FormulaError, Ref, compile_formula
+from hmi.element_attributes import result_fields
+from hmi.models import Formula, GraphicElement
+from poll.models import Point
+
+_RESULT_FIELDS = ["last_value", "last_error", "evaluated_at"]
 
 
-def evaluate_now(compiled: Any, profile: Any) -> Any:
+def current_values(profile_id: int, refs: Iterable[Ref]) -> dict[Ref, Any]:
+    """The values ``refs`` have now in the database (points and element attributes)."""
+    refs = list(refs)
+    point_tags = {r.tag for r in refs if r.kind != "eg"}
+    element_tags = {r.tag for r in refs if r.kind == "eg"}
+    sources: dict[tuple[str, str], Any] = {}
+    if point_tags:
+        points = Point.objects.filter(profile_id=profile_id, tag__in=point_tags)
+        sources.update(((p.kind, p.tag), p) for p in points)
+    if element_tags:
+        elements = GraphicElement.objects.filter(profile_id=profile_id, tag__in=element_tags)
+        sources.update((("eg", e.tag), e) for e in elements)
+    values: dict[Ref, Any] = {}
+    for ref in refs:
+        source = sources.get((ref.kind, ref.tag))
+        if source is not None:
+            values[ref] = getattr(source, ref.attr)
+    return values
+
+
+def evaluate_now(compiled: CompiledFormula, profile_id: int) -> Any:
     """The formula's value with the profile's current data (an error value on failure)."""
-    return compiled.evaluate(current_values(profile, compiled.inputs))
+    return compiled.evaluate(current_values(profile_id, compiled.inputs))
 
 
-def describe_value(value: Any) -> str:
-    if isinstance(value, FormulaErrorValue):
-        return f"{value.code} ({value.meaning})" if value.meaning else value.code
-    return repr(value)
-
-
-def refresh_result(formula: Any) -> None:
-    """Evaluate a saved formula now and store its last value or last error."""
-    try:
-        value = evaluate_now(compile_formula(formula.source), formula.element.profile)
-    except FormulaError as exc:
-        formula.last_value, formula.last_error = "", exc.message[:300]
-    else:
-        if isinstance(value, FormulaErrorValue):
-            formula.last_value, formula.last_error = "", describe_value(value)[:300]
+def refresh_results(formulas: Sequence[Formula]) -> None:
+    """Evaluate saved formulas of one profile now and store their last value or last error
+    (rendered as the poller renders them), reading the values they need at once."""
+    if not formulas:
+        return
+    compiled: list[CompiledFormula | FormulaError] = []
+    for formula in formulas:
+        try:
+            if formula.compiled is None or formula.compiled.source != formula.source:
+                formula.compiled = compile_formula(formula.source)
+        except FormulaError as exc:
+            compiled.append(exc)
         else:
-            formula.last_value, formula.last_error = str(value)[:200], ""
-    formula.evaluated_at = timezone.now()
-    formula.save(update_fields=["last_value", "last_error", "evaluated_at"])
+            compiled.append(formula.compiled)
+    refs = {ref for c in compiled if isinstance(c, CompiledFormula) for ref in c.inputs}
+    values = current_values(formulas[0].element.profile_id, refs)
+    now = timezone.now()
+    for formula, c in zip(formulas, compiled, strict=True):
+        result = c.evaluate(values) if isinstance(c, CompiledFormula) else c
+        formula.last_value, formula.last_error = result_fields(result)
+        formula.evaluated_at = now
+    Formula.objects.bulk_update(formulas, _RESULT_FIELDS, batch_size=500)
+
+
+def refresh_result(formula: Formula) -> None:
+    """``refresh_results`` for one formula."""
+    refresh_results([formula])

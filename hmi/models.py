@@ -7,12 +7,16 @@ the overview and on its station's detail screen, and both show the one element. 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
+from formulas import CompiledFormula, FormulaError, Ref, Target, compile_formula
 from formulas.names import TARGET_ATTRIBUTES
-from hmi.palette import validate_css_colour
+from hmi.css_colours import validate_css_colour
+from hmi.formula_checks import ProfileFormulas, StoredGraph, format_inputs
 from poll.live_state import LiveStateModel
-from poll.models import Profile
+from poll.models import Point, Profile
 from poll.models.points import tag_validator
 
 
@@ -117,6 +121,18 @@ class Formula(LiveStateModel):
     last_value = models.CharField(max_length=200, blank=True, editable=False)
     last_error = models.CharField(max_length=300, blank=True, editable=False)
     evaluated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    inputs = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="The names the formula reads (kind.TAG.attr), kept by save(): the graph "
+        "that cycle checks and tooltips walk without compiling every formula.",
+    )
+
+    #: Set by ``clean()``: the source compiled, so that ``save()`` need not compile it again.
+    compiled: CompiledFormula | None = None
+    #: The profile's names and graph for ``clean()``; a caller that saves many formulas
+    #: sets one it keeps up to date, else ``clean()`` reads what it needs.
+    checks: ProfileFormulas | None = None
 
     class Meta:
         ordering = ["element__tag", "attribute"]
@@ -131,13 +147,35 @@ class Formula(LiveStateModel):
     def __str__(self) -> str:
         return f"{self.element.tag}.{self.attribute} = {self.source}"
 
+    @property
+    def target(self) -> Target:
+        """The element attribute the formula drives."""
+        return Target(self.element.tag, self.attribute)
+
     def clean(self) -> None:
         """Reject syntax, name, limit and cycle problems; keep the compiled formula."""
-        from hmi.formula_checks import check_formula
-
         super().clean()
         if self.element_id and self.attribute and self.source:
-            self.compiled = check_formula(self)
+            checks = self.checks or profile_formulas(self.element.profile_id)
+            self.compiled = checks.check(self.target, self.source)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Save, keeping ``inputs`` in step with ``source``."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "source" in update_fields:
+            self.inputs = format_inputs(self._inputs_read())
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "inputs"}
+        super().save(*args, **kwargs)
+
+    def _inputs_read(self) -> frozenset[Ref]:
+        if self.compiled is not None and self.compiled.source == self.source:
+            return self.compiled.inputs
+        try:
+            self.compiled = compile_formula(self.source)
+        except FormulaError:
+            return frozenset()  # saved unchecked (a shell, a fixture): it reads nothing
+        return self.compiled.inputs
 
 
 class Colour(models.Model):
@@ -165,3 +203,43 @@ class Colour(models.Model):
 
     def __str__(self) -> str:
         return f"{self.index} {self.name}"
+
+
+class _TagLookup:
+    """Tells whether a tag exists by asking the database: a formula names only a few, so
+    checking one is cheaper than reading every tag of a large profile."""
+
+    def __init__(self, queryset: models.QuerySet[Any]) -> None:
+        self._queryset = queryset
+        self._known: dict[object, bool] = {}
+
+    def __contains__(self, tag: object) -> bool:
+        if tag not in self._known:
+            self._known[tag] = self._queryset.filter(tag=tag).exists()
+        return self._known[tag]
+
+
+def profile_formulas(profile_id: int, *, many: bool = False) -> ProfileFormulas:
+    """What checking formulas of ``profile_id`` needs. With ``many`` (a caller about to
+    check many formulas), every tag is read at once instead of looked up per name."""
+    points = Point.objects.filter(profile_id=profile_id)
+    elements = GraphicElement.objects.filter(profile_id=profile_id)
+    known: dict[str, Any]
+    if many:
+        known = {"ai": set(), "di": set(), "sv": set()}
+        for kind, tag in points.values_list("kind", "tag"):
+            known[kind].add(tag)
+        known["eg"] = set(elements.values_list("tag", flat=True))
+    else:
+        known = {kind: _TagLookup(points.filter(kind=kind)) for kind in ("ai", "di", "sv")}
+        known["eg"] = _TagLookup(elements)
+    formulas = Formula.objects.filter(element__profile_id=profile_id)
+
+    def fetch(tag: str | None) -> Any:
+        rows = formulas if tag is None else formulas.filter(element__tag=tag)
+        return rows.values_list("element__tag", "attribute", "inputs")
+
+    graph = StoredGraph(fetch)
+    if many:
+        graph.fetch_all()
+    return ProfileFormulas(known, graph)

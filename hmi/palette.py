@@ -9,11 +9,10 @@ engineer who deletes a reserved colour still gets a visible one.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from hmi.models import Colour
 
 INVALID = 98
 NOT_CURRENT = 99
@@ -35,23 +34,6 @@ DEFAULT_COLOURS: tuple[tuple[int, str, str], ...] = (
 )
 DEFAULT_CSS: dict[int, str] = {code: css for code, _, css in DEFAULT_COLOURS}
 
-_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3,4}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
-_FUNCTION = re.compile(r"^(?:rgb|rgba|hsl|hsla)\(\s*[0-9.%,\s/+-]+\)$")
-_NAME = re.compile(r"^[a-zA-Z]{3,30}$")
-
-
-def validate_css_colour(value: str) -> None:
-    """Accept the CSS colour forms a screen can use safely: hex, rgb()/hsl() and names.
-
-    The colour ends up in the browser's style of an SVG element, so anything that could
-    carry more than a colour (``url(...)``, ``;``, quotes) is refused.
-    """
-    if not (_HEX.match(value) or _FUNCTION.match(value) or _NAME.match(value)):
-        raise ValidationError(
-            f"{value!r} is not a CSS colour: use #rrggbb, rgb(r, g, b), hsl(...) or a name "
-            "such as red."
-        )
-
 
 def create_default_colours(colour_model: Any, profile: Any) -> None:
     """Give ``profile`` every default colour it does not have yet."""
@@ -71,8 +53,6 @@ class Palette:
 
     @classmethod
     def of(cls, profile_id: int) -> Palette:
-        from hmi.models import Colour
-
         return cls(Colour.objects.filter(profile_id=profile_id).values_list("index", "css"))
 
     def css(self, code: int | None) -> str | None:

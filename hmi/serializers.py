@@ -18,7 +18,9 @@ from poll.serializers import IdRelatedField
 
 def _django_errors(exc: DjangoValidationError) -> serializers.ValidationError:
     """A model validation error as the API's field -> messages error."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+    errors: dict[str, list[str]] = (
+        dict(exc.message_dict) if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+    )
     if NON_FIELD_ERRORS in errors:
         errors[api_settings.NON_FIELD_ERRORS_KEY] = errors.pop(NON_FIELD_ERRORS)
     return serializers.ValidationError(errors)
@@ -50,7 +52,9 @@ class ScreenSerializer(serializers.ModelSerializer):
 
     serializer_related_field = IdRelatedField
 
-    children = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    children: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
     links = serializers.SerializerMethodField()
     svg = serializers.CharField(
         write_only=True, required=False, help_text="An Inkscape SVG drawing to import."
@@ -61,7 +65,7 @@ class ScreenSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Screen
-        fields = (
+        fields: tuple[str, ...] = (
             "id",
             "profile",
             "name",
@@ -77,9 +81,11 @@ class ScreenSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ScreenLinkSerializer(many=True))
     def get_links(self, screen: Screen) -> list[dict[str, Any]]:
-        links = [
-            {"screen": e.link_id, "name": e.link.name, "tag": e.tag}
-            for e in screen.elements.filter(link__isnull=False).select_related("link")
+        links: list[dict[str, Any]] = [
+            {"screen": link, "name": name, "tag": tag}
+            for link, name, tag in screen.elements.filter(link__isnull=False).values_list(
+                "link_id", "link__name", "tag"
+            )
         ]
         links.extend({"screen": s.pk, "name": s.name, "tag": None} for s in screen.links.all())
         return links
@@ -88,7 +94,7 @@ class ScreenSerializer(serializers.ModelSerializer):
         profile = attrs.get("profile", getattr(self.instance, "profile", None))
         parent = attrs.get("parent")
         if parent is not None:
-            if parent.profile_id != profile.pk:
+            if parent.profile_id != getattr(profile, "pk", None):
                 raise serializers.ValidationError({"parent": "The parent is in another profile."})
             if self.instance is not None and _below(parent, self.instance):
                 raise serializers.ValidationError(
@@ -211,7 +217,9 @@ class GraphicElementSerializer(serializers.ModelSerializer):
         return self._palette(element).css(element.stroke)
 
     def _palette(self, element: GraphicElement) -> Palette:
-        palettes = self.context.setdefault("palettes", {})
+        context = self.context
+        assert isinstance(context, dict)  # DRF's context is a dict; its stubs say Mapping
+        palettes: dict[int, Palette] = context.setdefault("palettes", {})
         if element.profile_id not in palettes:
             palettes[element.profile_id] = Palette.of(element.profile_id)
         return palettes[element.profile_id]

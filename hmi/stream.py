@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -139,7 +139,7 @@ def _admit(request: HttpRequest) -> JsonResponse | tuple[int, int, int | None]:
 
 def _user(request: HttpRequest) -> User | AnonymousUser:
     """The session's user, else the token's (the site's user model is Django's own)."""
-    user = cast("User | AnonymousUser", request.user)
+    user = request.user
     if user.is_authenticated:
         return user
     found = TokenAuthentication().authenticate(Request(request))

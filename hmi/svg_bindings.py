@@ -49,8 +49,10 @@ def find_bindings(root: ET.Element, known_tags: Container[str]) -> DrawingBindin
     """Bound elements and screen links of a sanitised drawing; marks each bound element
     with its ``tag`` attribute."""
     bindings = DrawingBindings()
-
-    def visit(element: ET.Element, anchor_link: str | None) -> None:
+    # In document order, without recursion: Inkscape nests groups as deep as users do.
+    pending: list[tuple[ET.Element, str | None]] = [(root, None)]
+    while pending:
+        element, anchor_link = pending.pop()
         if element.tag == _ANCHOR:
             target = screen_link(element)
             if target is not None:
@@ -68,10 +70,7 @@ def find_bindings(root: ET.Element, known_tags: Container[str]) -> DrawingBindin
                     f" is not a tag (letters, digits and underscores, at most "
                     f"{_TAG_MAX_LENGTH}); the element is not bound"
                 )
-        for child in element:
-            visit(child, anchor_link)
-
-    visit(root, None)
+        pending.extend((child, anchor_link) for child in reversed(element))
     return bindings
 
 

@@ -7,13 +7,15 @@ permissions (engineers). ``RolePermission`` says which role an action needs when
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django import forms
 from django.db import connection, models, transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField, RangeField
@@ -22,6 +24,7 @@ from django_filters.widgets import DateRangeWidget
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -38,6 +41,9 @@ from poll.serializers import (
     PointSerializer,
     ProfileSerializer,
 )
+
+if TYPE_CHECKING:
+    from rest_framework.permissions import _SupportsHasPermission
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 #: Ids as URL parts: a longer number could not be an id, and is a 404 before any query.
@@ -112,18 +118,18 @@ class StrictBooleanField(forms.Field):
 class BooleanFilter(django_filters.BooleanFilter):
     """A boolean read as typed: no widget that maps what it does not know to "any"."""
 
-    field_class = StrictBooleanField
+    field_class = StrictBooleanField  # type: ignore[assignment]  # stubs: any form field is right
 
 
 class WholeNumberFilter(filters.NumberFilter):
     """A whole number within the column's range: anything else is a 400 with a message,
     never a number the database refuses."""
 
-    field_class = forms.IntegerField
+    field_class = forms.IntegerField  # type: ignore[assignment]  # stubs: any form field is right
 
 
-def _column_range(field: models.Field) -> dict[str, int | None]:
-    column = field.target_field if field.is_relation else field
+def _column_range(field: models.Field[Any, Any]) -> dict[str, int | None]:
+    column = field.target_field if isinstance(field, models.ForeignKey) else field
     low, high = connection.ops.integer_field_range(column.get_internal_type())
     return {"min_value": low, "max_value": high}
 
@@ -155,7 +161,7 @@ class UtcDateTimeRangeField(RangeField):
 class TimeRangeFilter(filters.IsoDateTimeFromToRangeFilter):
     """``NAME_after`` and ``NAME_before``, ISO 8601 times with their offset."""
 
-    field_class = UtcDateTimeRangeField
+    field_class = UtcDateTimeRangeField  # type: ignore[assignment]  # stubs: any form field is right
 
 
 class ApiFilterSet(filters.FilterSet):
@@ -180,9 +186,10 @@ class ApiFilterSet(filters.FilterSet):
     }
 
 
-def refuse_repeated_parameters(request: Request) -> None:
-    """A parameter given twice is a 400: Django would quietly use the last value."""
-    repeated = sorted(n for n, values in request.query_params.lists() if len(values) > 1)
+def refuse_repeated_parameters(request: HttpRequest) -> None:
+    """A parameter given twice is a 400: Django would quietly use the last value. (A DRF
+    ``Request`` passes for the ``HttpRequest`` it wraps: its ``GET`` is the query.)"""
+    repeated = sorted(n for n, values in request.GET.lists() if len(values) > 1)
     if repeated:
         raise serializers.ValidationError(
             {name: ["Given more than once: give it once."] for name in repeated}
@@ -192,14 +199,17 @@ def refuse_repeated_parameters(request: Request) -> None:
 class ApiFilterBackend(filters.DjangoFilterBackend):
     filterset_base = ApiFilterSet
 
-    def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
+    def filter_queryset(
+        self, request: HttpRequest, queryset: QuerySet[Any], view: Any
+    ) -> QuerySet[Any]:
         if not getattr(view, "detail", False):  # lists read parameters; one object reads none
             refuse_repeated_parameters(request)
         return super().filter_queryset(request, queryset, view)
 
 
-class RoleAccess:
-    """What every viewset of the API shares: role permissions, filters, pagination."""
+class RoleAccess(GenericAPIView):
+    """What every viewset of the API shares: role permissions, filters, pagination (a
+    view class of DRF's, so that these settings keep its types)."""
 
     permission_classes = [RolePermission]
     filter_backends = [ApiFilterBackend]
@@ -276,7 +286,7 @@ class EventViewSet(RoleAccess, viewsets.ReadOnlyModelViewSet):
     serializer_class = EventSerializer
     filterset_class = EventFilter
 
-    def get_permissions(self) -> list[permissions.BasePermission]:
+    def get_permissions(self) -> Sequence[_SupportsHasPermission]:
         if self.action in ("acknowledge", "acknowledge_many"):
             return [permissions.IsAuthenticated(), CanAcknowledge()]
         return super().get_permissions()

@@ -355,7 +355,7 @@ def _existing(model: type[ModelT], keys: dict[str, Any]) -> ModelT | None:
     """The stored object of ``keys``; none when a key is not even of the field's type (the
     validation of the new object then says so)."""
     try:
-        return model.objects.filter(**keys).first()
+        return model._default_manager.filter(**keys).first()
     except (ValueError, TypeError, ValidationError):
         return None
 

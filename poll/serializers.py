@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from poll.models import IED, COMaster, Energy, Event, Point, Profile
@@ -13,7 +15,7 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
     """A related object by id; an id no column can hold is a validation error, not a
     database error."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("pk_field", serializers.IntegerField(min_value=1, max_value=MAX_ID))
         super().__init__(**kwargs)
 

@@ -182,9 +182,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# Screen formulas run inside the poller's write batches (poll never imports hmi).
-POLL_BATCH_PROCESSORS = ["hmi.poller_formulas.FormulaProcessor"]
-
 # Live stream: heartbeat comment interval, and on SQLite how often the latest revision is read.
 try:
     STREAM_HEARTBEAT_SECONDS = float(os.environ.get("STREAM_HEARTBEAT_SECONDS", "15"))

@@ -69,7 +69,8 @@ def test_a_revision_is_a_whole_number_the_database_holds(text, value):
     assert parse_revision(text) == value
 
 
-@pytest.mark.django_db
+# The stream reads in its own worker thread, as in production: the rows must be committed.
+@pytest.mark.django_db(transaction=True)
 def test_revisions_and_ids_of_thousands_of_digits_are_a_400(site_profile, token_client):
     import_drawing(site_profile, "overview", overview_drawing())
     screen = Screen.objects.get(profile=site_profile, name="overview").pk

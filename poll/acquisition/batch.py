@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple, Protocol
-
-from poll.acquisition.modbus_batch import ModbusComEventRow, ModbusDeviceStatus
+from typing import Any, NamedTuple
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
@@ -49,7 +47,7 @@ class SampleRow(NamedTuple):
 
 class EventRow(NamedTuple):
     profile_id: int
-    comaster_id: int
+    comaster_id: int | None
     di_id: int | None
     ied_address: int
     port: int
@@ -92,11 +90,12 @@ class ComEventRow(NamedTuple):
     received_at: int
 
 
-class ComasterStatus(NamedTuple):
-    """A COMaster's communication state as the poller knows it. ``seq`` is the SEQ of
-    the last reply stored (None before the first)."""
+class LinkStatus(NamedTuple):
+    """A link's communication state as the poller knows it. ``seq`` is where a protocol
+    that numbers its requests resumes (Mara's SEQ of the last stored reply), None for the
+    others; ``exceptions`` counts refusals by protocols that answer with them (Modbus)."""
 
-    comaster_id: int
+    link_id: int
     online: bool
     state_since: int | None
     last_poll_at: int | None
@@ -107,45 +106,62 @@ class ComasterStatus(NamedTuple):
     events_received: int
     reconnects: int
     latency_ms: float | None
-    seq: int | None
+    seq: int | None = None
+    exceptions: int = 0
+
+    @classmethod
+    def initial(cls, link_id: int) -> LinkStatus:
+        """The state of a link never polled: offline, nothing counted."""
+        return cls(link_id, False, None, None, "", 0, 0, 0, 0, 0, None)
 
 
-_ROW_TYPES: dict[str, Any] = {
-    "points": PointChange,
+class LinkEventRow(NamedTuple):
+    """A link went online or offline, as the poller saw it: a ``ComEvent`` of source
+    ``poller`` whose ``kind`` column names the link."""
+
+    kind: str
+    profile_id: int
+    link_id: int
+    code: int
+    reason: int
+    text: str
+    time: int
+    dedup_key: str
+
+
+_RECORD_TYPES: dict[str, Any] = {
     "samples": SampleRow,
     "events": EventRow,
     "energy": EnergyRow,
     "com_events": ComEventRow,
-    "comasters": ComasterStatus,
-    "modbus_devices": ModbusDeviceStatus,
-    "modbus_com_events": ModbusComEventRow,
+    "link_events": LinkEventRow,
 }
 
 
 @dataclass
 class WriteBatch:
-    """Changes that are written together, in one transaction with one revision."""
+    """Changes that are written together, in one transaction with one revision.
+
+    ``links`` holds the links' states by kind (:class:`~poll.acquisition.links.LinkKind`
+    name, e.g. ``comasters``), then by link id; ``link_events`` their going online and
+    offline. The other rows are the field's data, whatever source produced them.
+    """
 
     points: dict[int, PointChange] = field(default_factory=dict)
     samples: list[SampleRow] = field(default_factory=list)
     events: list[EventRow] = field(default_factory=list)
     energy: list[EnergyRow] = field(default_factory=list)
     com_events: list[ComEventRow] = field(default_factory=list)
-    comasters: dict[int, ComasterStatus] = field(default_factory=dict)
-    modbus_devices: dict[int, ModbusDeviceStatus] = field(default_factory=dict)
-    modbus_com_events: list[ModbusComEventRow] = field(default_factory=list)
+    links: dict[str, dict[int, LinkStatus]] = field(default_factory=dict)
+    link_events: list[LinkEventRow] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return any(
-            (self.points, self.samples, self.events, self.energy, self.com_events, self.comasters)
-        ) or bool(self.modbus_devices or self.modbus_com_events)
+        return bool(self.points or self.links or self.samples or self.record_count)
 
     @property
     def record_count(self) -> int:
         """Events, energy records and communication events in the batch."""
-        return (
-            len(self.events) + len(self.energy) + len(self.com_events) + len(self.modbus_com_events)
-        )
+        return len(self.events) + len(self.energy) + len(self.com_events) + len(self.link_events)
 
     def set_point(self, change: PointChange) -> None:
         """Record a point change that happened after those already in the batch."""
@@ -154,59 +170,64 @@ class WriteBatch:
             change = change._replace(value=earlier.value, q=earlier.q)
         self.points[change.point_id] = change
 
+    def set_link(self, kind: str, status: LinkStatus) -> None:
+        """Record a link's state, later than any already in the batch."""
+        self.links.setdefault(kind, {})[status.link_id] = status
+
+    def seqs(self) -> dict[int, int]:
+        """The ``seq`` of each link state that has one (Mara's SEQ of a stored reply)."""
+        return {
+            status.link_id: status.seq
+            for statuses in self.links.values()
+            for status in statuses.values()
+            if status.seq is not None
+        }
+
     def merge(self, later: WriteBatch) -> None:
-        """Fold a later batch into this one: its point states and COMaster states win,
-        its records are added."""
+        """Fold a later batch into this one: its point and link states win, its records
+        are added."""
         for change in later.points.values():
             self.set_point(change)
-        self.samples += later.samples
-        self.events += later.events
-        self.energy += later.energy
-        self.com_events += later.com_events
-        self.comasters.update(later.comasters)
-        self.modbus_devices.update(later.modbus_devices)
-        self.modbus_com_events += later.modbus_com_events
+        for name in _RECORD_TYPES:
+            getattr(self, name).extend(getattr(later, name))
+        for kind, statuses in later.links.items():
+            self.links.setdefault(kind, {}).update(statuses)
 
     def to_json(self) -> str:
         return json.dumps(
             {
                 "points": list(self.points.values()),
-                "samples": self.samples,
-                "events": self.events,
-                "energy": self.energy,
-                "com_events": self.com_events,
-                "comasters": list(self.comasters.values()),
-                "modbus_devices": list(self.modbus_devices.values()),
-                "modbus_com_events": self.modbus_com_events,
+                **{name: getattr(self, name) for name in _RECORD_TYPES},
+                "links": {kind: list(rows.values()) for kind, rows in self.links.items()},
             },
             separators=(",", ":"),
         )
 
     @classmethod
     def from_json(cls, text: str | bytes) -> WriteBatch:
-        data = json.loads(text)
-        rows = {
-            name: [kind(*row) for row in data.get(name, ())] for name, kind in _ROW_TYPES.items()
+        data = _upgraded(json.loads(text))
+        records = {
+            name: [kind(*row) for row in data.get(name, ())] for name, kind in _RECORD_TYPES.items()
         }
-        return cls(
-            points={row.point_id: row for row in rows["points"]},
-            samples=rows["samples"],
-            events=rows["events"],
-            energy=rows["energy"],
-            com_events=rows["com_events"],
-            comasters={row.comaster_id: row for row in rows["comasters"]},
-            modbus_devices={row.device_id: row for row in rows["modbus_devices"]},
-            modbus_com_events=rows["modbus_com_events"],
-        )
+        links = {
+            kind: {row[0]: LinkStatus(*row) for row in rows}
+            for kind, rows in data.get("links", {}).items()
+        }
+        points = (PointChange(*row) for row in data.get("points", ()))
+        return cls(points={row.point_id: row for row in points}, links=links, **records)
 
 
-class BatchProcessor(Protocol):
-    """Something that adds its own changes to a batch, in the batch's transaction.
-
-    The writer calls every registered processor after it has written a batch's points,
-    with the changed points and the batch's revision, inside the same transaction: what a
-    processor writes carries that revision and commits (or not) with the batch. This is
-    where screen formulas turn changed points into element-attribute changes.
-    """
-
-    def process(self, points: dict[int, PointChange], revision: int) -> None: ...
+def _upgraded(data: dict[str, Any]) -> dict[str, Any]:
+    """An entry journaled before every source's link state had one row type (a spool left
+    by an older poller) in today's shape, so that an upgrade loses none of it."""
+    links = data.setdefault("links", {})
+    if "comasters" in data:  # the same fields in the same order
+        links["comasters"] = data.pop("comasters")
+    if "modbus_devices" in data:  # exceptions came after bad_frames, and no seq
+        rows = data.pop("modbus_devices")
+        links["modbus_devices"] = [[*row[:8], *row[9:], None, row[8]] for row in rows]
+    data.setdefault("link_events", []).extend(
+        ["modbus_devices", profile, device, code, reason, text, time, key]
+        for profile, device, code, reason, text, time, key in data.pop("modbus_com_events", ())
+    )
+    return data

@@ -12,9 +12,10 @@ Files, under the spool directory:
 - ``journal-<first entry>.log``: segments of lines ``<entry number> <batch JSON>``; a new
   segment starts when one passes :data:`SEGMENT_BYTES`, and segments wholly applied are
   deleted.
-- ``applied.json``: the checkpoint, ``{"applied": N, "seqs": {COMaster id: SEQ}}``: the
-  last entry in the database and the SEQ of each COMaster's last stored reply (so that a
-  restarted poller asks again for an answer it may have lost: see PollClient).
+- ``applied.json``: the checkpoint, ``{"applied": N, "seqs": {link id: seq}}``: the last
+  entry in the database and the ``seq`` of each link's last stored answer, for protocols
+  that number their requests (so that a restarted poller asks a COMaster again for an
+  answer it may have lost: see PollClient).
 
 An append is a ``write`` to the operating system, which survives the poller being killed;
 it does not wait for the disk (no fsync), so a power cut may lose the last entries.
@@ -58,7 +59,7 @@ class Journal:
         return self.last_entry - self.applied
 
     def stored_seqs(self) -> dict[int, int]:
-        """SEQ of each COMaster's last journaled reply."""
+        """``seq`` of each link's last journaled answer (those whose protocol has one)."""
         return dict(self._seqs)
 
     def append(self, batch: WriteBatch) -> int:
@@ -135,9 +136,7 @@ class Journal:
         for start, path in segments:
             for number, text in _lines(path):
                 if number > self.applied:
-                    for status in WriteBatch.from_json(text).comasters.values():
-                        if status.seq is not None:
-                            self._seqs[status.comaster_id] = status.seq
+                    self._seqs.update(WriteBatch.from_json(text).seqs())
                 self.last_entry = max(self.last_entry, number)
             if start > self.last_entry + 1:
                 log.error("journal segment %s starts after a gap", path.name)

@@ -26,9 +26,6 @@ class PollerOptions:
     """Seconds between looks at the profile's configuration counter."""
     max_batch_entries: int
     """Journal entries coalesced into one transaction at most."""
-    batch_processors: tuple[str, ...]
-    """Dotted paths of :class:`~poll.acquisition.batch.BatchProcessor` classes (Django
-    setting POLL_BATCH_PROCESSORS only)."""
 
     @classmethod
     def from_settings(cls) -> PollerOptions:
@@ -41,7 +38,6 @@ class PollerOptions:
             status_interval=_number("POLL_STATUS_INTERVAL", 2.0),
             config_check_interval=_number("POLL_CONFIG_CHECK_INTERVAL", 2.0),
             max_batch_entries=int(_number("POLL_MAX_BATCH_ENTRIES", 1000)),
-            batch_processors=tuple(getattr(settings, "POLL_BATCH_PROCESSORS", ())),
         )
 
 

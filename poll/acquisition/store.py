@@ -3,26 +3,34 @@
 The order inside the transaction: take the revision (on PostgreSQL under an advisory lock,
 so that revision order is commit order for every writer that takes the same lock), write
 the changed points, let the batch processors add their changes, insert the records (each
-at most once, by ``dedup_key``) and the history samples, update the COMasters' state,
-and on PostgreSQL queue ``NOTIFY smve_revision, '<revision>'``, which PostgreSQL delivers
-when, and only if, the transaction commits.
+at most once, by ``dedup_key``) and the history samples, update the links' state and
+insert their link events, and on PostgreSQL queue ``NOTIFY smve_revision, '<revision>'``,
+which PostgreSQL delivers when, and only if, the transaction commits.
 
-Rows that name a point, COMaster or profile deleted meanwhile keep the record with an
-empty reference (or are skipped for samples and states): a configuration change never
-makes a batch fail.
+Each batch processor runs in a savepoint: one that raises is logged (once per distinct
+error) and only its savepoint is rolled back, so formula processing never keeps
+acquisition data out of the database.
+
+Rows that name a point, link or profile deleted meanwhile keep the record with an empty
+reference (or are skipped for samples and states): a configuration change never makes a
+batch fail.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 
-from poll.acquisition.batch import BatchProcessor, WriteBatch
-from poll.acquisition.modbus_sql import write_modbus_rows
-from poll.acquisition.sql import PostgresStatements, SqliteStatements, Statements
+from poll.acquisition.batch import WriteBatch
+from poll.acquisition.processors import BatchProcessor
+from poll.acquisition.sources import link_kind
+from poll.acquisition.sql import Statements, statements_for
 from poll.models import Revision
+
+log = logging.getLogger(__name__)
 
 REVISION_LOCK_KEY = 0x534D5645
 """``pg_advisory_xact_lock`` key every writer of revisions takes before it numbers one."""
@@ -36,24 +44,57 @@ class BatchStore:
     def __init__(self, processors: Sequence[BatchProcessor] = ()) -> None:
         self.processors = list(processors)
         self._statements: Statements | None = None
+        self._reported: set[tuple[str, str]] = set()
+
+    def configure(self, profile_id: int) -> None:
+        """Hand a new configuration to every processor (outside any batch transaction)."""
+        for processor in self.processors:
+            self._guarded(processor, "configure", processor.configure, profile_id)
 
     def write(self, batch: WriteBatch) -> tuple[int, int]:
         """Write ``batch``; return its revision and how many records were new."""
-        statements = self._statements_for_connection()
+        if self._statements is None:
+            self._statements = statements_for(connection)
+        statements = self._statements
         with transaction.atomic(), self._cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REVISION_LOCK_KEY])
             revision = Revision.objects.create(source=REVISION_SOURCE).pk
             statements.update_points(cursor, batch.points.values(), revision)
             for processor in self.processors:
-                processor.process(batch.points, revision)
+                self._process(processor, batch, revision)
             inserted = statements.insert_records(cursor, batch, revision)
             statements.insert_samples(cursor, batch.samples)
-            statements.update_comasters(cursor, batch.comasters.values(), revision)
-            inserted += write_modbus_rows(cursor, batch, revision)
+            for name, statuses in batch.links.items():
+                statements.update_links(cursor, link_kind(name), statuses.values(), revision)
+            for name, rows in _by_kind(batch).items():
+                kind = link_kind(name)
+                inserted += statements.insert_link_events(cursor, kind, rows, revision)
             if connection.vendor == "postgresql":
                 cursor.execute("SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, str(revision)])
         return revision, inserted
+
+    def _process(self, processor: BatchProcessor, batch: WriteBatch, revision: int) -> None:
+        def in_savepoint() -> None:
+            with transaction.atomic():
+                processor.process(batch.points, revision)
+
+        self._guarded(processor, "process", in_savepoint)
+
+    def _guarded(
+        self, processor: BatchProcessor, step: str, work: Callable[..., None], *args: Any
+    ) -> None:
+        """Run a processor's ``work``; an error of the processor is logged once and goes
+        no further. A lost connection does: the writer handles it for the whole batch."""
+        try:
+            work(*args)
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as error:
+            key = (f"{type(processor).__qualname__}.{step}", f"{type(error).__name__}: {error}")
+            if key not in self._reported:
+                self._reported.add(key)
+                log.exception("batch processor %s failed; the batch is written without it", key[0])
 
     @staticmethod
     def _cursor() -> Any:
@@ -65,10 +106,9 @@ class BatchStore:
             return psycopg.Cursor(connection.connection)
         return connection.cursor()
 
-    def _statements_for_connection(self) -> Statements:
-        if self._statements is None:
-            if connection.vendor == "postgresql":
-                self._statements = PostgresStatements()
-            else:
-                self._statements = SqliteStatements(connection.ops.adapt_datetimefield_value)
-        return self._statements
+
+def _by_kind(batch: WriteBatch) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
+    for row in batch.link_events:
+        grouped.setdefault(row.kind, []).append(row)
+    return grouped

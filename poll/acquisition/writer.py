@@ -11,8 +11,8 @@ refuses for another reason is retried entry by entry, and an entry that still fa
 set aside in ``rejected/`` under the spool directory, so that one bad entry never stops
 the rest.
 
-Every few seconds it also looks at the profile's configuration counter and hands a new
-configuration to the reactor.
+Every few seconds it also looks at the profile's configuration counter; a new configuration
+goes to the batch processors (``configure``) and then to the reactor.
 """
 
 from __future__ import annotations
@@ -24,15 +24,16 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 
-from poll.acquisition.batch import WriteBatch
-from poll.acquisition.config import ConfigError, ConfigWatcher, SiteConfig, load_statuses
+from poll.acquisition.batch import LinkStatus, WriteBatch
 from poll.acquisition.heartbeat import Heartbeat
 from poll.acquisition.journal import Journal
 from poll.acquisition.metrics import PollerMetrics
 from poll.acquisition.store import BatchStore
+from poll.acquisition.watcher import ConfigError, ConfigWatcher, SiteConfig, load_statuses
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,9 @@ DRAIN_TIMEOUT = 10.0
 """Seconds a stopping writer keeps applying what is queued before it gives up."""
 
 Entry = tuple[int, WriteBatch]
-ConfigListener = Callable[[SiteConfig, dict], None]
+T = TypeVar("T")
+ConfigListener = Callable[[SiteConfig, dict[str, dict[int, LinkStatus]]], None]
+"""Takes a new configuration and its links' states last written, by source."""
 
 
 class DatabaseUnreachable(Exception):
@@ -117,8 +120,8 @@ class JournalWriter(threading.Thread):
                     retry = min(RETRY_MAX, retry * 2)
                     continue
                 except Exception:
-                    # A fault of ours or of a batch processor: the entries are safe in the
-                    # journal, so say so loudly and try again rather than stop writing.
+                    # A fault of ours (a batch processor's is the store's to contain): the
+                    # entries are safe in the journal, so say so loudly and try again.
                     log.exception("writing journal entry %d failed; trying again", self._next)
                     if self._stopping.wait(retry):
                         deadline = time.monotonic()
@@ -146,12 +149,7 @@ class JournalWriter(threading.Thread):
         started = time.perf_counter()
         self._apply(entries)
         self._metrics.batch_seconds.observe(time.perf_counter() - started)
-        seqs = {
-            status.comaster_id: status.seq
-            for _, batch in entries
-            for status in batch.comasters.values()
-            if status.seq is not None
-        }
+        seqs = {link: seq for _, batch in entries for link, seq in batch.seqs().items()}
         last = entries[-1][0]
         self._journal.mark_applied(last, seqs)
         self._next = last + 1
@@ -160,8 +158,8 @@ class JournalWriter(threading.Thread):
 
     def _apply(self, entries: list[Entry]) -> None:
         batch = WriteBatch()
-        for _, entry in entries:
-            batch.merge(entry)
+        for _, later in entries:
+            batch.merge(later)
         try:
             _, inserted = self._guarded(self._store.write, batch)
         except DatabaseError as error:
@@ -190,7 +188,7 @@ class JournalWriter(threading.Thread):
         if last < self._next:
             return []
         if held and held[0][0] == self._next:
-            entries = []
+            entries: list[Entry] = []
             while held and held[0][0] <= last and len(entries) < self._max_entries:
                 entries.append(held.popleft())
             return entries
@@ -239,12 +237,14 @@ class JournalWriter(threading.Thread):
         if config is not None:
             self._config_loaded = True
             self._config_error = None
-            self._on_config(config, self._guarded(load_statuses, list(config.comasters)))
+            statuses = self._guarded(load_statuses, config)
+            self._store.configure(config.profile_id)
+            self._on_config(config, statuses)
 
     # Outages
 
     @staticmethod
-    def _guarded(work: Callable, *args: object) -> object:
+    def _guarded(work: Callable[..., T], *args: object) -> T:
         """Run ``work``; a lost or refused connection becomes :class:`DatabaseUnreachable`."""
         try:
             return work(*args)

@@ -3,6 +3,8 @@ state the poller keeps for it."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 
 from poll.live_state import LiveStateModel
@@ -19,7 +21,7 @@ class LinkStateModel(LiveStateModel):
     many times, the first included, before the link is given up and marked offline.
     """
 
-    LIVE_FIELDS = (
+    LIVE_FIELDS: ClassVar[tuple[str, ...]] = (
         "online",
         "state_since",
         "last_poll_at",

@@ -270,7 +270,8 @@ class Point(LiveStateModel):
         problems: dict[str, str] = {}
         if self.kind == PointKind.SV and _above(self.offset, SV_OFFSET_MAX):
             problems["offset"] = f"An SV is a byte of its IED's 6-byte block: 0..{SV_OFFSET_MAX}."
-        if _numbers(self.low_limit, self.high_limit) and self.low_limit > self.high_limit:
+        low, high = self.low_limit, self.high_limit
+        if low is not None and high is not None and _numbers(low, high) and low > high:
             problems["high_limit"] = "The high limit must not be below the low limit."
         if self.modbus_device is not None:  # saved, or still unsaved in a profile file
             problems.update(self._modbus_problems())
@@ -310,17 +311,19 @@ class Point(LiveStateModel):
         return {}
 
     def _take_profile_of_source(self) -> None:
-        if self.ied_id:
-            self.profile_id = self.ied.comaster.profile_id
-        elif self.modbus_device_id:
-            self.profile_id = self.modbus_device.profile_id
+        if (ied := self.ied) is not None:
+            self.profile_id = ied.comaster.profile_id
+        elif (device := self.modbus_device) is not None:
+            self.profile_id = device.profile_id
 
     @property
     def source_name(self) -> str:
         """Where the point comes from, as an engineer names it."""
-        if self.modbus_device_id:
-            return f"Modbus device {self.modbus_device.name}"
-        return f"IED {self.ied.name} of COMaster {self.ied.comaster.name}"
+        if (device := self.modbus_device) is not None:
+            return f"Modbus device {device.name}"
+        if (ied := self.ied) is not None:
+            return f"IED {ied.name} of COMaster {ied.comaster.name}"
+        return "no source"
 
     def validate_constraints(self, exclude: Any = None) -> None:
         """Name the point that already holds a duplicate tag, as engineers need to know."""
@@ -376,7 +379,7 @@ class KindManager(models.Manager):
 
 class SV(Point):
     KIND = PointKind.SV
-    objects = KindManager(PointKind.SV)
+    objects: ClassVar[KindManager] = KindManager(PointKind.SV)
 
     class Meta:
         proxy = True
@@ -386,7 +389,7 @@ class SV(Point):
 
 class DI(Point):
     KIND = PointKind.DI
-    objects = KindManager(PointKind.DI)
+    objects: ClassVar[KindManager] = KindManager(PointKind.DI)
 
     class Meta:
         proxy = True
@@ -402,7 +405,7 @@ class DI(Point):
 
 class AI(Point):
     KIND = PointKind.AI
-    objects = KindManager(PointKind.AI)
+    objects: ClassVar[KindManager] = KindManager(PointKind.AI)
 
     class Meta:
         proxy = True

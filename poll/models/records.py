@@ -76,7 +76,8 @@ class Event(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = self.di.tag if self.di_id else f"IED {self.ied_address} {self.port}.{self.bit}"
+        di = self.di
+        where = di.tag if di is not None else f"IED {self.ied_address} {self.port}.{self.bit}"
         return f"{where} -> {self.value} at {self.time}"
 
 

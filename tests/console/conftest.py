@@ -37,9 +37,10 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 SCREENS = [
     ROOT / "fixtures" / "screens" / f"{name}.svg"
-    for name in ("Overview", "E4 Los Aromos", "E5 Ruta 22")
+    for name in ("Overview", "E4 Los Aromos", "E5 Ruta 22", "Plant", "Meters")
 ]
-"""The demo substation's drawings (the folder also holds other sites' screens)."""
+"""The demo's drawings: the substation's, and the plant's and meters' screens that the
+overview links to (drawn without their sites' points and formulas here)."""
 FORMULAS = ROOT / "fixtures" / "demo_formulas.json"
 FAST_POLLING = {"poll_interval": 0.2, "reply_timeout": 0.3, "attempts": 2}
 """Faster than the admin allows, so that a stopped COMaster is offline within a second."""
@@ -62,7 +63,7 @@ class Site:
 
 def load_demo(profile_data: dict[str, Any]) -> dict[str, int]:
     """The profile, its screens and formulas, and the demo logins; screen ids by name."""
-    from console.formula_loader import load_formulas, read_formula_file
+    from hmi.formula_loader import load_formulas, read_formula_file
     from hmi.models import Screen
     from hmi.screen_import import import_files
     from poll.models import COMaster

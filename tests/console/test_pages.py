@@ -13,22 +13,28 @@ from console.csp import CONTENT_SECURITY_POLICY
 from hmi.api import SVG_CONTENT_SECURITY_POLICY
 from hmi.models import GraphicElement, Screen
 from poll.models import Point
+from tests.conftest import ROOT
 from tests.console.conftest import FORMULAS, SCREENS
 
 PAGES = ("/", "/events", "/status")
 
 
 @pytest.fixture
-def demo_screens(demo_profile):
-    from console.formula_loader import load_formulas, read_formula_file
+def demo_screens(db):
+    """The whole demo site as ``make demo`` loads it: its profile, every drawing, every
+    formula file."""
+    from hmi.formula_loader import load_formulas, read_formula_file
     from hmi.screen_import import import_files
+    from poll.profiles import load_profile, read_profile_file
 
-    reports, refused = import_files(demo_profile, SCREENS)
+    profile = load_profile(read_profile_file(ROOT / "fixtures" / "demo_site.json"), activate=True)
+    reports, refused = import_files(profile, SCREENS)
     assert not refused
     assert not [problem for report in reports for problem in report.problems]
-    report = load_formulas(demo_profile, read_formula_file(FORMULAS))
-    assert not report.problems
-    return {screen.name: screen for screen in Screen.objects.filter(profile=demo_profile)}
+    for name in ("demo_formulas", "plant_formulas", "meters_formulas"):
+        report = load_formulas(profile, read_formula_file(ROOT / "fixtures" / f"{name}.json"))
+        assert not report.problems
+    return {screen.name: screen for screen in Screen.objects.filter(profile=profile)}
 
 
 def client_for(user: User | None) -> Client:
@@ -150,7 +156,7 @@ def test_the_demo_drawings_bind_every_element_to_a_formula_and_link_the_stations
 
 @pytest.mark.django_db
 def test_loading_formulas_again_changes_nothing_and_problems_are_named(demo_screens):
-    from console.formula_loader import load_formulas, read_formula_file
+    from hmi.formula_loader import load_formulas, read_formula_file
 
     profile = demo_screens["Overview"].profile
     again = load_formulas(profile, read_formula_file(FORMULAS))

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from formulas import compiler
 from hmi.models import Formula, GraphicElement
 from poll.models import DI
 
@@ -107,3 +108,47 @@ def test_viewers_and_operators_cannot_edit_formulas(client, role_user, elements)
         client.force_login(role_user(role))
         assert post_formula(client, elements["E4189I01"], "1").status_code == 403
     assert not Formula.objects.exists()
+
+
+@pytest.mark.django_db
+def test_saving_one_formula_compiles_that_formula_only(
+    engineer_client, elements, demo_profile, monkeypatch
+):
+    others = GraphicElement.objects.bulk_create(
+        GraphicElement(profile=demo_profile, tag=f"E4OTHER{i:03d}") for i in range(200)
+    )
+    for i, element in enumerate(others):  # a chain, so that the cycle check has a graph
+        source = f"eg.E4OTHER{i + 1:03d}.fill" if i + 1 < len(others) else "eg.E4189I01.fill"
+        Formula.objects.create(element=element, attribute="fill", source=source)
+    parsed = []
+    real_parse = compiler.parse
+    monkeypatch.setattr(
+        compiler, "parse", lambda source: parsed.append(source) or real_parse(source)
+    )
+    response = post_formula(engineer_client, elements["E4189I01"], "SI(di.E4189I01.value,1,2)")
+    assert response.status_code == 302
+    assert parsed == ["SI(di.E4189I01.value,1,2)"]
+    parsed.clear()
+    response = post_formula(engineer_client, elements["E41BAR00"], "eg.E4OTHER000.fill")
+    assert response.status_code == 302 and len(parsed) == 1
+    closing = post_formula(
+        engineer_client, elements["E4189I01"], "eg.E41BAR00.fill", attribute="stroke"
+    )
+    assert closing.status_code == 302, "stroke is not on the chain: no cycle"
+    Formula.objects.filter(element=elements["E4189I01"], attribute="fill").delete()
+    response = post_formula(engineer_client, elements["E4189I01"], "eg.E41BAR00.fill")
+    message = form_errors(response)
+    assert "E4OTHER199.fill" in message and "E41BAR00.fill" in message, "the cycle is named"
+
+
+@pytest.mark.django_db
+def test_a_result_reads_the_same_in_the_preview_and_after_a_save(engineer_client, elements):
+    for source, shown in (("1=1", "TRUE"), ("2/2", "1")):
+        preview = post_formula(
+            engineer_client, elements["E4LBL01"], source, attribute="text", _preview="1"
+        )
+        assert f"Preview with current values: '{shown}'" in form_errors(preview)
+    post_formula(engineer_client, elements["E4LBL01"], "1=1", attribute="text")
+    post_formula(engineer_client, elements["E4LBL01"], "2/2", attribute="mark")
+    results = dict(Formula.objects.values_list("attribute", "last_value"))
+    assert results == {"text": "TRUE", "mark": "1"}

@@ -8,8 +8,9 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
 
+from hmi.css_colours import validate_css_colour
 from hmi.models import Colour
-from hmi.palette import DEFAULT_COLOURS, INVALID, NOT_CURRENT, Palette, validate_css_colour
+from hmi.palette import DEFAULT_COLOURS, INVALID, NOT_CURRENT, Palette
 from poll.models import Profile
 
 

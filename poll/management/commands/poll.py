@@ -9,8 +9,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 class Command(BaseCommand):
     help = (
-        "Poll the enabled COMasters of the active profile (or of --profile) into the "
-        "database; runs in the foreground and stops cleanly on SIGTERM or SIGINT."
+        "Poll the enabled COMasters and Modbus devices of the active profile (or of "
+        "--profile) into the database; runs in the foreground and stops cleanly on SIGTERM "
+        "or SIGINT."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -22,7 +23,7 @@ class Command(BaseCommand):
             nargs="+",
             action="extend",
             default=[],
-            help="poll only these COMasters of the profile",
+            help="poll only the COMasters and devices of these names",
         )
         parser.add_argument(
             "--metrics-port",
@@ -36,7 +37,7 @@ class Command(BaseCommand):
 
         failure = run_poller(
             profile=options["profile"],
-            comasters=options["comasters"],
+            names=options["comasters"],
             metrics_port=options["metrics_port"],
         )
         if failure:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from poll.acquisition.config import ConfigError, ConfigWatcher, load_statuses
+from poll.acquisition.mara.recorder import COMASTERS
 from poll.acquisition.options import PollerOptions
+from poll.acquisition.watcher import ConfigError, ConfigWatcher
 from poll.models import AI, DI, IED, COMaster, Profile
 
 
@@ -23,7 +24,7 @@ def test_the_active_profile_is_read_with_its_enabled_comasters(demo_profile, opt
     COMaster.objects.filter(name="E5").update(enabled=False)
     config = ConfigWatcher(options, None).load()
     assert config.profile_name == demo_profile.name
-    (comaster,) = config.comasters.values()
+    (comaster,) = config.sources["mara"].comasters.values()
     assert comaster.name == "E4" and comaster.client.port == 9761
     assert [ied.offset for ied in comaster.ieds] == [0, 1, 2, 3]
     assert sum(len(ied.points) for ied in comaster.ieds) == 53
@@ -31,7 +32,7 @@ def test_the_active_profile_is_read_with_its_enabled_comasters(demo_profile, opt
 
 def test_named_comasters_only(demo_profile, options) -> None:
     config = ConfigWatcher(options, demo_profile.name, ["E5"]).load()
-    assert [c.name for c in config.comasters.values()] == ["E5"]
+    assert [c.name for c in config.sources["mara"].comasters.values()] == ["E5"]
 
 
 def test_no_profile_to_run_is_an_error(db, options) -> None:
@@ -81,5 +82,5 @@ def test_the_watcher_sees_changes_and_only_changes(demo_profile, options) -> Non
 def test_statuses_carry_on_the_stored_counters(demo_profile) -> None:
     comaster = COMaster.objects.get(name="E4")
     COMaster.objects.filter(pk=comaster.pk).update(polls=41, online=True)
-    status = load_statuses([comaster.pk])[comaster.pk]
+    status = COMASTERS.load_statuses([comaster.pk])[comaster.pk]
     assert (status.polls, status.online, status.seq) == (41, True, None)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from poll.acquisition.batch import ComasterStatus, EventRow, PointChange, SampleRow, WriteBatch
+from poll.acquisition.batch import EventRow, LinkStatus, PointChange, SampleRow, WriteBatch
 from poll.acquisition.journal import Journal
 
 
-def status(comaster_id: int, seq: int | None) -> ComasterStatus:
-    return ComasterStatus(comaster_id, True, 1, 2, "", 3, 0, 0, 0, 0, 1.5, seq)
+def status(comaster_id: int, seq: int | None) -> LinkStatus:
+    return LinkStatus(comaster_id, True, 1, 2, "", 3, 0, 0, 0, 0, 1.5, seq)
 
 
 def batch(n: int, comaster_id: int = 1) -> WriteBatch:
@@ -18,7 +18,7 @@ def batch(n: int, comaster_id: int = 1) -> WriteBatch:
     b.set_point(PointChange(n, float(n), 0, True, n))
     b.samples.append(SampleRow(n, n, float(n), 0))
     b.events.append(EventRow(1, comaster_id, None, 5, 0, 1, None, 1, 0, "ab", f"1:{n}", n))
-    b.comasters[comaster_id] = status(comaster_id, 0x20 + n)
+    b.set_link("comasters", status(comaster_id, 0x20 + n))
     return b
 
 
@@ -28,7 +28,7 @@ def test_merge_keeps_the_latest_state_and_every_record() -> None:
     first.merge(second)
     assert first.points[1] == PointChange(1, 9.0, 2, True, 5)
     assert len(first.events) == len(first.samples) == 2
-    assert first.comasters[1].seq == 0x22
+    assert first.links["comasters"][1].seq == 0x22
 
 
 def test_losing_currency_keeps_the_value_of_an_earlier_change_in_the_same_batch() -> None:
@@ -42,6 +42,27 @@ def test_json_round_trip() -> None:
     original = batch(3)
     assert WriteBatch.from_json(original.to_json()) == original
     assert not WriteBatch() and original
+
+
+def test_an_entry_journaled_by_the_previous_poller_is_read_in_full() -> None:
+    old = (
+        '{"points":[[1,2.0,0,true,5]],"comasters":[[1,true,1,2,"",3,0,0,0,0,1.5,34]],'
+        '"modbus_devices":[[7,true,1,2,"x",3,4,5,6,7,8,2.5]],'
+        '"modbus_com_events":[[1,7,2,1,"Modbus device online",9,"mb7:link:9"]]}'
+    )
+    batch = WriteBatch.from_json(old)
+    assert batch.links["comasters"][1] == status(1, 34)
+    assert batch.links["modbus_devices"][7] == LinkStatus(
+        7, True, 1, 2, "x", 3, 4, 5, 7, 8, 2.5, None, 6
+    )
+    (event,) = batch.link_events
+    assert (event.kind, event.link_id, event.text, event.dedup_key) == (
+        "modbus_devices",
+        7,
+        "Modbus device online",
+        "mb7:link:9",
+    )
+    assert batch.points[1].value == 2.0 and batch.seqs() == {1: 34}
 
 
 def test_append_read_and_checkpoint(tmp_path) -> None:

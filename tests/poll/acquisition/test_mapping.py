@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 
 from poll.acquisition.batch import WriteBatch, from_micros
-from poll.acquisition.config import ComasterConfig, IedSpec, PointSpec
-from poll.acquisition.layout import ComasterLayout
-from poll.acquisition.mapping import ReplyMapper
+from poll.acquisition.mara.config import ComasterConfig, IedSpec, PointSpec
+from poll.acquisition.mara.layout import ComasterLayout
+from poll.acquisition.mara.mapping import ReplyMapper
 from protocols.mara import AnalogValue, ComsysEvent, DigitalEvent, EnergyEvent, IdleEvent, PollReply
 from protocols.mara.client import ClientSettings
 

@@ -6,11 +6,11 @@ import zoneinfo
 
 import pytest
 
-from poll.acquisition.batch import ComasterStatus, WriteBatch
-from poll.acquisition.layout import ComasterLayout
-from poll.acquisition.mapping import ReplyMapper
+from poll.acquisition.batch import LinkStatus, WriteBatch
+from poll.acquisition.mara.layout import ComasterLayout
+from poll.acquisition.mara.mapping import ReplyMapper
+from poll.acquisition.mara.recorder import ComasterRecorder
 from poll.acquisition.metrics import PollerMetrics
-from poll.acquisition.recorder import ComasterRecorder
 from protocols.mara import AnalogValue, DigitalEvent, PollReply
 from protocols.mara.client import FailedTry
 
@@ -36,7 +36,7 @@ def journal() -> Journal:
 
 
 def recorder(journal: Journal, online: bool = False) -> ComasterRecorder:
-    status = ComasterStatus(7, online, None, None, "", 10, 0, 0, 0, 0, None, None)
+    status = LinkStatus(7, online, None, None, "", 10, 0, 0, 0, 0, None, None)
     clock = iter(range(1_000, 10_000_000, 1_000))
     mapper = ReplyMapper(ComasterLayout(CONFIG), zoneinfo.ZoneInfo("UTC"), 900)
     return ComasterRecorder(mapper, status, journal.append, PollerMetrics(), lambda: next(clock))
@@ -49,14 +49,14 @@ def test_first_reply_brings_the_comaster_online_with_everything_in_one_batch(jou
     r.reply_received(0x20, PollReply(REPLY.sv, REPLY.di, REPLY.ai, (event,)), 0.004)
     (batch,) = journal.batches
     assert len(batch.points) == 21 and len(batch.events) == 1
-    (online,) = batch.com_events
-    assert (online.source, online.code, online.reason, online.text) == (
-        "poller",
+    (online,) = batch.link_events
+    assert (online.kind, online.code, online.reason, online.text) == (
+        "comasters",
         2,
         1,
         "COMaster online",
     )
-    status = batch.comasters[7]
+    status = batch.links["comasters"][7]
     assert status.online and status.polls == 11 and status.events_received == 1
     assert (status.seq, status.latency_ms, status.state_since) == (0x20, 4.0, 1_000)
 
@@ -70,11 +70,12 @@ def test_going_offline_marks_points_not_current_once(journal) -> None:
     assert len(journal.batches) == 2
     offline = journal.batches[1]
     assert all(not change.current for change in offline.points.values())
-    assert offline.com_events[0].text == "COMaster offline: no answer after 3 tries"
-    assert offline.comasters[7].online is False and offline.comasters[7].timeouts == 1
+    assert offline.link_events[0].text == "COMaster offline: no answer after 3 tries"
+    assert offline.links["comasters"][7].online is False
+    assert offline.links["comasters"][7].timeouts == 1
     later = WriteBatch()
     r.add_status(later)
-    assert later.comasters[7].last_error == "cannot connect: refused"
+    assert later.links["comasters"][7].last_error == "cannot connect: refused"
 
 
 def test_counters_without_a_reply_go_out_with_the_status_batch_once(journal) -> None:
@@ -83,7 +84,8 @@ def test_counters_without_a_reply_go_out_with_the_status_batch_once(journal) -> 
     r.reconnect_scheduled(1.0)
     batch = WriteBatch()
     r.add_status(batch)
-    assert (batch.comasters[7].bad_frames, batch.comasters[7].reconnects) == (1, 1)
+    status = batch.links["comasters"][7]
+    assert (status.bad_frames, status.reconnects) == (1, 1)
     again = WriteBatch()
     r.add_status(again)
     assert not again
@@ -98,4 +100,4 @@ def test_a_reply_that_cannot_be_journaled_is_read_again_in_full(journal) -> None
     journal.fail = False
     r.reply_received(0x20, REPLY, 0.001)
     assert len(journal.batches[0].points) == 21
-    assert journal.batches[0].com_events[0].text == "COMaster online"
+    assert journal.batches[0].link_events[0].text == "COMaster online"

@@ -9,10 +9,10 @@ import pytest
 from django.db import connection
 
 from poll.acquisition.batch import (
-    ComasterStatus,
     ComEventRow,
     EnergyRow,
     EventRow,
+    LinkStatus,
     PointChange,
     SampleRow,
     WriteBatch,
@@ -41,9 +41,7 @@ def a_batch(profile, ai: Point, di: Point, comaster: COMaster) -> WriteBatch:
     batch.com_events.append(
         ComEventRow(profile.pk, comaster.pk, None, "poller", None, 2, 1, "up", T0, "", "k:link", T0)
     )
-    batch.comasters[comaster.pk] = ComasterStatus(
-        comaster.pk, True, T0, T0, "", 5, 1, 2, 3, 4, 2.5, 0x21
-    )
+    batch.set_link("comasters", LinkStatus(comaster.pk, True, T0, T0, "", 5, 1, 2, 3, 4, 2.5, 0x21))
     return batch
 
 

@@ -10,9 +10,9 @@ import pytest
 from django.db import IntegrityError, OperationalError
 
 from poll.acquisition.batch import PointChange, WriteBatch
-from poll.acquisition.config import SiteConfig
 from poll.acquisition.journal import Journal
 from poll.acquisition.metrics import PollerMetrics
+from poll.acquisition.watcher import SiteConfig
 from poll.acquisition.writer import JournalWriter
 
 from .test_journal import batch
@@ -26,6 +26,10 @@ class FakeStore:
         self.down = threading.Event()
         self.poison: int | None = None
         self.tries = 0
+        self.configured: list[int] = []
+
+    def configure(self, profile_id: int) -> None:
+        self.configured.append(profile_id)
 
     def write(self, batch: WriteBatch) -> tuple[int, int]:
         self.tries += 1

@@ -3,11 +3,11 @@ link changes."""
 
 from __future__ import annotations
 
-from poll.acquisition.batch import WriteBatch
+from poll.acquisition.batch import LinkStatus, WriteBatch
 from poll.acquisition.metrics import PollerMetrics
-from poll.acquisition.modbus_batch import ModbusDeviceStatus
-from poll.acquisition.modbus_config import ModbusDeviceConfig, ModbusPointSpec
-from poll.acquisition.modbus_recorder import ModbusLayout, ModbusMapper, ModbusRecorder
+from poll.acquisition.modbus.config import ModbusDeviceConfig, ModbusPointSpec
+from poll.acquisition.modbus.mapping import ModbusLayout, ModbusMapper
+from poll.acquisition.modbus.recorder import ModbusRecorder
 from protocols.modbus import ExceptionReply
 from protocols.modbus.client import DeviceSettings, FailedTry
 
@@ -55,7 +55,7 @@ class Clock:
 
 def recorder() -> tuple[ModbusRecorder, list[WriteBatch]]:
     batches: list[WriteBatch] = []
-    status = ModbusDeviceStatus(7, False, None, None, "", 0, 0, 0, 0, 0, 0, None)
+    status = LinkStatus.initial(7)
     mapper = ModbusMapper(ModbusLayout(CONFIG), 900.0)
     return ModbusRecorder(mapper, status, batches.append, PollerMetrics(), Clock()), batches
 
@@ -64,13 +64,13 @@ def test_first_answer_brings_the_device_online_with_every_value() -> None:
     sink, batches = recorder()
     sink.values_received({"LEVEL": 2.5, "ESTOP": False, "RUN": True}, 0.01)
     (batch,) = batches
-    assert [row.reason for row in batch.modbus_com_events] == [1]
+    assert [row.reason for row in batch.link_events] == [1]
     assert {change.point_id: change.value for change in batch.points.values()} == {
         1: 2.5,
         2: 0.0,
         3: 1.0,
     }
-    assert batch.modbus_devices[7].online and not batch.events
+    assert batch.links["modbus_devices"][7].online and not batch.events
     sink.values_received({"LEVEL": 2.5, "ESTOP": False, "RUN": True}, 0.01)
     assert not batches[1].points and not batches[1].samples  # nothing changed
 
@@ -105,9 +105,9 @@ def test_going_offline_is_recorded_once() -> None:
     sink.link_down("no answer after 3 tries")
     sink.link_down("cannot connect")
     assert len(batches) == 2
-    assert [row.reason for row in batches[1].modbus_com_events] == [0]
+    assert [row.reason for row in batches[1].link_events] == [0]
     assert not batches[1].points[1].current
     batch = WriteBatch()
     sink.add_status(batch)
-    assert batch.modbus_devices[7].last_error == "cannot connect"
-    assert batch.modbus_devices[7].timeouts == 1
+    assert batch.links["modbus_devices"][7].last_error == "cannot connect"
+    assert batch.links["modbus_devices"][7].timeouts == 1

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from console.formula_loader import load_formulas, read_formula_file
+from hmi.formula_loader import load_formulas, read_formula_file
 from hmi.screen_import import import_files
 from poll.profiles import load_profile, read_profile_file
 from tests.conftest import ROOT

@@ -9,7 +9,7 @@ channel).
 
 from __future__ import annotations
 
-from poll.acquisition.config import ComasterConfig
+from poll.acquisition.mara.config import ComasterConfig
 from protocols.mara import PollReply
 from protocols.mara.constants import SV_BLOCK_SIZE
 
@@ -50,7 +50,11 @@ class ComasterLayout:
             [(bit, *digital[16 * word + bit]) for bit in range(min(16, len(digital) - 16 * word))]
             for word in range(-(-len(digital) // 16))
         ]
-        self.point_ids = [row[0] for row in (*self.sv, *digital, *self.ai)]
+        self.point_ids: list[int] = [
+            *(row[0] for row in self.sv),
+            *(row[0] for row in digital),
+            *(row[0] for row in self.ai),
+        ]
         self._sv_needed = max((byte + 1 for _, byte, _ in self.sv), default=0)
 
     def covers(self, reply: PollReply) -> bool:

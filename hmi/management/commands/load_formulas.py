@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from console.formula_loader import FormulaFileError, load_formulas, read_formula_file
+from hmi.formula_loader import FormulaFileError, load_formulas, read_formula_file
 from poll.models import Profile
 
 

@@ -19,8 +19,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from hmi.formula_preview import refresh_result
-from hmi.models import Formula, GraphicElement
+from hmi.formula_checks import ProfileFormulas, parse_inputs
+from hmi.formula_preview import refresh_results
+from hmi.models import Formula, GraphicElement, profile_formulas
 from poll.models import Profile
 
 
@@ -61,44 +62,57 @@ def read_formula_file(path: Path) -> dict[str, dict[str, str]]:
 
 
 def load_formulas(profile: Profile, formulas: dict[str, dict[str, str]]) -> FormulaLoadReport:
-    """Create or update the formulas of ``profile``'s elements."""
+    """Create or update the formulas of ``profile``'s elements.
+
+    Each formula is checked as the admin checks it (``full_clean``), against the profile's
+    names and graph read once and kept up to date as formulas are saved.
+    """
     report = FormulaLoadReport()
     elements = {e.tag: e for e in GraphicElement.objects.filter(profile=profile)}
+    existing = {
+        (f.element.tag, f.attribute): f
+        for f in Formula.objects.filter(element__profile=profile).select_related("element")
+    }
+    checks = profile_formulas(profile.pk, many=True)
+    saved: list[Formula] = []
     with transaction.atomic():
         for tag, attributes in formulas.items():
             for attribute, source in attributes.items():
-                problem = _save(elements.get(tag), tag, attribute, source, report)
+                formula = existing.get((tag, attribute))
+                if formula is not None and formula.source == source:
+                    report.unchanged += 1
+                    continue
+                element = elements.get(tag)
+                if element is None:
+                    report.problems.append(
+                        f"{tag}.{attribute}: no element {tag} on any screen "
+                        "(import the drawings first)"
+                    )
+                    continue
+                candidate = formula or Formula(element=element, attribute=attribute)
+                problem = _save(candidate, source, checks)
                 if problem:
                     report.problems.append(f"{tag}.{attribute}: {problem}")
+                    continue
+                saved.append(candidate)
+                if formula is None:
+                    report.created += 1
+                else:
+                    report.updated += 1
+        refresh_results(saved)
     return report
 
 
-def _save(
-    element: GraphicElement | None,
-    tag: str,
-    attribute: str,
-    source: str,
-    report: FormulaLoadReport,
-) -> str | None:
+def _save(candidate: Formula, source: str, checks: ProfileFormulas) -> str | None:
     """Save one formula; what is wrong with it when it cannot be."""
-    if element is None:
-        return f"no element {tag} on any screen (import the drawings first)"
-    formula = Formula.objects.filter(element=element, attribute=attribute).first()
-    if formula is not None and formula.source == source:
-        report.unchanged += 1
-        return None
-    candidate = formula or Formula(element=element, attribute=attribute)
     candidate.source = source
+    candidate.checks = checks
     try:
         candidate.full_clean(exclude=["last_value", "last_error", "evaluated_at"])
     except ValidationError as exc:
         return " ".join(_messages(exc))
     candidate.save()
-    refresh_result(candidate)
-    if formula is None:
-        report.created += 1
-    else:
-        report.updated += 1
+    checks.graph.set(candidate.target, parse_inputs(candidate.inputs))
     return None
 
 

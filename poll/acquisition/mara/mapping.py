@@ -14,8 +14,8 @@ import logging
 from datetime import tzinfo
 
 from poll.acquisition.batch import WriteBatch
-from poll.acquisition.events import EventReader
-from poll.acquisition.layout import ComasterLayout
+from poll.acquisition.mara.events import EventReader
+from poll.acquisition.mara.layout import ComasterLayout
 from poll.acquisition.point_states import PointStates
 from protocols.mara import AnalogValue, PollReply
 from protocols.mara.constants import SV_BLOCK_SIZE

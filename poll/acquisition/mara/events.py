@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime, tzinfo
 
 from poll.acquisition.batch import ComEventRow, EnergyRow, EventRow, WriteBatch, to_micros
-from poll.acquisition.layout import ComasterLayout
+from poll.acquisition.mara.layout import ComasterLayout
 from protocols.mara import ComsysEvent, DigitalEvent, EnergyEvent, Event
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The Modbus devices the poller runs, read from the database.
 
-Like the COMasters' configuration (:mod:`poll.acquisition.config`), everything becomes
+Like the COMasters' configuration (:mod:`poll.acquisition.mara.config`), everything becomes
 frozen dataclasses, so that two readings compare equal when nothing that matters to a
 running device changed; reconfiguration diffs them.
 
@@ -10,11 +10,10 @@ they do not have (the SDM630 does), and one refused read would blind all its poi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from poll.acquisition.batch import to_micros
-from poll.acquisition.modbus_batch import ModbusDeviceStatus
+from poll.acquisition.links import enabled_links
 from poll.acquisition.options import PollerOptions
 from poll.models import ModbusDevice, Point, Profile
 from protocols.modbus import DataType, Framing, ReadLimits, ReadPlan, Table, ValueFormat, WordOrder
@@ -75,23 +74,22 @@ class ModbusDeviceConfig:
 
 @dataclass(frozen=True, slots=True)
 class ModbusSite:
-    """The enabled Modbus devices of a profile, and the state last written for each (to
-    carry on counting)."""
+    """The enabled Modbus devices of a profile."""
 
     devices: dict[int, ModbusDeviceConfig] = field(default_factory=dict)
-    statuses: dict[int, ModbusDeviceStatus] = field(default_factory=dict)
+
+    def link_names(self) -> Mapping[int, str]:
+        return {device.id: device.name for device in self.devices.values()}
 
 
 def load_modbus_site(
     profile: Profile, options: PollerOptions, names: Sequence[str] = ()
 ) -> ModbusSite:
     """The enabled Modbus devices of ``profile`` (only those in ``names``, when given)."""
-    rows = ModbusDevice.objects.filter(profile=profile, enabled=True)
-    if names:
-        rows = rows.filter(name__in=names)
-    devices = list(rows.order_by("id"))
+    devices = enabled_links(ModbusDevice, profile, names)
     points: dict[int, list[ModbusPointSpec]] = {}
     for point in Point.objects.filter(modbus_device__in=devices).order_by("address", "id"):
+        assert point.modbus_device_id is not None  # read by its device
         points.setdefault(point.modbus_device_id, []).append(_point_spec(point))
     return ModbusSite(
         devices={
@@ -103,8 +101,7 @@ def load_modbus_site(
                 points=tuple(points.get(row.pk, ())),
             )
             for row in devices
-        },
-        statuses={row.pk: _status(row) for row in devices},
+        }
     )
 
 
@@ -140,24 +137,3 @@ def _device_settings(row: ModbusDevice, options: PollerOptions) -> DeviceSetting
         backoff_initial=options.backoff_initial,
         backoff_max=options.backoff_max,
     )
-
-
-def _status(row: ModbusDevice) -> ModbusDeviceStatus:
-    return ModbusDeviceStatus(
-        device_id=row.pk,
-        online=row.online,
-        state_since=_micros(row.state_since),
-        last_poll_at=_micros(row.last_poll_at),
-        last_error=row.last_error,
-        polls=row.polls,
-        timeouts=row.timeouts,
-        bad_frames=row.bad_frames,
-        exceptions=row.exceptions,
-        events_received=row.events_received,
-        reconnects=row.reconnects,
-        latency_ms=row.latency_ms,
-    )
-
-
-def _micros(value: object) -> int | None:
-    return None if value is None else to_micros(value)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""The Mara source: COMasters polled over Mara (docs/poller.md)."""

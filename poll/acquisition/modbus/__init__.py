@@ -1,0 +1,1 @@
+"""The Modbus source: Modbus TCP and RTU-over-TCP devices (docs/modbus.md)."""

@@ -1,0 +1,142 @@
+"""The statements that write a batch on PostgreSQL: one statement a table, whatever the
+number of rows.
+
+The rows travel as one array per column and ``unnest`` turns them back into a table
+(``UPDATE ... FROM unnest(...)``, ``INSERT ... SELECT ... FROM unnest(...)``). That is the
+multi-row ``VALUES`` idea with a statement text that never changes, so the server parses and
+plans it once. Parameters are bound server-side in binary (``%b``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from functools import cache
+from typing import Any
+
+from poll.acquisition.batch import (
+    ComEventRow,
+    EnergyRow,
+    EventRow,
+    LinkEventRow,
+    LinkStatus,
+    PointChange,
+    SampleRow,
+    WriteBatch,
+)
+from poll.acquisition.links import LinkKind
+from poll.acquisition.sql.statements import as_datetime, columns, insert_link_events
+
+LINK_TYPES = {
+    "online": "bool",
+    "state_since": "timestamptz",
+    "last_poll_at": "timestamptz",
+    "last_error": "text",
+    "latency_ms": "float8",
+}
+"""PostgreSQL types of the link state columns; the counters are ``bigint``."""
+
+
+class PostgresStatements:
+    POINTS = """
+        UPDATE poll_point AS p
+        SET value = COALESCE(v.value, p.value), q = COALESCE(v.q, p.q), current = v.current,
+            updated_at = v.at, revision = %b
+        FROM unnest(%b::bigint[], %b::float8[], %b::int[], %b::bool[], %b::timestamptz[])
+            AS v(id, value, q, current, at)
+        WHERE p.id = v.id"""
+    SAMPLES = """
+        INSERT INTO poll_sample (point_id, time, value, q)
+        SELECT v.point_id, v.time, v.value, v.q
+        FROM unnest(%b::bigint[], %b::timestamptz[], %b::float8[], %b::int[])
+            AS v(point_id, time, value, q)
+        JOIN poll_point p ON p.id = v.point_id
+        ON CONFLICT (point_id, time) DO NOTHING"""
+    EVENTS = """
+        INSERT INTO poll_event (profile_id, comaster_id, di_id, ied_address, port, bit, time,
+            value, q, raw, dedup_key, received_at, revision)
+        SELECT v.profile_id, c.id, d.id, v.ied_address, v.port, v.bit, v.time, v.value, v.q,
+            v.raw, v.dedup_key, v.received_at, %b
+        FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::int[], %b::int[], %b::int[],
+                    %b::timestamptz[], %b::int[], %b::int[], %b::text[], %b::text[],
+                    %b::timestamptz[])
+            AS v(profile_id, comaster_id, di_id, ied_address, port, bit, time, value, q, raw,
+                 dedup_key, received_at)
+        JOIN poll_profile pr ON pr.id = v.profile_id
+        LEFT JOIN poll_comaster c ON c.id = v.comaster_id
+        LEFT JOIN poll_point d ON d.id = v.di_id
+        ON CONFLICT (dedup_key) DO NOTHING"""
+    ENERGY = """
+        INSERT INTO poll_energy (profile_id, comaster_id, ai_id, ied_address, channel, time,
+            code, value, q, raw, dedup_key, received_at, revision)
+        SELECT v.profile_id, c.id, a.id, v.ied_address, v.channel, v.time, v.code, v.value,
+            v.q, v.raw, v.dedup_key, v.received_at, %b
+        FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::int[], %b::int[],
+                    %b::timestamptz[], %b::int[], %b::bigint[], %b::int[], %b::text[],
+                    %b::text[], %b::timestamptz[])
+            AS v(profile_id, comaster_id, ai_id, ied_address, channel, time, code, value, q,
+                 raw, dedup_key, received_at)
+        JOIN poll_profile pr ON pr.id = v.profile_id
+        LEFT JOIN poll_comaster c ON c.id = v.comaster_id
+        LEFT JOIN poll_point a ON a.id = v.ai_id
+        ON CONFLICT (dedup_key) DO NOTHING"""
+    COM_EVENTS = """
+        INSERT INTO poll_comevent (profile_id, comaster_id, ied_id, source, ied_address, code,
+            reason, text, time, raw, dedup_key, received_at, revision)
+        SELECT v.profile_id, c.id, i.id, v.source, v.ied_address, v.code, v.reason, v.text,
+            v.time, v.raw, v.dedup_key, v.received_at, %b
+        FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::text[], %b::int[],
+                    %b::int[], %b::int[], %b::text[], %b::timestamptz[], %b::text[],
+                    %b::text[], %b::timestamptz[])
+            AS v(profile_id, comaster_id, ied_id, source, ied_address, code, reason, text,
+                 time, raw, dedup_key, received_at)
+        JOIN poll_profile pr ON pr.id = v.profile_id
+        LEFT JOIN poll_comaster c ON c.id = v.comaster_id
+        LEFT JOIN poll_ied i ON i.id = v.ied_id
+        ON CONFLICT (dedup_key) DO NOTHING"""
+
+    def update_points(self, cursor: Any, rows: Collection[PointChange], revision: int) -> None:
+        arrays = columns(rows, PointChange._fields, as_datetime)
+        if arrays:
+            cursor.execute(self.POINTS, [revision, *arrays])
+
+    def insert_records(self, cursor: Any, batch: WriteBatch, revision: int) -> int:
+        inserted = 0
+        for sql, rows, kind in (
+            (self.EVENTS, batch.events, EventRow),
+            (self.ENERGY, batch.energy, EnergyRow),
+            (self.COM_EVENTS, batch.com_events, ComEventRow),
+        ):
+            arrays = columns(rows, kind._fields, as_datetime)
+            if arrays:
+                cursor.execute(sql, [revision, *arrays])
+                inserted += cursor.rowcount
+        return inserted
+
+    def insert_samples(self, cursor: Any, rows: Sequence[SampleRow]) -> None:
+        arrays = columns(rows, SampleRow._fields, as_datetime)
+        if arrays:
+            cursor.execute(self.SAMPLES, arrays)
+
+    def update_links(
+        self, cursor: Any, kind: LinkKind, rows: Collection[LinkStatus], revision: int
+    ) -> None:
+        names = kind.columns
+        arrays = columns(rows, ("link_id", *names), as_datetime)
+        if arrays:
+            cursor.execute(_update_links(kind.table, names), [revision, *arrays])
+
+    def insert_link_events(
+        self, cursor: Any, kind: LinkKind, rows: Sequence[LinkEventRow], revision: int
+    ) -> int:
+        return insert_link_events(cursor, kind, rows, revision, as_datetime)
+
+
+@cache
+def _update_links(table: str, names: tuple[str, ...]) -> str:
+    """One statement for the states of every link of a table."""
+    types = ", ".join(f"%b::{LINK_TYPES.get(name, 'bigint')}[]" for name in names)
+    return f"""
+        UPDATE {table} AS t
+        SET {", ".join(f"{name} = v.{name}" for name in names)}, revision = %b
+        FROM unnest(%b::bigint[], {types}) AS v(id, {", ".join(names)})
+        WHERE t.id = v.id"""  # noqa: S608 - names from code, values bound

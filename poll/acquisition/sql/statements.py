@@ -1,0 +1,93 @@
+"""What writing a batch asks of the database, whatever its vendor, and the helpers both
+implementations share: columns taken by name (times turned into ``datetime`` by name, never
+by position) and the link events, a few rows a batch on any database.
+
+Table names are Django's defaults for the ``poll`` models; a link kind's table and its
+``poll_comevent`` column come from its :class:`~poll.acquisition.links.LinkKind`, code,
+never user input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple, Protocol
+
+from poll.acquisition.batch import (
+    LinkEventRow,
+    LinkStatus,
+    PointChange,
+    SampleRow,
+    WriteBatch,
+    from_micros,
+)
+from poll.acquisition.links import LinkKind
+
+TIME_FIELDS = frozenset({"at", "time", "received_at", "state_since", "last_poll_at"})
+"""Row fields that hold microseconds since the epoch and are stored as times."""
+
+TimeAdapter = Callable[[int | None], Any]
+
+
+class Statements(Protocol):
+    def update_points(self, cursor: Any, rows: Collection[PointChange], revision: int) -> None: ...
+
+    def insert_records(self, cursor: Any, batch: WriteBatch, revision: int) -> int:
+        """Events, energy and field communication events; returns how many were new."""
+
+    def insert_samples(self, cursor: Any, rows: Sequence[SampleRow]) -> None: ...
+
+    def update_links(
+        self, cursor: Any, kind: LinkKind, rows: Collection[LinkStatus], revision: int
+    ) -> None: ...
+
+    def insert_link_events(
+        self, cursor: Any, kind: LinkKind, rows: Sequence[LinkEventRow], revision: int
+    ) -> int:
+        """Links gone online or offline; returns how many were new."""
+
+
+def as_datetime(micros: int | None) -> datetime | None:
+    return None if micros is None else from_micros(micros)
+
+
+def columns(
+    rows: Collection[NamedTuple], names: Sequence[str], time: TimeAdapter
+) -> list[list[Any]]:
+    """The ``names`` columns of ``rows`` (all of one row type), one list each, times passed
+    through ``time``; no lists when there are no rows."""
+    if not rows:
+        return []
+    fields = type(next(iter(rows)))._fields
+    by_name = dict(zip(fields, zip(*rows, strict=True), strict=True))
+    return [
+        [time(value) for value in by_name[name]] if name in TIME_FIELDS else list(by_name[name])
+        for name in names
+    ]
+
+
+def insert_link_events(
+    cursor: Any, kind: LinkKind, rows: Sequence[LinkEventRow], revision: int, time: TimeAdapter
+) -> int:
+    """Insert link events one prepared statement a row (a few a batch at most). A link
+    deleted meanwhile keeps its event with an empty reference."""
+    if not rows:
+        return 0
+    sql = f"""
+        INSERT INTO poll_comevent (profile_id, {kind.event_column}, source, code, reason, text,
+            time, raw, dedup_key, received_at, revision)
+        SELECT %s, (SELECT id FROM {kind.table} WHERE id = %s), 'poller', %s, %s, %s, %s, '',
+            %s, %s, %s
+        WHERE EXISTS (SELECT 1 FROM poll_profile WHERE id = %s)
+        ON CONFLICT (dedup_key) DO NOTHING"""  # noqa: S608 - names from code, values bound
+    cursor.executemany(
+        sql,
+        [
+            (
+                *(row.profile_id, row.link_id, row.code, row.reason, row.text, time(row.time)),
+                *(row.dedup_key, time(row.time), revision, row.profile_id),
+            )
+            for row in rows
+        ],
+    )
+    return max(cursor.rowcount, 0)
