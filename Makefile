@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test deploy-check lint venv clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "SMVE needs Python 3.11 or newer: run make PYTHON=python3.11 ...")'
@@ -28,6 +28,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) scripts/run_tests.py
+
+# The deployment test alone: deploy/'s supervisor and nginx files started for a temporary
+# prefix, on PostgreSQL (needs nginx, supervisor and a server on 127.0.0.1:5432).
+DEPLOY_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/smve
+deploy-check: $(STAMP)
+	DEBUG=1 DATABASE_URL=$(DEPLOY_DATABASE_URL) $(PY) -m pytest tests/deploy -q -rs
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

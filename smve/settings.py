@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "history",
     "console",
     "commands",
+    "ops",
     "axes",
 ]
 
@@ -125,6 +126,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # the original scheme: plain http:// is redirected, and browsers are told (HSTS) to use
 # https:// for a year. `manage.py check --deploy` passes with these defaults.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers probe the health checks over plain HTTP, behind the TLS they terminate.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = int(env_number("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)

@@ -12,6 +12,11 @@ from drf_spectacular.views import (
 )
 from rest_framework.authtoken.views import obtain_auth_token
 
+from ops.api import acquisition_state
+from ops.health import healthz, readyz
+from ops.links import links
+from ops.metrics import metrics
+
 
 @csrf_exempt  # it changes nothing: a write to an unknown path is a 404, not a CSRF refusal
 def api_not_found(request: HttpRequest) -> JsonResponse:
@@ -30,11 +35,17 @@ api_patterns: list[URLPattern | URLResolver] = [
     path("redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("auth/", include("rest_framework.urls")),
     path("auth/token/", obtain_auth_token, name="api-token"),
+    path("acquisition", acquisition_state, name="acquisition"),
+    path("links", links, name="links"),
     re_path(r"^.*$", api_not_found),
 ]
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
+    path("", include("ops.urls")),
     path("api/", include(api_patterns)),
     path("", include("console.urls")),
 ]

@@ -28,6 +28,7 @@ from twisted.internet.threads import deferToThread
 from twisted.logger import STDLibLogObserver, globalLogBeginner
 
 from poll.acquisition.batch import LinkStatus, WriteBatch
+from poll.acquisition.heartbeat import Heartbeat
 from poll.acquisition.journal import Journal
 from poll.acquisition.metrics import PollerMetrics
 from poll.acquisition.options import PollerOptions
@@ -105,6 +106,7 @@ class AcquisitionService:
             on_fatal=self._fatal_from_writer,
             max_entries=options.max_batch_entries,
             config_interval=options.config_check_interval,
+            heartbeat=Heartbeat.from_settings(),
         )
         context = SourceContext(
             reactor=reactor,

@@ -29,6 +29,7 @@ from typing import TypeVar
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 
 from poll.acquisition.batch import LinkStatus, WriteBatch
+from poll.acquisition.heartbeat import Heartbeat
 from poll.acquisition.journal import Journal
 from poll.acquisition.metrics import PollerMetrics
 from poll.acquisition.store import BatchStore
@@ -66,6 +67,7 @@ class JournalWriter(threading.Thread):
         on_fatal: Callable[[str], None],
         max_entries: int,
         config_interval: float,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         super().__init__(name="poll-writer", daemon=True)
         self._journal = journal
@@ -84,6 +86,7 @@ class JournalWriter(threading.Thread):
         self._config_due = 0.0
         self._config_loaded = False
         self._config_error: str | None = None
+        self._heartbeat = heartbeat
 
     def submit(self, number: int, batch: WriteBatch) -> None:
         """Hand over an entry just appended to the journal (reactor thread)."""
@@ -107,6 +110,8 @@ class JournalWriter(threading.Thread):
                         break
                 try:
                     self._watch_config()
+                    if self._heartbeat is not None:
+                        self._guarded(self._heartbeat.beat, self._journal.pending)
                     worked = self._write_next()
                 except DatabaseUnreachable as problem:
                     self._note_outage(problem)

@@ -1,6 +1,7 @@
 """The field model: what engineers configure and what the field produces."""
 
 from poll.models.field import IED, COMaster, Profile
+from poll.models.heartbeat import PollerHeartbeat
 from poll.models.modbus import ModbusDevice
 from poll.models.mqtt import MqttBroker, MqttDevice
 from poll.models.points import AI, DI, SV, Point, PointKind
@@ -18,6 +19,7 @@ __all__ = [
     "MqttBroker",
     "MqttDevice",
     "Point",
+    "PollerHeartbeat",
     "PointKind",
     "Profile",
     "Revision",

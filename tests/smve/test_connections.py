@@ -73,7 +73,7 @@ class ServerConnections:
     def _count(self, counter: psycopg.Connection) -> int:
         row = counter.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND application_name <> %s AND pid <> %s",
+            "AND application_name <> %s AND pid <> %s AND backend_type = 'client backend'",
             [self.APPLICATION, self._test_pid],
         ).fetchone()
         return row[0] if row else 0

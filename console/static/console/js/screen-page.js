@@ -9,6 +9,7 @@ import { repeat } from "./periodic.js";
 import { ScreenNavigation } from "./screen-navigation.js";
 import { ScreenRenderer } from "./screen-renderer.js";
 import { Staleness } from "./staleness.js";
+import { ACQUISITION_CHANGED } from "./acquisition.js";
 import { ScreenStream } from "./stream-client.js";
 import { Tooltips } from "./tooltips.js";
 
@@ -18,6 +19,7 @@ const SCREEN_LINK = "#screen:";
 const diagram = document.getElementById("diagram");
 const staleness = new Staleness(document.getElementById("staleness"), diagram);
 const alarmMarks = new AlarmMarks(diagram);
+document.addEventListener(ACQUISITION_CHANGED, (event) => staleness.acquisition(event.detail.running));
 const view = { id: null, renderer: null, stream: null, links: new Map(), loads: 0 };
 
 const navigation = new ScreenNavigation(pageData.screens, {

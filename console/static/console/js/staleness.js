@@ -14,6 +14,14 @@ export class Staleness {
     this.graceTimer = null;
     this.notCurrent = 0;
     this.offline = [];
+    this.acquisitionStopped = false;
+  }
+
+  // The poller's heartbeat is stale: nothing on the drawing is current (the page's
+  // banner says since when).
+  acquisition(running) {
+    this.acquisitionStopped = !running;
+    this.render();
   }
 
   // The stream's state; "live" also when a message arrived.
@@ -38,7 +46,7 @@ export class Staleness {
 
   render() {
     const streamDown = this.streamState !== "live" && new Date() - this.lastLive >= GRACE_MS;
-    this.diagram.classList.toggle("is-stale", streamDown);
+    this.diagram.classList.toggle("is-stale", streamDown || this.acquisitionStopped);
     let text = "";
     if (streamDown) {
       const asOf = formatTime(this.lastLive);

@@ -1,0 +1,68 @@
+"""``GET /metrics``: the site's field links by kind and the pollers' heartbeats, for
+Prometheus with a bearer token; and the example alert rules use only metrics that exist."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+from django.test import Client
+from prometheus_client.parser import text_string_to_metric_families
+
+from poll.models import COMaster, ModbusDevice
+from poll.profiles import load_profile, read_profile_file
+from tests.conftest import ROOT
+from tests.ops.test_health import beat
+
+pytestmark = pytest.mark.django_db
+TOKEN = "a-long-random-scrape-token"
+
+
+@pytest.fixture
+def scraped(settings) -> dict[str, list]:
+    settings.METRICS_TOKEN = TOKEN
+    load_profile(read_profile_file(ROOT / "fixtures" / "demo_site.json"), activate=True)
+    COMaster.objects.filter(name="E4").update(online=True, polls=12)
+    ModbusDevice.objects.update(timeouts=3)
+    beat(4, "poller-a")
+    response = Client().get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 200
+    return {
+        family.name: family.samples
+        for family in text_string_to_metric_families(response.content.decode())
+    }
+
+
+def test_every_link_kind_is_measured(scraped) -> None:
+    online = {(s.labels["kind"], s.labels["name"]): s.value for s in scraped["smve_link_online"]}
+    assert online[("COMaster", "E4")] == 1.0 and online[("COMaster", "E5")] == 0.0
+    assert sum(kind == "Modbus" for kind, _ in online) == ModbusDevice.objects.count()
+    timeouts = [s for s in scraped["smve_link_timeouts"] if s.labels["kind"] == "Modbus"]
+    assert {s.value for s in timeouts} == {3.0}
+    polls = {s.labels["name"]: s.value for s in scraped["smve_link_polls"]}
+    assert polls["E4"] == 12.0
+    (age,) = scraped["smve_poller_heartbeat_age_seconds"]
+    assert age.labels == {"poller": "poller-a"} and 4 <= age.value < 60
+
+
+def test_metrics_need_the_token(settings) -> None:
+    assert Client().get("/metrics").status_code == 404  # no token configured: no endpoint
+    settings.METRICS_TOKEN = TOKEN
+    assert Client().get("/metrics").status_code == 401
+    assert Client().get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
+
+
+def test_the_alert_rules_name_only_metrics_the_site_or_the_poller_exports(scraped) -> None:
+    from poll.acquisition.metrics import PollerMetrics
+
+    exported = {f"{name}_total" for name in scraped} | set(scraped) | {"up"}
+    exported |= {
+        sample.name for metric in PollerMetrics().registry.collect() for sample in metric.samples
+    }
+    rules = yaml.safe_load((ROOT / "deploy" / "prometheus" / "smve-alerts.yml").read_text())
+    for rule in rules["groups"][0]["rules"]:
+        names = set(re.findall(r"\b(smve_\w+|up)\b", rule["expr"]))
+        assert names and names <= exported, (rule["alert"], names - exported)
+    scrape = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus-smve.yml").read_text())
+    assert {job["job_name"] for job in scrape["scrape_configs"]} == {"smve-site", "smve-poll"}
