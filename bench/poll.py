@@ -7,8 +7,12 @@ every COMaster is polled once a second. Then:
 1. ``manage.py poll`` (the real poller) runs against it; the bench reads the poller's
    metrics and /proc over a measuring window and prints replies/s stored, poll lateness
    p50/p99 (how late polls leave against their fixed-rate schedule), events/s, the
-   poller's CPU (in cores) and memory, the write-batch time, and the events lost: those
-   the simulator's ledger says it handed out that are not in the database.
+   poller's CPU (in cores) and memory, the CPU of the PostgreSQL backends serving it
+   (their pids from pg_stat_activity, their CPU from /proc), CPU per stored reply, the
+   share of poll_point updates that were HOT (pg_stat_user_tables), the write-batch
+   time, and events late and lost: those the simulator's ledger says it handed out that
+   are not in the database at the window's end (late), and still not once the poller's
+   spool has drained and a minute more of polling has passed (lost).
 2. The baseline (how the original master stored data) polls the same simulator with the
    same client, but saves every value of every reply with its own ORM ``save()`` and
    every event with its own ``save()``, in the reactor thread. It prints the same figures
@@ -58,6 +62,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="measuring window")
     parser.add_argument("--database-url", default=BENCH_DATABASE)
     parser.add_argument("--keep", type=Path, help="keep the logs, ledger and spool in this folder")
+    parser.add_argument("--no-baseline", action="store_true", help="measure the poller only")
     args = parser.parse_args()
     os.environ.update(
         DATABASE_URL=args.database_url,
@@ -79,7 +84,7 @@ def main() -> int:
         with simulator(profile_path, workdir) as control:
             ours = measure_poller(args, workdir, control)
             clear_records()
-            baseline = measure_baseline(args, workdir)
+            baseline = {} if args.no_baseline else measure_baseline(args, workdir)
         report(args, ours, baseline)
     finally:
         if not args.keep:
@@ -334,17 +339,26 @@ def measure_poller(args: argparse.Namespace, workdir: Path, control: Any) -> dic
         with vacuuming():
             wait_for(settled, 300, "the poller to settle")
             time.sleep(WARM_UP)
-            usage = Usage(process.pid)
-            start, cpu0, t0 = metrics(metrics_port), usage.cpu(), time.monotonic()
+            usage, backends = Usage(process.pid), [Usage(pid) for pid in backend_pids()]
+            updates0 = point_updates()
+            start, t0 = metrics(metrics_port), time.monotonic()
+            cpu0, pg0 = usage.cpu(), sum(b.cpu() for b in backends)
             time.sleep(args.seconds)
-            end, cpu1, t1 = metrics(metrics_port), usage.cpu(), time.monotonic()
+            end, t1 = metrics(metrics_port), time.monotonic()
+            cpu1, pg1 = usage.cpu(), sum(b.cpu() for b in backends)
             result = rates(start, end, t1 - t0)
             result["cpu"] = (cpu1 - cpu0) / (t1 - t0)
+            result["pg_cpu"] = (pg1 - pg0) / (t1 - t0)
+            result["backends"] = len(backends)
             result["rss"] = usage.rss_mb()
             result["spool"] = end.get("smve_poll_spool_depth", 0.0)
             result["batch_p50"] = quantile(start, end, "smve_poll_write_batch_seconds", 0.5)
             control("flush_ledger")
-            result["lost"] = lost_events(workdir / "ledger.jsonl")
+            ledger = workdir / "ledger.jsonl"
+            result["late"] = float(len(missing_events(ledger)))
+            wait_for(lambda: drained(metrics_port), 300, "the spool to drain")
+            result["lost"] = lost_events(ledger)
+            result["hot"] = hot_fraction(updates0, point_updates())
     finally:
         stop(process)
     return result
@@ -435,19 +449,62 @@ def quantile(start: dict[str, float], end: dict[str, float], histogram: str, q: 
     return lower
 
 
-def lost_events(ledger: Path, patience: float = 120.0) -> float:
-    """Events the simulator has handed out so far that are still not in the database after
-    ``patience`` seconds of polling on (an answer lost on the way is asked for again)."""
+def missing_events(ledger: Path) -> set[tuple[str, str]]:
+    """Events the simulator's ledger says it handed out that are not in the database now."""
     from poll.models import Energy, Event
 
     with ledger.open() as lines:
         missing = {(line["comaster"], line["raw"]) for line in map(json.loads, lines)}
+    missing -= set(Event.objects.values_list("comaster__name", "raw"))
+    missing -= set(Energy.objects.values_list("comaster__name", "raw"))
+    return missing
+
+
+def drained(metrics_port: int) -> bool:
+    """The poller's spool is empty: whatever it acquired is in the database."""
+    return metrics(metrics_port).get("smve_poll_spool_depth", 0.0) == 0.0
+
+
+def lost_events(ledger: Path, patience: float = 60.0) -> float:
+    """Events handed out during the run that are still not in the database once the spool
+    has drained and ``patience`` seconds of polling on have passed (an answer lost on the
+    way is asked for again): lost, as against late (missing at the window's end)."""
     deadline = time.monotonic() + patience
-    while missing and time.monotonic() < deadline:
-        missing -= set(Event.objects.values_list("comaster__name", "raw"))
-        missing -= set(Energy.objects.values_list("comaster__name", "raw"))
+    while (missing := missing_events(ledger)) and time.monotonic() < deadline:
         time.sleep(1.0)
     return float(len(missing))
+
+
+def backend_pids() -> list[int]:
+    """The PostgreSQL backends serving the poller: every client backend on the bench
+    database but the bench's own connection (the server runs on this machine, so their
+    CPU is in /proc)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+        )
+        return [pid for (pid,) in cursor.fetchall()]
+
+
+def point_updates() -> tuple[int, int]:
+    """``(updates, HOT updates)`` of poll_point so far, from pg_stat_user_tables."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'poll_point'"
+        )
+        updates, hot = cursor.fetchone()
+    return updates, hot
+
+
+def hot_fraction(start: tuple[int, int], end: tuple[int, int]) -> float:
+    updates = end[0] - start[0]
+    return (end[1] - start[1]) / updates if updates else float("nan")
 
 
 # The baseline
@@ -486,10 +543,15 @@ def measure_baseline(args: argparse.Namespace, workdir: Path) -> dict[str, float
 
 def report(args: argparse.Namespace, ours: dict[str, float], baseline: dict[str, float]) -> None:
     expected = args.comasters / 1.0
+    nan = float("nan")
+    baseline = {"replies": nan, "events": nan, "p50": nan, "p99": nan} | baseline
     ratio = ours["replies"] / max(baseline["replies"], 1e-9)
+    per_reply = (ours["cpu"] + ours["pg_cpu"]) * 1000 / max(ours["replies"], 1e-9)
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     lines = [
         f"Poller bench: {args.comasters} COMasters x ({IEDS} IEDs, {IEDS * DIS_PER_IED} DIs, "
         f"{IEDS * AIS_PER_IED} AIs) polled every 1 s, PostgreSQL, {args.seconds:g} s window",
+        f"machine: {os.cpu_count()} cores, load average {load} at the end",
         "",
         f"{'':28}{'poller':>14}{'save() baseline':>18}",
         f"{'replies/s stored':28}{ours['replies']:>14.1f}{baseline['replies']:>18.1f}"
@@ -498,11 +560,16 @@ def report(args: argparse.Namespace, ours: dict[str, float], baseline: dict[str,
         f"{'poll lateness p50 (ms)':28}{ours['p50'] * 1000:>14.1f}{baseline['p50'] * 1000:>18.1f}",
         f"{'poll lateness p99 (ms)':28}{ours['p99'] * 1000:>14.1f}{baseline['p99'] * 1000:>18.1f}",
         f"{'CPU (cores)':28}{ours['cpu']:>14.2f}{baseline.get('cpu', float('nan')):>18.2f}",
+        f"{'PostgreSQL CPU (cores)':28}{ours['pg_cpu']:>14.2f}"
+        f"   ({ours['backends']:.0f} backends of the poller)",
+        f"{'CPU ms per stored reply':28}{per_reply:>14.2f}   (poller + PostgreSQL)",
+        f"{'poll_point updates HOT':28}{ours['hot'] * 100:>13.0f}%",
         f"{'memory (MB RSS)':28}{ours['rss']:>14.0f}{baseline.get('rss', float('nan')):>18.0f}",
         f"{'write batches/s':28}{ours['batches']:>14.1f}",
         f"{'write batch p50 (ms)':28}{ours['batch_p50'] * 1000:>14.1f}",
         f"{'spool depth at the end':28}{ours['spool']:>14.0f}",
-        f"{'events lost':28}{ours['lost']:>14.0f}",
+        f"{'events late (window end)':28}{ours['late']:>14.0f}",
+        f"{'events lost (spool drained)':28}{ours['lost']:>14.0f}",
         "",
         f"replies/s ratio poller / baseline: {ratio:.1f}x",
         f"goal p99 lateness < {LATENESS_GOAL * 1000:.0f} ms: "
