@@ -25,7 +25,7 @@ def fill_pages(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("poll", "0006_field_ranges"),
+        ("poll", "0008_poller_heartbeat"),
     ]
 
     operations = [
