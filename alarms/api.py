@@ -9,8 +9,9 @@ acknowledge racing a new activation is applied to whichever state committed firs
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Case, IntegerField, QuerySet, Value, When
@@ -35,6 +36,9 @@ from alarms.serializers import (
 from alarms.states import Event, State
 from alarms.transitions import apply, new_revision, save
 from poll.api import ApiFilterSet, RoleAccess, TimeRangeFilter
+
+if TYPE_CHECKING:
+    from rest_framework.permissions import _SupportsHasPermission
 
 
 class ActionPermission(permissions.BasePermission):
@@ -106,7 +110,7 @@ class AlarmViewSet(RoleAccess, viewsets.ReadOnlyModelViewSet):
             .order_by("rank", "-state_since", "id")
         )
 
-    def get_permissions(self) -> list[permissions.BasePermission]:
+    def get_permissions(self) -> Sequence[_SupportsHasPermission]:
         if self.action in ActionPermission.NEEDS:
             return [permissions.IsAuthenticated(), ActionPermission()]
         return super().get_permissions()
@@ -121,7 +125,7 @@ class AlarmViewSet(RoleAccess, viewsets.ReadOnlyModelViewSet):
             alarm = (
                 Alarm.objects.select_for_update()
                 .select_related("definition__point")
-                .filter(pk=pk)
+                .filter(pk=pk or 0)
                 .first()
             )
             if alarm is None:

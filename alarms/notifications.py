@@ -41,13 +41,13 @@ def send_due(now: datetime | None = None) -> int:
             for alarm in alarms:
                 due[recipient][alarm.pk] = alarm
     sent = 0
-    for recipient, alarms in due.items():
+    for recipient, alarms_due in due.items():
         mailed = set(
-            AlarmNotice.objects.filter(recipient=recipient, alarm__in=alarms).values_list(
+            AlarmNotice.objects.filter(recipient=recipient, alarm__in=list(alarms_due)).values_list(
                 "alarm_id", "activation"
             )
         )
-        fresh = [a for a in alarms.values() if (a.pk, a.state_since) not in mailed]
+        fresh = [a for a in alarms_due.values() if (a.pk, a.state_since) not in mailed]
         last = AlarmNotice.objects.filter(recipient=recipient).aggregate(last=Max("sent_at"))
         if not fresh or (last["last"] and last["last"] > now - periods[recipient]):
             continue
@@ -70,7 +70,7 @@ def _mail(recipient: str, alarms: list[Alarm], now: datetime) -> None:
     )
     with transaction.atomic():
         AlarmNotice.objects.bulk_create(
-            AlarmNotice(alarm=a, recipient=recipient, activation=a.state_since, sent_at=now)
+            AlarmNotice(alarm=a, recipient=recipient, activation=a.state_since or now, sent_at=now)
             for a in alarms
         )
         send_mail(subject, "\n".join(lines), None, [recipient])

@@ -53,11 +53,13 @@ class AlarmProcessor:
         self._load()
 
     def _load(self) -> None:
-        definitions = list(AlarmDefinition.objects.filter(profile_id=self._profile_id))
+        profile_id = self._profile_id
+        assert profile_id is not None  # configure() came first
+        definitions = list(AlarmDefinition.objects.filter(profile_id=profile_id))
         for definition in definitions:
             Alarm.objects.get_or_create(definition=definition)
         active = dict(
-            Alarm.objects.filter(definition__profile_id=self._profile_id).values_list(
+            Alarm.objects.filter(definition__profile_id=profile_id).values_list(
                 "definition_id", "active"
             )
         )

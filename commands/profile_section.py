@@ -41,6 +41,8 @@ def _load_entries(profile: Profile, entries: list[Any]) -> list[str]:
 def _load_one(entry: dict[str, Any], points: dict[str, Point], where: str) -> None:
     point = _point(points, entry.get("tag"), "tag")
     label = entry.get("label")
+    if not isinstance(label, str) or not label:
+        raise ValueError("label: give the button's text")
     definition = CommandDefinition.objects.filter(point=point, label=label).first()
     definition = definition or CommandDefinition(point=point, label=label)
     for name in FIELDS:

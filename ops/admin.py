@@ -9,7 +9,7 @@ from ops.models import OperationsAction
 
 
 @admin.register(OperationsAction)
-class OperationsActionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OperationsActionAdmin(admin.ModelAdmin):
     list_display = ("at", "username", "address", "action", "program", "outcome", "detail")
     list_filter = ("action", "outcome")
 

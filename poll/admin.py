@@ -186,9 +186,11 @@ class MqttBrokerAdmin(admin.ModelAdmin):
         ),
     )
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         """The password is typed, never shown back in the page."""
-        form = super().get_form(request, obj, **kwargs)
+        form = super().get_form(request, obj, change, **kwargs)
         form.base_fields["password"].widget = forms.PasswordInput(render_value=True)
         return form
 

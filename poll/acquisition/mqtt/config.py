@@ -80,6 +80,7 @@ def load_mqtt_site(profile: Profile, options: PollerOptions, names: Sequence[str
     devices = [row for row in enabled_links(MqttDevice, profile, names) if row.broker_id in brokers]
     points: dict[int, list[MqttPointSpec]] = {}
     for point in Point.objects.filter(mqtt_device__in=devices).order_by("id"):
+        assert point.mqtt_device_id is not None  # read by its device
         points.setdefault(point.mqtt_device_id, []).append(_point_spec(point))
     return MqttSite(
         brokers={

@@ -44,11 +44,15 @@ def test_no_profile_to_run_is_an_error(db, options) -> None:
 
 def test_every_configuration_save_bumps_the_counter(demo_profile) -> None:
     comaster = COMaster.objects.get(name="E4")
+    di = DI.objects.filter(tag="E4DI00").first()
+    # (an AI with no alarm: deleting a definition too would bump for it as well)
+    ai = AI.objects.filter(ied__comaster=comaster, alarm_definitions=None).first()
+    assert di is not None and ai is not None
     steps = [
         lambda: comaster.save(),
         lambda: IED.objects.create(comaster=comaster, offset=9, address=9, name="new"),
-        lambda: DI.objects.filter(tag="E4DI00").first().save(),
-        lambda: AI.objects.filter(ied__comaster=comaster).first().delete(),
+        lambda: di.save(),
+        lambda: ai.delete(),
         lambda: IED.objects.get(comaster=comaster, offset=9).delete(),
         lambda: Profile.objects.get(pk=demo_profile.pk).save(),
     ]
