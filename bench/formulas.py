@@ -213,7 +213,12 @@ def main() -> None:
         raise SystemExit(f"benchmark formulas rejected: {problems}")
     engine.set_inputs(workload.inputs)
     engine.evaluate_all()
-    readers = [t for t in engine.targets if SHARED_DI in engine.formula(t).inputs]
+    readers = []
+    for target in engine.targets:
+        formula = engine.formula(target)
+        assert formula is not None  # every target has its compiled formula
+        if SHARED_DI in formula.inputs:
+            readers.append(target)
     if len(readers) != SHARED_DI_READERS:
         raise SystemExit(f"{len(readers)} formulas read the shared DI, not {SHARED_DI_READERS}")
 

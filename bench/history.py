@@ -51,9 +51,18 @@ def main(argv: list[str]) -> int:
     call_command("migrate", "--no-input", verbosity=0)
     profile, _ = Profile.objects.get_or_create(name="History bench")
     device, _ = ModbusDevice.objects.get_or_create(profile=profile, name="PLC", host="127.0.0.1")
-    fields = {"table": "holding_register", "data_type": "uint16"}
-    ingest, _ = AI.objects.get_or_create(modbus_device=device, tag="INGEST", address=0, **fields)
-    pen, _ = AI.objects.get_or_create(modbus_device=device, tag="YEAR", address=1, **fields)
+
+    def register(tag: str, address: int) -> AI:
+        point, _ = AI.objects.get_or_create(
+            modbus_device=device,
+            tag=tag,
+            address=address,
+            table="holding_register",
+            data_type="uint16",
+        )
+        return point
+
+    ingest, pen = register("INGEST", 0), register("YEAR", 1)
     Sample.objects.filter(point=ingest).delete()
 
     # Ingest

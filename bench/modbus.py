@@ -85,7 +85,7 @@ def device_configs(plants: Mapping, meters: Mapping) -> list[Any]:
 
     plant_file = read_profile_file(ROOT / "fixtures" / "wastewater_plant.json")
     meter_file = read_profile_file(ROOT / "fixtures" / "building_meters.json")
-    configs = []
+    configs: list[ModbusDeviceConfig] = []
     next_id = 1
 
     def specs(device: dict) -> tuple[ModbusPointSpec, ...]:

@@ -308,7 +308,9 @@ class Usage:
 
     def rss_mb(self) -> float:
         status = Path(f"/proc/{self.pid}/status").read_text()
-        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
+        match = re.search(r"VmRSS:\s+(\d+)", status)
+        assert match is not None, f"no VmRSS in /proc/{self.pid}/status"
+        return int(match.group(1)) / 1024
 
 
 # Our poller

@@ -5,8 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -19,11 +17,6 @@ def test_import_contracts_are_kept():
     assert "0 broken" in result.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="poll/, hmi/ and their tests still have type errors: once mypy is clean this "
-    "test passes, which a strict xfail reports as a failure, so remove this mark then",
-)
 def test_type_checker_passes() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=900

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from alarms.detectors import Detector, Kind, Limit
@@ -9,7 +11,7 @@ from alarms.detectors import Detector, Kind, Limit
 S = 1_000_000  # micros per second
 
 
-def changes(limit: Limit, values: list[tuple[float, float]]) -> list[tuple[float, bool]]:
+def changes(limit: Limit, values: Sequence[tuple[float, float]]) -> list[tuple[float, bool]]:
     detector = Detector(limit)
     out = []
     for seconds, value in values:

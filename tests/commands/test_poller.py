@@ -60,7 +60,7 @@ def test_a_register_command_writes_the_points_format_as_pymodbus_does() -> None:
 
     wide = ModbusPoint("F", Table.INPUT_REGISTER, 3, ValueFormat(DataType.FLOAT32))
     double = modbus_write(wide, "modbus_register", {"address": 41}, 1.5)
-    reference = pm_registers.WriteMultipleRegistersRequest(
+    wide_reference = pm_registers.WriteMultipleRegistersRequest(
         address=41, registers=[0x3FC0, 0x0000], dev_id=1, transaction_id=9
     )
-    assert encode_tcp(9, 1, encode_pdu(double)) == _pymodbus_frame(reference)
+    assert encode_tcp(9, 1, encode_pdu(double)) == _pymodbus_frame(wide_reference)

@@ -23,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
     status_code_conformance,
 )
+from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from hmi.models import Formula, GraphicElement
 from hmi.screen_import import import_drawing
@@ -84,7 +85,15 @@ WRITES_MAY_REFUSE_VALID_BODIES = {
                     "expected-statuses": ["2xx", "400", "401", "403", "404", "409", "429"]
                 }
             },
-        }
+        },
+        # Reads over a time range of points by tag: the range must run forwards and the
+        # tags must exist, which no schema can state.
+        {
+            "include-path": ["/api/history/", "/api/alarm-kpis/"],
+            "checks": {
+                "positive_data_acceptance": {"expected-statuses": ["2xx", "400", "401", "403"]}
+            },
+        },
     ]
 }
 CHECKS = [
@@ -95,7 +104,7 @@ CHECKS = [
 ]
 
 
-def api_schema() -> schemathesis.openapi:
+def api_schema() -> OpenApiSchema:
     generated = SchemaGenerator().get_schema(request=None, public=True)
     schema = schemathesis.openapi.from_dict(
         json.loads(json.dumps(generated, default=str)),

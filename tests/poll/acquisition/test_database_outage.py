@@ -96,7 +96,9 @@ def manage(url: str, *arguments: str) -> None:
 def polls_sent(metrics_port: int) -> float:
     with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5) as page:
         text = page.read().decode()
-    return float(re.search(r"^smve_poll_requests_total (\S+)$", text, re.M).group(1))
+    match = re.search(r"^smve_poll_requests_total (\S+)$", text, re.M)
+    assert match is not None, "the poller exports smve_poll_requests_total"
+    return float(match.group(1))
 
 
 def test_nothing_is_lost_and_polling_goes_on_during_an_outage(cluster, tmp_path) -> None:

@@ -3,10 +3,16 @@ pruning, recovery after a crash."""
 
 from __future__ import annotations
 
+from io import FileIO
+from typing import TYPE_CHECKING
+
 import pytest
 
 from poll.acquisition.batch import EventRow, LinkStatus, PointChange, SampleRow, WriteBatch
 from poll.acquisition.journal import Journal
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 
 def status(comaster_id: int, seq: int | None) -> LinkStatus:
@@ -107,29 +113,30 @@ def test_a_line_torn_by_a_crash_is_cut_off(tmp_path) -> None:
     assert [n for n, _ in reopened.read(1, 2)] == [1, 2]
 
 
-class DiskFullAfter:
-    """A segment file that takes ``room`` more bytes, then fails like a full disk."""
+class DiskFullAfter(FileIO):
+    """A segment file that takes ``room`` more bytes, then fails like a full disk: ``file``
+    seen through its own descriptor, which stays ``file``'s to close."""
 
-    def __init__(self, file, room: int) -> None:
-        self._file, self._room = file, room
+    def __init__(self, file: FileIO, room: int) -> None:
+        super().__init__(file.fileno(), "a", closefd=False)
+        self._room = room
 
-    def write(self, data: bytes) -> int:
-        written = self._file.write(data[: self._room])
+    def write(self, data: ReadableBuffer, /) -> int:
+        view = memoryview(data)
+        written = super().write(view[: self._room])
         self._room -= written
-        if written < len(data):
+        if written < view.nbytes:
             raise OSError(28, "No space left on device")
         return written
-
-    def __getattr__(self, name: str):
-        return getattr(self._file, name)
 
 
 def test_a_failed_append_leaves_no_half_line_behind(tmp_path) -> None:
     journal = Journal(tmp_path)
     journal.append(batch(1))
-    journal._file = DiskFullAfter(journal._file, room=10)
+    segment = journal._file
+    journal._file = DiskFullAfter(segment, room=10)
     with pytest.raises(OSError):
         journal.append(batch(2))
-    journal._file = journal._file._file
+    journal._file = segment
     assert journal.append(batch(2)) == 2
     assert [n for n, _ in journal.read(1, 2)] == [1, 2]

@@ -18,10 +18,32 @@ MADRID = zoneinfo.ZoneInfo("Europe/Madrid")
 NOW = 1_700_000_000_000_000
 
 
-def point(id: int, kind: str, ied: int, offset: int, **extra) -> PointSpec:
-    fields = dict(port=None, bit=None, inverted=False, escala=1.0, deadband=0.0, channel=None)
-    fields.update(extra)
-    return PointSpec(id=id, kind=kind, tag=f"T{id}", ied_id=ied, offset=offset, **fields)
+def point(
+    id: int,
+    kind: str,
+    ied: int,
+    offset: int,
+    *,
+    port: int | None = None,
+    bit: int | None = None,
+    inverted: bool = False,
+    escala: float = 1.0,
+    deadband: float = 0.0,
+    channel: int | None = None,
+) -> PointSpec:
+    return PointSpec(
+        id=id,
+        kind=kind,
+        tag=f"T{id}",
+        ied_id=ied,
+        offset=offset,
+        port=port,
+        bit=bit,
+        inverted=inverted,
+        escala=escala,
+        deadband=deadband,
+        channel=channel,
+    )
 
 
 def comaster(*ieds: IedSpec) -> ComasterConfig:
@@ -172,6 +194,7 @@ def test_digital_event_value_is_status_xor_mask_and_time_is_utc() -> None:
     (row,) = batch.events
     assert (row.di_id, row.value, row.raw) == (3, 0, "00010203040506070809")
     assert row.dedup_key == "7:00010203040506070809"
+    assert row.time is not None
     assert from_micros(row.time) == datetime(2024, 7, 1, 10, 0, 0, 500000, tzinfo=UTC)
 
 
@@ -203,7 +226,9 @@ def test_energy_comsys_and_idle_events() -> None:
         1,
         "IED link restored",
     )
-    assert from_micros(batch.energy[0].time) == datetime(2024, 1, 15, 9, 15, tzinfo=UTC)
+    energy_time = batch.energy[0].time
+    assert energy_time is not None
+    assert from_micros(energy_time) == datetime(2024, 1, 15, 9, 15, tzinfo=UTC)
 
 
 def test_words_equal_to_the_last_reply_are_skipped_but_currency_is_regained() -> None:

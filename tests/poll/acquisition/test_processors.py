@@ -13,13 +13,14 @@ import pytest
 from poll.acquisition.batch import EventRow, PointChange, SampleRow, WriteBatch, to_micros
 from poll.acquisition.journal import Journal
 from poll.acquisition.metrics import PollerMetrics
+from poll.acquisition.options import PollerOptions
 from poll.acquisition.processors import (
     batch_processor_factories,
     register_batch_processor,
     unregister_batch_processor,
 )
 from poll.acquisition.store import BatchStore
-from poll.acquisition.watcher import SiteConfig
+from poll.acquisition.watcher import ConfigWatcher, SiteConfig
 from poll.acquisition.writer import JournalWriter
 from poll.models import COMaster, Event, Point, Revision, Sample
 
@@ -106,7 +107,10 @@ def test_the_writer_goes_on_past_a_processor_that_always_raises(demo, tmp_path) 
     configured = threading.Event()
     journal = Journal(tmp_path)
 
-    class Watcher:
+    class Watcher(ConfigWatcher):
+        def __init__(self) -> None:
+            super().__init__(PollerOptions.from_settings(), profile_name=None)
+
         def load(self) -> SiteConfig:
             return SiteConfig(comaster.profile_id, "demo", 1, {})
 

@@ -60,6 +60,7 @@ def test_a_registered_source_reaches_the_database_and_the_live_stream(tmp_path) 
                 DJANGO_SETTINGS_MODULE="tests.poll.acquisition.dummy_settings",
             )
             change = stream.next_message()
+            assert change.id is not None
             revision = int(change.id)
             # hmi's screen formulas write the other elements' look in the same revision
             elements = {element["tag"]: element for element in change.json()["elements"]}

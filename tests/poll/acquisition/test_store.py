@@ -3,6 +3,7 @@ configuration tolerated. Runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import pytest
@@ -18,6 +19,7 @@ from poll.acquisition.batch import (
     WriteBatch,
     to_micros,
 )
+from poll.acquisition.processors import BatchProcessor
 from poll.acquisition.store import NOTIFY_CHANNEL, BatchStore
 from poll.models import COMaster, ComEvent, Energy, Event, Point, Revision, Sample
 
@@ -111,8 +113,11 @@ def test_rows_naming_deleted_configuration_do_not_fail_the_batch(demo) -> None:
 def test_processors_see_the_changed_points_and_the_revision(demo) -> None:
     seen = []
 
-    class Recorder:
-        def process(self, points, revision):
+    class Recorder(BatchProcessor):
+        def configure(self, profile_id: int) -> None:
+            pass
+
+        def process(self, points: Mapping[int, PointChange], revision: int) -> None:
             seen.append((sorted(points), revision, connection.in_atomic_block))
 
     revision, _ = BatchStore([Recorder()]).write(a_batch(*demo))

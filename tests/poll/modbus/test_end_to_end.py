@@ -23,6 +23,7 @@ def plant_values_match(state: dict) -> list[str]:
     """Points whose stored value differs from the simulator's coils and settings."""
     wrong = []
     for point in Point.objects.filter(modbus_device__name="SBR01"):
+        assert point.address is not None  # the modbus_point_has_address constraint
         if point.table == "coil" and point.address < len(state["coils"]):
             want = float(state["coils"][point.address])
         elif point.table == "holding_register" and point.address in SETTINGS_REGISTERS:

@@ -35,6 +35,7 @@ def test_a_modbus_point_takes_the_profile_of_its_device(device) -> None:
 
 def test_a_point_has_exactly_one_source(device, demo_profile) -> None:
     mara = Point.objects.filter(ied__isnull=False).first()
+    assert mara is not None
     mara.modbus_device = device
     with pytest.raises(IntegrityError), transaction.atomic():
         mara.save(update_fields=["modbus_device"])

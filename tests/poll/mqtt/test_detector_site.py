@@ -53,7 +53,8 @@ def test_simulated_detector_into_points_and_a_setv_back(prefix: str, tmp_path) -
         )
         paho.mqtt.publish.single(f"{prefix}/hv/cmd/setv/2", "1250", qos=1, hostname="127.0.0.1")
         wait_until(lambda: Point.objects.get(tag="HV_CH2_VREQ").value == 1250.0, 15, "the setv")
-        assert 15 < Point.objects.get(tag="TH1_TEMP").value < 30
+        temperature = Point.objects.get(tag="TH1_TEMP").value
+        assert temperature is not None and 15 < temperature < 30
     finally:
         simulator.terminate()
         simulator.wait(10)

@@ -21,8 +21,10 @@ HV_STATUS = (
 )
 
 
-def mapping(path: str, data_type: DataType = DataType.FLOAT, **kwargs: float) -> PayloadMapping:
-    return PayloadMapping(PayloadPath.parse(path), data_type, **kwargs)
+def mapping(
+    path: str, data_type: DataType = DataType.FLOAT, scale: float = 1.0, offset: float = 0.0
+) -> PayloadMapping:
+    return PayloadMapping(PayloadPath.parse(path), data_type, scale=scale, offset=offset)
 
 
 def test_paths_parse_and_print_back() -> None:

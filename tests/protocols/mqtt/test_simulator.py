@@ -57,7 +57,7 @@ def simulator(broker_port: int) -> Iterator[tuple[str, Any]]:
 
 def next_message(topic: str, port: int) -> bytes:
     message = paho.mqtt.subscribe.simple(topic, hostname="127.0.0.1", port=port)
-    payload: bytes = message.payload  # type: ignore[union-attr]
+    payload: bytes = message.payload
     return payload
 
 
