@@ -106,7 +106,9 @@ def test_the_event_list_reads_on_revisions_not_on_a_timer(alarm_site, browser):
     page.wait_for_timeout(QUIET_MS)  # the reads the page's first revision asked for end
     reads.clear()
     page.wait_for_timeout(QUIET_MS)
-    assert [url for url in reads if "/api/" in url] == [], "a read without a revision"
+    # The acquisition banner asks on a timer by design: a stopped poller sends no revision.
+    data_reads = [url for url in reads if "/api/" in url and "/api/acquisition" not in url]
+    assert data_reads == [], "a read without a revision"
 
     with page.expect_request(re.compile(r"/api/events/\?"), timeout=WAIT_MS):
         raise_alarm(alarm_site, tag="ANY", priority="low", message="a revision")
