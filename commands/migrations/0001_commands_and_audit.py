@@ -21,6 +21,14 @@ def add_audit_trigger(apps, schema_editor):
         schema_editor.execute(AUDIT_TRIGGER)
 
 
+def drop_audit_trigger(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            "DROP TRIGGER IF EXISTS commands_audit_read_only ON commands_auditrecord;"
+            "DROP FUNCTION IF EXISTS commands_audit_read_only();"
+        )
+
+
 
 class Migration(migrations.Migration):
 
@@ -118,5 +126,5 @@ class Migration(migrations.Migration):
             model_name='commandrequest',
             constraint=models.UniqueConstraint(condition=models.Q(('state__in', ('selected', 'queued', 'sending', 'echoed'))), fields=('point',), name='command_one_holder_per_point'),
         ),
-        migrations.RunPython(add_audit_trigger, migrations.RunPython.noop),
+        migrations.RunPython(add_audit_trigger, drop_audit_trigger),
     ]
