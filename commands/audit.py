@@ -17,7 +17,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from commands.models import AuditRecord
+from commands.models import AuditRecord, CommandRequest
+from poll.models import Point
 
 GENESIS = "0" * 64
 #: Key of the PostgreSQL advisory lock that serialises appends ("SMVEAUDT" as a number).
@@ -79,3 +80,27 @@ def first_bad_row(records: Iterable[AuditRecord]) -> tuple[int, str] | None:
             return record.pk, "its content does not match its hash"
         previous = record.hash
     return None
+
+
+def append_for_request(
+    request: CommandRequest, action: str, result: str, at: datetime, **extra: Any
+) -> AuditRecord:
+    """The audit row of one step of ``request``: who, the command, the value sent and the
+    point's value at that moment."""
+    definition = request.definition
+    return append(
+        at=at,
+        username=request.user.get_username(),
+        role=request.role,
+        client_address=request.client_address,
+        action=action,
+        command_id=definition.pk,
+        command=str(definition),
+        request_id=request.pk,
+        value=request.value,
+        value_before=Point.objects.filter(pk=request.point_id)
+        .values_list("value", flat=True)
+        .first(),
+        result=result,
+        **extra,
+    )

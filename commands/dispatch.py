@@ -169,20 +169,4 @@ def _durations(request: CommandRequest) -> dict[str, float]:
 
 
 def _audit(request: CommandRequest, action: str, result: str, now: datetime) -> None:
-    definition = request.definition
-    audit.append(
-        at=now,
-        username=request.user.get_username(),
-        role=request.role,
-        client_address=request.client_address,
-        action=action,
-        command_id=definition.pk,
-        command=str(definition),
-        request_id=request.pk,
-        value=request.value,
-        value_before=Point.objects.filter(pk=request.point_id)
-        .values_list("value", flat=True)
-        .first(),
-        result=result,
-        durations=_durations(request),
-    )
+    audit.append_for_request(request, action, result, now, durations=_durations(request))

@@ -260,21 +260,5 @@ def _refuse(
     raise Refused(message, status)
 
 
-def _audit(request: CommandRequest, action: str, result: str, at: datetime, **extra: Any) -> None:
-    definition = request.definition
-    audit.append(
-        at=at,
-        username=request.user.get_username(),
-        role=request.role,
-        client_address=request.client_address,
-        action=action,
-        command_id=definition.pk,
-        command=str(definition),
-        request_id=request.pk,
-        value=request.value,
-        value_before=Point.objects.filter(pk=request.point_id)
-        .values_list("value", flat=True)
-        .first(),
-        result=result,
-        **extra,
-    )
+def _audit(request: CommandRequest, action: str, result: str, at: datetime) -> None:
+    audit.append_for_request(request, action, result, at)
