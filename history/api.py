@@ -83,11 +83,15 @@ def _parameters(request: Request) -> tuple[list[Point], datetime, datetime, int,
         raise ValidationError({"tag": ["Give at least one tag (tag=A&tag=B)."]})
     if len(tags) > MAX_TAGS:
         raise ValidationError({"tag": [f"At most {MAX_TAGS} tags."]})
+    if any("\x00" in tag for tag in tags):  # no database stores it, so no tag holds it
+        raise ValidationError({"tag": ["A tag holds no NUL character."]})
     start, end = _time(request, "start"), _time(request, "end")
     if end <= start:
         raise ValidationError({"end": ["end must be after start."]})
     text = request.query_params.get("max_points", str(DEFAULT_POINTS))
-    if not text.isdigit() or not 1 <= int(text) <= MAX_POINTS:
+    if not (text.isascii() and text.isdigit() and len(text) <= 6) or not (
+        1 <= int(text) <= MAX_POINTS
+    ):
         raise ValidationError(
             {"max_points": [f"Give max_points as a whole number from 1 to {MAX_POINTS}."]}
         )
