@@ -39,6 +39,8 @@ PENS = ("E41I00", "E41BAR00")  # a current (A) and a voltage (kV): two axes
 def sample_history(now: datetime) -> None:
     """A year of hourly values and two days of values every minute, with an hour of gap
     (bad quality) an hour ago, for both pens."""
+    from django.db import transaction
+
     from history.rollups import update_rollups
     from poll.models import Point, Sample
 
@@ -54,7 +56,8 @@ def sample_history(now: datetime) -> None:
             rows.append(Sample(point=point, time=time, value=value, q=1 if bad else 0))
             time += timedelta(minutes=1) if time >= minute_start else timedelta(hours=1)
     Sample.objects.bulk_create(rows, batch_size=5000)
-    update_rollups(now)  # what the jobs process does
+    with transaction.atomic():  # as the jobs process runs it
+        update_rollups(now)
 
 
 @pytest.fixture
