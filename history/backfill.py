@@ -17,8 +17,8 @@ from django.db import connection, transaction
 
 from history.buckets import RESOLUTIONS, site_zone
 from history.models import Rollup
-from history.rollups import RawSample, rollup
-from poll.models import AI, Point
+from history.rollups import RawSample, mark_rolled_up_to, rollup
+from poll.models import AI, Point, Sample
 
 
 def shape(point: Point, when: datetime, rng: random.Random) -> float:
@@ -72,6 +72,7 @@ def backfill(profile_id: int, end: datetime, days: int, step: timedelta) -> int:
     Written with one prepared statement a table (``executemany``): the demo's 163 points
     would take minutes through model instances."""
     start = end - timedelta(days=days)
+    before = _last_sample_id()
     points = list(AI.objects.filter(profile_id=profile_id))
     zone = site_zone()
     adapt = connection.ops.adapt_datetimefield_value
@@ -110,4 +111,12 @@ def backfill(profile_id: int, end: datetime, days: int, step: timedelta) -> int:
                         for b in buckets
                     ],
                 )
+    # Its rollups are written: the rollup job need not read these samples again.
+    mark_rolled_up_to(
+        Sample.objects.order_by("-id").values_list("id", flat=True).first() or 0, before
+    )
     return len(points)
+
+
+def _last_sample_id() -> int:
+    return Sample.objects.order_by("-id").values_list("id", flat=True).first() or 0

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
+from django.db import transaction
 from django.db.models import Max, Min
 
 from history.buckets import RESOLUTIONS, bucket_end, bucket_start, site_zone
@@ -134,6 +135,16 @@ def update_rollups(now: datetime) -> str:
     progress.last_id = last_id
     progress.save()
     return f"{written} buckets of {points} points"
+
+
+def mark_rolled_up_to(last_id: int, only_if_done_to: int) -> None:
+    """Record that samples up to ``last_id`` are rolled up, when everything up to
+    ``only_if_done_to`` already was (so that no waiting sample is skipped)."""
+    with transaction.atomic():
+        progress, _ = Progress.objects.select_for_update().get_or_create(name="rollups")
+        if progress.last_id >= only_if_done_to:
+            progress.last_id = max(progress.last_id, last_id)
+            progress.save()
 
 
 ROLLUP_JOB = Job(name="history.rollups", every=timedelta(minutes=1), run=update_rollups)
