@@ -106,24 +106,15 @@ def select(
         _refuse(
             definition, actor, "This command needs no selection: operate it directly.", 400, now
         )
-    expire_selections(now, definition.point_id)
-    request = CommandRequest(
-        definition=definition,
-        point_id=definition.point_id,
-        user=actor.user,
-        role=actor.role,
-        client_address=actor.client_address,
+    request = _hold_point(
+        definition,
+        actor,
+        now,
+        "The point is selected by {who}.",
         state=State.SELECTED,
         selected_at=now,
         expires_at=now + timedelta(seconds=definition.selection_timeout),
     )
-    try:
-        with transaction.atomic():
-            request.save()
-    except IntegrityError:
-        held = holder(definition.point_id)
-        who = held.user.get_username() if held else "someone else"
-        _refuse(definition, actor, f"The point is selected by {who}.", 409, now)
     _audit(request, Action.SELECT, "selected", at=now)
     return request
 
@@ -139,26 +130,41 @@ def operate(
             definition, actor, now, State.QUEUED, value=value, operated_at=now
         )
     else:
-        expire_selections(now, definition.point_id)
-        request = CommandRequest(
-            definition=definition,
-            point_id=definition.point_id,
-            user=actor.user,
-            role=actor.role,
-            client_address=actor.client_address,
+        request = _hold_point(
+            definition,
+            actor,
+            now,
+            "The point is held by {who}.",
             state=State.QUEUED,
             value=value,
             operated_at=now,
         )
-        try:
-            with transaction.atomic():
-                request.save()
-        except IntegrityError:
-            held = holder(definition.point_id)
-            who = held.user.get_username() if held else "someone else"
-            _refuse(definition, actor, f"The point is held by {who}.", 409, now)
     _audit(request, Action.OPERATE, "queued", at=now)
     transaction.on_commit(announce_queued)
+    return request
+
+
+def _hold_point(
+    definition: CommandDefinition, actor: Actor, now: datetime, refusal: str, **fields: Any
+) -> CommandRequest:
+    """A new request that holds the definition's point: the database allows one holder per
+    point, so a second is refused (``refusal`` names the holder as ``{who}``)."""
+    expire_selections(now, definition.point_id)
+    request = CommandRequest(
+        definition=definition,
+        point_id=definition.point_id,
+        user=actor.user,
+        role=actor.role,
+        client_address=actor.client_address,
+        **fields,
+    )
+    try:
+        with transaction.atomic():
+            request.save()
+    except IntegrityError:
+        held = holder(definition.point_id)
+        who = held.user.get_username() if held else "someone else"
+        _refuse(definition, actor, refusal.format(who=who), 409, now)
     return request
 
 
