@@ -1,56 +1,23 @@
 """The simulator's command line: it serves, it answers, and it stops cleanly on a signal."""
 
 import json
-import queue
-import re
 import signal
 import subprocess
 import sys
-import threading
 
 import pytest
 
 from protocols.mara import DigitalEvent, PollReply, encode_poll
+from tests.protocols.simulation import process
 
 from .support import ROOT, TIMEOUT, ControlClient, MaraClient, profile_document
 
-LISTENING = re.compile(r"^(\S+) listening on 127\.0\.0\.1:(\d+)$")
 
-
-class SimulatorProcess:
-    """``python -m protocols.mara.simulator`` in a subprocess, and the ports it reports."""
-
-    def __init__(self, *arguments: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "protocols.mara.simulator", *arguments],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, args=(lines,), daemon=True).start()
-        self.ports: dict[str, int] = {}
-        while "control" not in self.ports:
-            line = lines.get(timeout=TIMEOUT)
-            match = LISTENING.match(line.strip())
-            assert match, f"unexpected output {line!r}"
-            self.ports[match[1]] = int(match[2])
-
-    def _read(self, lines: queue.Queue) -> None:
-        stdout = self.process.stdout
-        assert stdout is not None, "started with stdout=PIPE"
-        with stdout:
-            for line in stdout:
-                lines.put(line)
-        lines.put("<end of output>")
-
-    def stop(self, signal_number: int) -> int:
-        self.process.send_signal(signal_number)
-        status = self.process.wait(timeout=TIMEOUT)
-        if self.process.stderr is not None:
-            self.process.stderr.close()
-        return status
+def start_simulator(*arguments: str) -> process.SimulatorProcess:
+    """``python -m protocols.mara.simulator`` in a subprocess."""
+    return process.SimulatorProcess(
+        "protocols.mara.simulator", *arguments, cwd=ROOT, timeout=TIMEOUT
+    )
 
 
 @pytest.fixture
@@ -63,7 +30,7 @@ def profile_path(tmp_path):
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
 def test_serves_and_stops_cleanly(profile_path, tmp_path, signal_number: int) -> None:
     ledger = tmp_path / "ledger.jsonl"
-    simulator = SimulatorProcess(
+    simulator = start_simulator(
         str(profile_path),
         "--port-base=0",
         "--control-port=0",

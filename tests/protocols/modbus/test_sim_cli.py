@@ -1,58 +1,26 @@
 """The simulators' command line: they serve, answer, and stop cleanly on a signal."""
 
-import queue
-import re
 import signal
 import subprocess
 import sys
-import threading
 
 import pytest
 
+from tests.protocols.simulation import process
+
 from .support import ROOT, TIMEOUT, ControlClient, RawClient
 
-LISTENING = re.compile(r"^(\S+) listening on 127\.0\.0\.1:(\d+)( unit \d+)?$")
 
-
-class SimulatorProcess:
-    """``python -m protocols.modbus.simulator`` in a subprocess, and the ports it reports."""
-
-    def __init__(self, *arguments: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "protocols.modbus.simulator", *arguments],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._read, args=(lines,), daemon=True).start()
-        self.ports: dict[str, int] = {}
-        while "control" not in self.ports:
-            line = lines.get(timeout=TIMEOUT)
-            match = LISTENING.match(line.strip())
-            assert match, f"unexpected output {line!r}"
-            self.ports[match[1]] = int(match[2])
-
-    def _read(self, lines: queue.Queue) -> None:
-        stdout = self.process.stdout
-        assert stdout is not None, "started with stdout=PIPE"
-        with stdout:
-            for line in stdout:
-                lines.put(line)
-        lines.put("<end of output>")
-
-    def stop(self, signal_number: int) -> int:
-        self.process.send_signal(signal_number)
-        status = self.process.wait(timeout=TIMEOUT)
-        if self.process.stderr is not None:
-            self.process.stderr.close()
-        return status
+def start_simulator(*arguments: str) -> process.SimulatorProcess:
+    """``python -m protocols.modbus.simulator`` in a subprocess."""
+    return process.SimulatorProcess(
+        "protocols.modbus.simulator", *arguments, cwd=ROOT, timeout=TIMEOUT
+    )
 
 
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
 def test_plants_serve_and_stop_cleanly(signal_number: int) -> None:
-    simulator = SimulatorProcess("plant", "--count=2", "--port-base=0", "--control-port=0")
+    simulator = start_simulator("plant", "--count=2", "--port-base=0", "--control-port=0")
     try:
         assert set(simulator.ports) == {"SBR01", "SBR02", "control"}
         client = RawClient(simulator.ports["SBR02"])
@@ -65,7 +33,7 @@ def test_plants_serve_and_stop_cleanly(signal_number: int) -> None:
 
 
 def test_meters_behind_rtu_gateways() -> None:
-    simulator = SimulatorProcess(
+    simulator = start_simulator(
         "meters",
         "--count=4",
         "--per-port=2",
@@ -99,7 +67,7 @@ def test_bad_options_are_reported() -> None:
 
 
 def test_every_fault_of_the_shared_command_line_is_offered() -> None:
-    simulator = SimulatorProcess(
+    simulator = start_simulator(
         "meters", "--port-base=0", "--control-port=0", "--corrupt=1", "--split=3", "--garbage=0"
     )
     try:
