@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.console.conftest import CHROMIUM, Browser, Site
+from tests.console.conftest import CHROMIUM, SERVER_SETTINGS, Browser, Site
 from tests.hmi.asgi_server import asgi_server
 from tests.hmi.support import inkscape_drawing, load_small_site
 from tests.hmi.test_svg_sanitiser import HARDENED, MALICIOUS
@@ -126,3 +126,56 @@ _RUN_ANIMATIONS = """async () => {
     document.body.getBoundingClientRect();
     for (let i = 0; i < 2; i++) await new Promise(requestAnimationFrame);
 }"""
+
+
+#: A drawing's sheet that would restyle the console if it were not confined to the drawing.
+RESTYLING = """
+    <defs><style>
+      body, .topbar, #alarm-banner, rect.mine { visibility: hidden }
+      header, nav, main { display: none }
+      rect.mine { fill: rgb(1, 2, 3) }
+      @media screen { body { background: rgb(9, 9, 9) } rect.mine { stroke: rgb(4, 5, 6) } }
+      @keyframes pulse { from { opacity: 1 } to { opacity: 0.5 } }
+    </style></defs>
+    <rect class="mine" tag="E4DI00" x="10" y="10" width="40" height="20"
+          style="visibility:visible; animation: pulse 1s infinite" />
+"""
+
+
+@pytest.fixture
+def restyling_site(transactional_db: None) -> Iterator[Site]:
+    """The small site with a screen whose sheet targets the console's own page."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from hmi.models import Screen
+    from hmi.screen_import import import_drawing
+
+    profile = load_small_site()
+    import_drawing(profile, "restyling", inkscape_drawing(RESTYLING))
+    viewer = get_user_model().objects.create_user("viewer", password="viewer", is_staff=True)
+    viewer.groups.add(Group.objects.get_or_create(name="viewer")[0])
+    with asgi_server(DJANGO_SETTINGS_MODULE=SERVER_SETTINGS) as server:
+        yield Site(server, screens=dict(Screen.objects.values_list("name", "pk")))
+
+
+def test_a_drawings_style_sheet_styles_the_drawing_and_nothing_else(
+    restyling_site: Site, browser: Browser
+) -> None:
+    page = browser.page()
+    page.goto(f"{restyling_site.url}/accounts/login/?next=/screens/")
+    page.fill("#id_username", "viewer")
+    page.fill("#id_password", "viewer")
+    page.click("button[type=submit]")
+    expect(page).not_to_have_url(re.compile("/accounts/login/"))
+    page.goto(f"{restyling_site.url}/screens/{restyling_site.screens['restyling']}/")
+    mine = page.locator("#diagram svg.drawing rect.mine")
+    expect(mine).to_have_css("fill", "rgb(1, 2, 3)")
+    expect(mine).to_have_css("stroke", "rgb(4, 5, 6)")
+    expect(mine).to_have_css("animation-name", "pulse")
+
+    expect(page.locator("header.topbar")).to_be_visible()
+    expect(page.locator("nav.topnav")).to_be_visible()
+    expect(page.locator("main#main")).to_be_visible()
+    assert page.evaluate("getComputedStyle(document.body).visibility") == "visible"
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgb(9, 9, 9)"
