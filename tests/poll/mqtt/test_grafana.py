@@ -40,10 +40,14 @@ def expand(sql: str) -> str:
 
 
 def as_grafana(sql: str) -> list[tuple[Any, ...]]:
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL ROLE {ROLE}")
-        cursor.execute(sql)
-        return list(cursor.fetchall())
+    with connection.cursor() as cursor:
+        try:
+            with transaction.atomic():
+                cursor.execute(f"SET ROLE {ROLE}")
+                cursor.execute(sql)
+                return list(cursor.fetchall())
+        finally:
+            cursor.execute("RESET ROLE")
 
 
 @pytest.fixture
@@ -69,7 +73,8 @@ def test_every_dashboard_query_runs_as_the_read_only_role(detector: None) -> Non
     assert {row[1] for row in temperatures} == {"TH1_TEMP mean", "TH1_TEMP min", "TH1_TEMP max"}
     assert [row[1:] for row in found["Humidities (hourly mean)"]] == [("TH2_HUM", 21.0)]
     now = found["Detector points now"]
-    assert len(now) == Point.objects.filter(mqtt_device__isnull=False).count() and ("hv", "HV_CH0_VREQ") in {row[:2] for row in now}
+    assert len(now) == Point.objects.filter(mqtt_device__isnull=False).count()
+    assert ("hv", "HV_CH0_VREQ") in {row[:2] for row in now}
 
 
 @pytest.mark.parametrize("table", ["poll_point", "commands_auditrecord", "auth_user"])
