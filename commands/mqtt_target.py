@@ -34,10 +34,8 @@ def device_of(point_id: int) -> tuple[int | None, str]:
 
 def render(template: str, value: float) -> bytes:
     """The payload: ``{value}`` replaced by the value as a plain number (``1250``, ``1.5``)."""
-    if math.isfinite(value) and value == int(value):
-        number = str(int(value))
-    else:
-        number = repr(float(value))
+    whole = math.isfinite(value) and value == int(value)
+    number = str(int(value)) if whole else repr(float(value))
     return template.replace("{value}", number).encode()
 
 
@@ -45,4 +43,6 @@ def publish(runner: Any, device_id: int, target: dict[str, Any], value: float) -
     """Publish the command through the running MQTT source (reactor thread)."""
     if not isinstance(runner, MqttDevices):
         return fail(NotPublished("MQTT is not polled by this poller"))
-    return runner.publish(device_id, target["topic"], render(target.get("payload", "{value}"), value))
+    return runner.publish(
+        device_id, target["topic"], render(target.get("payload", "{value}"), value)
+    )

@@ -631,8 +631,8 @@ def _kind_of(table: str, bit: int | None, data_type: str | None) -> str:
 
 
 def _with_included(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` with the COMasters, Modbus devices, MQTT brokers and registered sections (e.g. alarms)
-    of the files it includes."""
+    """``data`` with the COMasters, Modbus devices, MQTT brokers and registered sections
+    (e.g. alarms) of the files it includes."""
     included = data.get("include", [])
     if not included:
         return data

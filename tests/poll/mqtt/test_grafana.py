@@ -34,9 +34,7 @@ def queries() -> list[tuple[str, str]]:
 def expand(sql: str) -> str:
     """Grafana's ``$__timeFilter(column)`` for the last 24 hours before NOW."""
     start, end = (NOW - timedelta(hours=24)).isoformat(), NOW.isoformat()
-    return re.sub(
-        r"\$__timeFilter\((\w+)\)", rf"\1 BETWEEN '{start}' AND '{end}'", sql
-    )
+    return re.sub(r"\$__timeFilter\((\w+)\)", rf"\1 BETWEEN '{start}' AND '{end}'", sql)
 
 
 def as_grafana(sql: str) -> list[tuple[Any, ...]]:
@@ -53,11 +51,15 @@ def as_grafana(sql: str) -> list[tuple[Any, ...]]:
 @pytest.fixture
 def detector(db: None) -> None:
     load_profile(read_profile_file(ROOT / "fixtures" / "detector.json"), activate=True)
-    for point in Point.objects.filter(tag__in=["HV_CH0_VREQ", "LV_CH2_VREQ", "TH1_TEMP", "TH2_HUM"]):
+    for point in Point.objects.filter(
+        tag__in=["HV_CH0_VREQ", "LV_CH2_VREQ", "TH1_TEMP", "TH2_HUM"]
+    ):
         point.value, point.current, point.updated_at = 21.5, True, NOW
         point.save()
         for minutes in (90, 30):
-            Sample.objects.create(point=point, time=NOW - timedelta(minutes=minutes), value=21.0, q=0)
+            Sample.objects.create(
+                point=point, time=NOW - timedelta(minutes=minutes), value=21.0, q=0
+            )
         Rollup.objects.create(
             point=point, resolution="1h", start=NOW - timedelta(hours=2), min=20.0, max=22.0,
             avg=21.0, first=20.5, last=21.5, count=60, good=1.0, covered=3600.0,
@@ -80,4 +82,4 @@ def test_every_dashboard_query_runs_as_the_read_only_role(detector: None) -> Non
 @pytest.mark.parametrize("table", ["poll_point", "commands_auditrecord", "auth_user"])
 def test_the_role_reads_no_table_directly(detector: None, table: str) -> None:
     with pytest.raises(DatabaseError, match="permission denied"):
-        as_grafana(f"SELECT 1 FROM {table}")
+        as_grafana(f"SELECT 1 FROM {table}")  # noqa: S608  (the parameters' table names)
