@@ -101,7 +101,11 @@ def demo_services(
             for name, arguments in MODBUS_SIMULATORS
             if has_section(SITE, "modbus_devices")
         ),
-        *(mqtt_services(embedded_broker, control_port + 12) if has_section(SITE, "mqtt_brokers") else []),
+        *(
+            mqtt_services(embedded_broker, control_port + 12)
+            if has_section(SITE, "mqtt_brokers")
+            else []
+        ),
         Service("poller", [python, "manage.py", "poll"]),
         Service("jobs", [python, "manage.py", "jobs"]),
         Service(
