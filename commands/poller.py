@@ -25,7 +25,7 @@ from django.db import close_old_connections, connection
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.failure import Failure
 
-from commands import dispatch
+from commands import dispatch, mqtt_target
 from commands.notify import NOTIFY_CHANNEL
 from poll.acquisition.link_runner import LinkRunner
 from poll.acquisition.sources import SourceRunner
@@ -121,6 +121,14 @@ class CommandFeeder:
     def _send(self, claimed: dispatch.Claimed, where: Route) -> None:
         request_id = claimed.request_id
         runner = self._runners.get(where.source)
+        if claimed.kind in mqtt_target.MQTT_KINDS and where.link_id is not None:
+            published = mqtt_target.publish(runner, where.link_id, claimed.target, claimed.value)
+            published.addCallbacks(
+                lambda _: self._record(dispatch.echoed, request_id),
+                self._lost,
+                errbackArgs=(request_id,),
+            )
+            return
         client = (
             runner.client(where.link_id)
             if isinstance(runner, LinkRunner) and where.link_id is not None
@@ -193,6 +201,9 @@ def route(claimed: dispatch.Claimed) -> Route:
         if device_id is None:
             return Route("modbus", None, "the point is on no Modbus device")
         return Route("modbus", device_id, tag=tag)
+    if claimed.kind in mqtt_target.MQTT_KINDS:
+        device_id, problem = mqtt_target.device_of(claimed.point_id)
+        return Route(mqtt_target.SOURCE, device_id, problem)
     return Route("", None, f"commands of kind {claimed.kind!r} are not sent by the poller yet")
 
 

@@ -631,8 +631,8 @@ def _kind_of(table: str, bit: int | None, data_type: str | None) -> str:
 
 
 def _with_included(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` with the COMasters, Modbus devices and registered sections (e.g. alarms)
-    of the files it includes."""
+    """``data`` with the COMasters, Modbus devices, MQTT brokers and registered sections
+    (e.g. alarms) of the files it includes."""
     included = data.get("include", [])
     if not included:
         return data
@@ -647,6 +647,7 @@ def _with_included(data: dict[str, Any]) -> dict[str, Any]:
         **data,
         "comasters": list(data.get("comasters", [])),
         "modbus_devices": list(data.get("modbus_devices", [])),
+        "mqtt_brokers": list(data.get("mqtt_brokers", [])),
         **{key: list(data.get(key, [])) for key in _sections},
     }
     for item in included:
@@ -659,6 +660,7 @@ def _with_included(data: dict[str, Any]) -> dict[str, Any]:
         if interval is not None:
             devices = [{**device, "poll_interval": interval} for device in devices]
         merged["modbus_devices"] += devices
+        merged["mqtt_brokers"] += _list(other, "mqtt_brokers", name)
         for key in _sections:
             merged[key] += _list(other, key, name)
     return merged

@@ -4,7 +4,10 @@ Three processes: the Mara simulator (one simulated COMaster per COMaster of the 
 file, on the profile's ports, with its control interface), ``manage.py poll`` and uvicorn;
 and when the demo site has Modbus devices, the plant and meter simulators on their ports.
 Each runs in its own process group, so that Ctrl-C reaches the launcher only, which then
-stops the web server, the poller and the simulator in that order. When any of them exits
+stops the web server, the poller and the simulator in that order. When the demo site has
+MQTT brokers (the detector), the detector's simulator publishes on the broker that answers on
+127.0.0.1:1883 (Mosquitto), or on an embedded amqtt broker the demo starts when none does
+(``protocols.mqtt.broker``); the launcher says which. When any of them exits
 by itself the others are stopped too, and the launcher says which one ended.
 
 `make demo` prepares the database first (migrate, profile, screens, formulas, logins).
@@ -23,6 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from protocols.mqtt.broker import broker_answers  # noqa: E402  (run as a script from anywhere)
+
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = ROOT / "fixtures" / "demo_substation.json"
 SITE = ROOT / "fixtures" / "demo_site.json"
@@ -34,6 +40,8 @@ MODBUS_SIMULATORS = (
         ["meters", "--count", "6", "--port-base", "5021", "--control-port", "9771"],
     ),
 )
+MQTT_HOST = "127.0.0.1"
+MQTT_PORT = 1883
 LOGINS = ("viewer", "operator", "engineer", "admin")
 STOP_SECONDS = 10.0
 
@@ -45,8 +53,35 @@ class Service:
     process: subprocess.Popen[bytes] | None = None
 
 
-def demo_services(host: str, port: int, control_port: int) -> list[Service]:
-    """The simulator, the poller, the scheduled jobs and the web server, in the order they
+def mqtt_services(embedded_broker: bool, control_port: int) -> list[Service]:
+    """The embedded broker when asked, then the detector's simulator on it."""
+    python = sys.executable
+    broker = Service(
+        "embedded MQTT broker",
+        [python, "-m", "protocols.mqtt.broker", "--host", MQTT_HOST, "--port", str(MQTT_PORT)],
+    )
+    simulator = Service(
+        "detector simulator",
+        [
+            python,
+            "-m",
+            "protocols.mqtt.simulator",
+            "--host",
+            MQTT_HOST,
+            "--port",
+            str(MQTT_PORT),
+            "--control-port",
+            str(control_port),
+            "--nominal",
+        ],
+    )
+    return [broker, simulator] if embedded_broker else [simulator]
+
+
+def demo_services(
+    host: str, port: int, control_port: int, embedded_broker: bool = False
+) -> list[Service]:
+    """The simulators, the poller, the scheduled jobs and the web server, in the order they
     start."""
     python = sys.executable
     return [
@@ -64,7 +99,12 @@ def demo_services(host: str, port: int, control_port: int) -> list[Service]:
         *(
             Service(name, [python, "-m", "protocols.modbus.simulator", *arguments])
             for name, arguments in MODBUS_SIMULATORS
-            if has_modbus_devices(SITE)
+            if has_section(SITE, "modbus_devices")
+        ),
+        *(
+            mqtt_services(embedded_broker, control_port + 12)
+            if has_section(SITE, "mqtt_brokers")
+            else []
         ),
         Service("poller", [python, "manage.py", "poll"]),
         Service("jobs", [python, "manage.py", "jobs"]),
@@ -89,13 +129,20 @@ def demo_services(host: str, port: int, control_port: int) -> list[Service]:
     ]
 
 
-def has_modbus_devices(path: Path) -> bool:
-    """Whether a profile file, or a file it includes, lists Modbus devices."""
+def has_section(path: Path, key: str) -> bool:
+    """Whether a profile file, or a file it includes, has a non-empty ``key`` section
+    (``modbus_devices``, ``mqtt_brokers``)."""
     data = json.loads(path.read_text(encoding="utf-8"))
     included = [item if isinstance(item, str) else item["file"] for item in data.get("include", [])]
-    return bool(data.get("modbus_devices")) or any(
-        has_modbus_devices(ROOT / name) for name in included
-    )
+    return bool(data.get(key)) or any(has_section(ROOT / name, key) for name in included)
+
+
+def mqtt_broker_line(embedded: bool) -> str:
+    """What the launcher says about the MQTT broker it uses."""
+    where = f"{MQTT_HOST}:{MQTT_PORT}"
+    if embedded:
+        return f"  MQTT broker: none answered on {where}, so an embedded amqtt broker runs there\n"
+    return f"  MQTT broker: the one already answering on {where} (Mosquitto)\n"
 
 
 def run(services: list[Service], environment: dict[str, str], ready_message: str) -> int:
@@ -165,16 +212,21 @@ def main(argv: list[str]) -> int:
     options = parser.parse_args(argv)
     environment = {**os.environ, "DEBUG": os.environ.get("DEBUG", "1")}
     url = f"http://{options.host}:{options.port}/"
+    mqtt = has_section(SITE, "mqtt_brokers")
+    embedded = mqtt and not broker_answers(MQTT_HOST, MQTT_PORT)
     logins = ", ".join(f"{name} / {name}" for name in LOGINS)
     message = (
         f"\nSMVE demo running: open {url}\n"
         f"  logins (user / password): {logins}\n"
         f"  the simulated field's control port: 127.0.0.1:{options.control_port} "
         "(docs/mara.md)\n"
+        f"{mqtt_broker_line(embedded) if mqtt else ''}"
         "  Ctrl-C stops it.\n"
     )
     return run(
-        demo_services(options.host, options.port, options.control_port), environment, message
+        demo_services(options.host, options.port, options.control_port, embedded),
+        environment,
+        message,
     )
 
 

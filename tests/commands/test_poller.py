@@ -33,8 +33,14 @@ def test_a_modbus_command_on_a_point_of_no_device_is_routed_nowhere_with_a_reaso
     assert where.link_id is None and where.problem == "the point is on no Modbus device"
 
 
-def test_a_kind_the_poller_does_not_send_yet_is_routed_nowhere_with_a_reason(breaker) -> None:
+def test_an_mqtt_command_on_a_point_of_no_mqtt_device_is_routed_nowhere(breaker) -> None:
     claimed = Claimed(1, "mqtt_publish", {"topic": "t"}, 1.0, breaker.point_id)
+    where = route(claimed)
+    assert where.link_id is None and where.problem == "the point is on no MQTT device"
+
+
+def test_a_kind_the_poller_does_not_send_is_routed_nowhere_with_a_reason(breaker) -> None:
+    claimed = Claimed(1, "carrier_pigeon", {}, 1.0, breaker.point_id)
     where = route(claimed)
     assert where.link_id is None and "not sent by the poller yet" in where.problem
 

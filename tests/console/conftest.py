@@ -37,10 +37,10 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 SCREENS = [
     ROOT / "fixtures" / "screens" / f"{name}.svg"
-    for name in ("Overview", "E4 Los Aromos", "E5 Ruta 22", "Plant", "Meters")
+    for name in ("Overview", "E4 Los Aromos", "E5 Ruta 22", "Plant", "Meters", "Detector")
 ]
-"""The demo's drawings: the substation's, and the plant's and meters' screens that the
-overview links to (drawn without their sites' points and formulas here)."""
+"""The demo's drawings: the substation's, and the plant's, meters' and detector's screens
+that the overview links to (drawn without their sites' points and formulas here)."""
 FORMULAS = ROOT / "fixtures" / "demo_formulas.json"
 FAST_POLLING = {"poll_interval": 0.2, "reply_timeout": 0.3, "attempts": 2}
 """Faster than the admin allows, so that a stopped COMaster is offline within a second."""

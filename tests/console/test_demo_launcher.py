@@ -58,6 +58,7 @@ def test_the_demo_runs_the_simulator_the_poller_and_the_web_server():
         "simulator",
         "plant simulator",
         "meter simulator",
+        "detector simulator",
         "poller",
         "jobs",
         "web server",
@@ -71,6 +72,15 @@ def test_the_demo_runs_the_simulator_the_poller_and_the_web_server():
     ]
     assert services[1].argv[1:4] == ["-m", "protocols.modbus.simulator", "plant"]
     assert services[2].argv[1:4] == ["-m", "protocols.modbus.simulator", "meters"]
-    assert services[3].argv[1:] == ["manage.py", "poll"]
-    assert services[4].argv[1:] == ["manage.py", "jobs"]
-    assert "smve.asgi:application" in services[5].argv
+    assert services[3].argv[1:4] == ["-m", "protocols.mqtt.simulator", "--host"]
+    assert services[4].argv[1:] == ["manage.py", "poll"]
+    assert services[5].argv[1:] == ["manage.py", "jobs"]
+    assert "smve.asgi:application" in services[6].argv
+
+
+def test_without_a_broker_on_1883_the_demo_starts_its_embedded_one_first():
+    demo = launcher()
+    names = [s.name for s in demo.demo_services("127.0.0.1", 8000, 9760, embedded_broker=True)]
+    assert names.index("embedded MQTT broker") + 1 == names.index("detector simulator")
+    assert "embedded amqtt broker" in demo.mqtt_broker_line(True)
+    assert "Mosquitto" in demo.mqtt_broker_line(False)

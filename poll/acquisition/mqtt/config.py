@@ -20,6 +20,12 @@ STALE_PERIODS = 3.0
 """A point is stale after this many expected periods without a message, unless it says."""
 
 
+ONLINE_PATH = "$online"
+"""The payload path of a DI that reads its device's online state rather than a payload:
+1 while the device publishes, 0 once it is silent, its status topic says so or its broker
+is lost, and current either way (so that an alarm can say "sensor silent")."""
+
+
 @dataclass(frozen=True, slots=True)
 class MqttPointSpec:
     id: int
@@ -30,6 +36,11 @@ class MqttPointSpec:
     mapping: PayloadMapping
     deadband: float
     stale_after: float
+
+    @property
+    def reads_online(self) -> bool:
+        """A DI of its device's online state (``$online``), fed by no message."""
+        return self.is_di and str(self.mapping.path) == ONLINE_PATH
 
 
 @dataclass(frozen=True, slots=True)

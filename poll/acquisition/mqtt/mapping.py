@@ -24,7 +24,10 @@ class MqttLayout:
         self.device_id = config.id
         self.profile_id = config.profile_id
         self.name = config.name
-        self.points = config.points
+        self.points = tuple(point for point in config.points if not point.reads_online)
+        """The points that messages feed."""
+        self.online_points = tuple(point for point in config.points if point.reads_online)
+        """The DIs of the device's online state (``$online``)."""
         self.point_ids = [point.id for point in config.points]
         self._routes: dict[str, tuple[MqttPointSpec, ...]] = {}
 
@@ -63,8 +66,15 @@ class MqttMapper:
         self.points.clear()
 
     def mark_not_current(self, now: int, batch: WriteBatch) -> None:
-        for point_id in self.layout.point_ids:
-            self.points.lose(point_id, now, batch)
+        """The device went offline: its points are not current; its ``$online`` DIs say 0."""
+        for point in self.layout.points:
+            self.points.lose(point.id, now, batch)
+        self.online(False, now, batch)
+
+    def online(self, online: bool, now: int, batch: WriteBatch) -> None:
+        """Set the ``$online`` DIs (a change only when the state changed)."""
+        for point in self.layout.online_points:
+            self.points.set(point.id, float(online ^ point.inverted), 0, now, batch)
 
     def message(self, topic: str, payload: bytes, now: int, batch: WriteBatch) -> Heard:
         """The changes one message makes; the points whose value it did not hold are named."""

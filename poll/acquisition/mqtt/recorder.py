@@ -55,6 +55,7 @@ class MqttRecorder(LinkRecorder):
         if not heard.points:
             return
         self._last_heard = now
+        self.mapper.online(True, now, batch)
         status = self._answered(now, batch)
         self._journal(batch, status._replace(polls=status.polls + 1))
         self._metrics.replies.inc()
@@ -79,6 +80,7 @@ class MqttRecorder(LinkRecorder):
             self._last_heard = now
             if not self.online:
                 batch = WriteBatch()
+                self.mapper.online(True, now, batch)
                 self._journal(batch, self._answered(now, batch))
         else:
             self.go_offline(f"status topic says {said[:60]!r}")

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, fail
 from twisted.internet.task import LoopingCall
 
 from poll.acquisition.batch import LinkStatus, WriteBatch
@@ -36,6 +36,13 @@ log = logging.getLogger(__name__)
 
 CHECK_INTERVAL = 0.25
 """Seconds between checks for stale points and silent devices."""
+
+COMMAND_QOS = 1
+"""Commands are published at least once, so that the broker's PUBACK confirms them."""
+
+
+class NotPublished(Exception):
+    """A command that cannot be published here (no such device, no connection)."""
 
 
 class MqttSource:
@@ -161,6 +168,19 @@ class MqttDevices:
         if self._checker.running:
             self._checker.stop()
         return [self._stop(connection) for _, connection in self._connections.values()]
+
+    def publish(self, device_id: int, topic: str, payload: bytes) -> Deferred[None]:
+        """Publish a command for a device on its broker's connection, at QoS 1: the Deferred
+        fires once the broker has taken it (its PUBACK, the command's echo), and fails when
+        the device is not listened to here or its broker is not connected."""
+        recorder = self._recorders.get(device_id)
+        running = self._connections.get(recorder.config.broker_id) if recorder else None
+        if running is None:
+            return fail(NotPublished("device not listened to by this poller"))
+        connection = running[1]
+        return Deferred.fromFuture(
+            asyncio.ensure_future(connection.publish(topic, payload, qos=COMMAND_QOS))
+        )
 
     def _drop(self, broker_id: int) -> None:
         _, connection = self._connections.pop(broker_id)

@@ -15,6 +15,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--username", default="")
     parser.add_argument("--password", default="")
     parser.add_argument("--topic-prefix", default="", help="put before every topic (tests)")
+    parser.add_argument(
+        "--nominal", action="store_true", help="start with every channel on at its nominal voltage"
+    )
     parser.add_argument("--control-port", type=int, default=0, help="JSON-lines control port")
     arguments = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
@@ -33,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         arguments.host, arguments.port, username=arguments.username, password=arguments.password
     )
     reactor: Any = global_reactor
-    detector = Detector(settings, reactor, arguments.topic_prefix)
+    detector = Detector(settings, reactor, arguments.topic_prefix, arguments.nominal)
     running = RunningSimulator()
     running.listen_control(reactor, arguments.control_port, detector)
     print(f"control listening on 127.0.0.1:{running.control_port_number()}", flush=True)

@@ -76,6 +76,11 @@ class PowerSupply:
         else:
             raise Rejected(f"unknown command {verb!r}")
 
+    def operate_at(self, volts: float) -> None:
+        """Every channel on at ``volts``, already reached (the demo starts running)."""
+        for channel in self.channels:
+            channel.on, channel.vreq, channel.vout = True, volts, volts
+
     def advance(self, seconds: float) -> None:
         """Move each output toward its request (or 0 when off) for ``seconds``."""
         step = self.ramp_rate * seconds
@@ -140,6 +145,10 @@ class TemperatureHumiditySensor:
             )
             for measurement, value in values.items()
         ]
+
+
+NOMINAL_VOLTS = {"hv": 1500.0, "lv": 5.0}
+"""The demo detector's operating voltages (``--nominal``); its alarms' bands are around them."""
 
 
 def detector_devices() -> tuple[

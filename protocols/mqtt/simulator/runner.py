@@ -19,7 +19,7 @@ from protocols.link.scheduling import Backoff
 from protocols.mqtt.client import BrokerConnection, BrokerSettings
 from protocols.simulation.control_lines import CommandTable, ControlError, Reply, field
 
-from .devices import PowerSupply, Rejected, detector_devices
+from .devices import NOMINAL_VOLTS, PowerSupply, Rejected, detector_devices
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +30,14 @@ PERIOD = 1.0
 class Detector(CommandTable):
     """The demo detector's devices, publishing under ``prefix`` (empty: the documented topics)."""
 
-    def __init__(self, settings: BrokerSettings, reactor: Any, prefix: str = "") -> None:
+    def __init__(
+        self, settings: BrokerSettings, reactor: Any, prefix: str = "", nominal: bool = False
+    ) -> None:
         self.prefix = prefix
         self.supplies, self.sensor, self.sensors = detector_devices()
+        if nominal:
+            for supply in self.supplies:
+                supply.operate_at(NOMINAL_VOLTS[supply.name])
         self.silent: set[str] = set()
         self.garbage: set[str] = set()
         self.rejected = 0

@@ -1,10 +1,9 @@
 """The detector site end to end: the simulator publishes, the poller stores, a ``setv`` on
-the supply's command topic comes back through its status into the point."""
+the supply's command topic comes back through its status into the point; a sensor that
+stops publishing turns its ``$online`` DI to 0 (still current) and raises its alarm."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 
@@ -12,11 +11,12 @@ import paho.mqtt.publish
 import pytest
 from django.db import connection
 
+from alarms.models import Alarm
 from poll.models import MqttDevice, Point
-from poll.profiles import load_profile, read_profile_file
-from tests.conftest import ROOT
+from poll.profiles import load_profile
 from tests.poll.acquisition.processes import Poller, database_url, wait_until
 
+from .detector_processes import DetectorSimulator, prefixed_detector
 from .test_end_to_end import broker_answers
 
 pytestmark = pytest.mark.slow
@@ -30,17 +30,8 @@ def prefix(transactional_db: None) -> Iterator[str]:
 
 
 def test_simulated_detector_into_points_and_a_setv_back(prefix: str, tmp_path) -> None:
-    data = read_profile_file(ROOT / "fixtures" / "detector.json")
-    for device in data["mqtt_brokers"][0]["devices"]:
-        for point in device["points"]:
-            point["topic"] = prefix + point["topic"]
-    load_profile(data, activate=True)
-    simulator = subprocess.Popen(
-        [sys.executable, "-m", "protocols.mqtt.simulator", "--topic-prefix", prefix],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    load_profile(prefixed_detector(prefix), activate=True)
+    control = DetectorSimulator(prefix, tmp_path)
     poller = Poller(tmp_path, database_url(connection.settings_dict))
     try:
         wait_until(
@@ -55,7 +46,23 @@ def test_simulated_detector_into_points_and_a_setv_back(prefix: str, tmp_path) -
         wait_until(lambda: Point.objects.get(tag="HV_CH2_VREQ").value == 1250.0, 15, "the setv")
         temperature = Point.objects.get(tag="TH1_TEMP").value
         assert temperature is not None and 15 < temperature < 30
+        assert Point.objects.get(tag="SENSOR1_ONLINE").value == 1.0
+
+        control.control("stop", device="sensor_1")
+        wait_until(
+            lambda: Point.objects.get(tag="SENSOR1_ONLINE").value == 0.0, 15, "sensor_1 silent"
+        )
+        assert Point.objects.get(tag="SENSOR1_ONLINE").current
+        assert not Point.objects.get(tag="SENSOR1_MEAS1").current
+        wait_until(
+            lambda: Alarm.objects.filter(definition__tag="SENSOR1_SILENT", active=True).exists(),
+            15,
+            "the sensor-silent alarm",
+        )
+        control.control("resume", device="sensor_1")
+        wait_until(
+            lambda: Point.objects.get(tag="SENSOR1_ONLINE").value == 1.0, 15, "sensor_1 back"
+        )
     finally:
-        simulator.terminate()
-        simulator.wait(10)
+        control.stop()
         assert poller.stop() == 0, poller.log[-3000:]
