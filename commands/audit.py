@@ -85,17 +85,17 @@ def first_bad_row(records: Iterable[AuditRecord]) -> tuple[int, str] | None:
 def append_for_request(
     request: CommandRequest, action: str, result: str, at: datetime, **extra: Any
 ) -> AuditRecord:
-    """The audit row of one step of ``request``: who, the command, the value sent and the
-    point's value at that moment."""
-    definition = request.definition
+    """The audit row of one step of ``request``: who, the command (as the request keeps it,
+    so a deleted command or point still has its name), the value sent and the point's
+    value at that moment."""
     return append(
         at=at,
         username=request.user.get_username(),
         role=request.role,
         client_address=request.client_address,
         action=action,
-        command_id=definition.pk,
-        command=str(definition),
+        command_id=request.definition_id,
+        command=request.command,
         request_id=request.pk,
         value=request.value,
         value_before=Point.objects.filter(pk=request.point_id)

@@ -75,7 +75,7 @@ def expire_selections(now: datetime | None = None, point_id: int | None = None) 
     if point_id is not None:
         stale = stale.filter(point_id=point_id)
     count = 0
-    for request in stale.select_related("definition__point", "user"):
+    for request in stale.select_related("user"):
         with transaction.atomic():
             updated = CommandRequest.objects.filter(pk=request.pk, state=State.SELECTED).update(
                 state=State.EXPIRED, finished_at=now, result="selection expired"
@@ -153,6 +153,8 @@ def _hold_point(
     request = CommandRequest(
         definition=definition,
         point_id=definition.point_id,
+        tag=definition.point.tag,
+        command=str(definition),
         user=actor.user,
         role=actor.role,
         client_address=actor.client_address,
