@@ -45,6 +45,10 @@ class Service:
     process: subprocess.Popen[bytes] | None = None
 
 
+#: Seconds a demo breaker takes to move after a command (the Mara simulator's field delay).
+FIELD_DELAY = 0.3
+
+
 def demo_services(host: str, port: int, control_port: int) -> list[Service]:
     """The simulator, the poller, the scheduled jobs and the web server, in the order they
     start."""
@@ -59,6 +63,8 @@ def demo_services(host: str, port: int, control_port: int) -> list[Service]:
                 str(PROFILE),
                 "--control-port",
                 str(control_port),
+                "--field-delay",
+                str(FIELD_DELAY),
             ],
         ),
         *(
