@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from commands import audit
@@ -86,15 +87,17 @@ def expire_selections(now: datetime | None = None, point_id: int | None = None) 
     return count
 
 
+def holding(requests: QuerySet[CommandRequest] | None = None) -> QuerySet[CommandRequest]:
+    """The requests that hold their point now (expired selections do not)."""
+    found = CommandRequest.objects.all() if requests is None else requests
+    return found.filter(state__in=HOLDING_STATES).exclude(
+        state=State.SELECTED, expires_at__lte=timezone.now()
+    )
+
+
 def holder(point_id: int) -> CommandRequest | None:
     """The request that holds the point now, if any (expired selections do not)."""
-    now = timezone.now()
-    return (
-        CommandRequest.objects.filter(point_id=point_id, state__in=HOLDING_STATES)
-        .exclude(state=State.SELECTED, expires_at__lte=now)
-        .select_related("user")
-        .first()
-    )
+    return holding().filter(point_id=point_id).select_related("user").first()
 
 
 def select(
