@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from commands import service
+from commands.audit_query import FILTERS, FilterError, filter_records
 from commands.models import AuditRecord, CommandDefinition, CommandRequest
 
 
@@ -168,9 +169,15 @@ class CommandLogViewSet(viewsets.GenericViewSet[AuditRecord]):
     permission_classes = [Readable]
     serializer_class = CommandLogEntrySerializer
 
-    @extend_schema(responses=CommandLogEntrySerializer(many=True))
+    @extend_schema(
+        responses=CommandLogEntrySerializer(many=True),
+        parameters=[OpenApiParameter(name, str, description=text) for name, text in FILTERS.items()],
+    )
     def list(self, request: Request) -> Response:
-        ordered = AuditRecord.objects.order_by("-id")
+        try:
+            ordered = filter_records(request.query_params)
+        except FilterError as error:
+            return Response({"detail": str(error)}, status=400)
         page = self.paginate_queryset(ordered)
         rows = page if page is not None else list(ordered)
         entries: dict[Any, list[AuditRecord]] = {}
