@@ -171,7 +171,7 @@ class CommandLogViewSet(viewsets.GenericViewSet[AuditRecord]):
 
     @extend_schema(
         responses=CommandLogEntrySerializer(many=True),
-        parameters=[OpenApiParameter(name, str, description=text) for name, text in FILTERS.items()],
+        parameters=[OpenApiParameter(key, str, description=hint) for key, hint in FILTERS.items()],
     )
     def list(self, request: Request) -> Response:
         try:

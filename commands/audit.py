@@ -104,9 +104,14 @@ def append_for_request(
             command=request.command,
             request_id=request.pk,
             value=request.value,
-            value_before=Point.objects.filter(pk=request.point_id)
-            .values_list("value", flat=True)
-            .first(),
+            value_before=_point_value(request.point_id),
             result=result,
             **extra,
         )
+
+
+def _point_value(point_id: int | None) -> float | None:
+    """The point's value now; None when it has none, or was deleted."""
+    if point_id is None:
+        return None
+    return Point.objects.filter(pk=point_id).values_list("value", flat=True).first()

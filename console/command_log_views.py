@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -61,7 +61,7 @@ def command_log(request: HttpRequest) -> HttpResponse:
 
 
 @console_page
-def command_log_csv(request: HttpRequest) -> HttpResponse:
+def command_log_csv(request: HttpRequest) -> HttpResponseBase:
     _operators_only(request)
     try:
         rows = filter_records(request.GET)

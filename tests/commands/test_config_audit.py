@@ -66,9 +66,7 @@ def test_an_alarm_definition_added_in_the_admin_is_audited(station, admin_reques
     from poll.models import AI
 
     point = AI.objects.get(tag="E41BAR00")
-    alarm = AlarmDefinition(
-        profile=station, tag="E41BAR00_L", point=point, kind="l", setpoint=12.6
-    )
+    alarm = AlarmDefinition(profile=station, tag="E41BAR00_L", point=point, kind="l", setpoint=12.6)
     admin.site._registry[AlarmDefinition].save_model(admin_request, alarm, None, False)
     row = AuditRecord.objects.get(action="config")
     assert row.result == "added" and row.detail["before"] is None

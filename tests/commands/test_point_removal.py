@@ -4,6 +4,7 @@ keep the point's tag and the command's name, and the audit trail stays whole."""
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import pytest
 
@@ -17,8 +18,8 @@ from .conftest import STATION
 pytestmark = pytest.mark.django_db
 
 
-def _without_bus_coupler() -> dict:
-    data = copy.deepcopy(STATION)
+def _without_bus_coupler() -> dict[str, Any]:
+    data: dict[str, Any] = copy.deepcopy(STATION)
     ied = data["comasters"][0]["ieds"][0]
     ied["di"] = [di for di in ied["di"] if di["tag"] != "E4DI00"]
     return data
