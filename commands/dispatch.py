@@ -47,7 +47,7 @@ def claim(request_id: int, now: datetime | None = None) -> Claimed | None:
     now = now or timezone.now()
     with transaction.atomic():
         request = (
-            CommandRequest.objects.select_for_update()
+            CommandRequest.objects.select_for_update(of=("self",))
             .filter(pk=request_id, state=State.QUEUED)
             .select_related("definition")
             .first()
@@ -157,7 +157,7 @@ def _move(
 ) -> int:
     with transaction.atomic():
         request = (
-            CommandRequest.objects.select_for_update()
+            CommandRequest.objects.select_for_update(of=("self",))
             .filter(pk=request_id, state=source)
             .select_related("definition", "user")
             .first()

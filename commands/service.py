@@ -191,7 +191,7 @@ def _take_selection(
     expire_selections(now, definition.point_id)
     with transaction.atomic():
         request = (
-            CommandRequest.objects.select_for_update()
+            CommandRequest.objects.select_for_update(of=("self",))
             .filter(definition=definition, state=State.SELECTED, user=actor.user)
             .first()
         )
