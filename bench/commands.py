@@ -3,7 +3,7 @@ following the site stream; and the COMasters' poll lateness with commands in fli
 
 A fresh PostgreSQL database ``smve_bench_commands`` holds the demo substation with its
 commands (a quiet field: the DIs change only when commanded), polled every second by the
-real poller (``manage.py poll``) from the Mara simulator (field delay 0.3 s), and served
+real poller (``manage.py poll``) from the Mara simulator, and served
 by uvicorn. For each command the bench selects and operates a feeder breaker over HTTP
 (token of an operator) and, as the control panel does, reads the request on each revision
 of the site stream (``/api/stream?topic=site``) until it has ended: the time from the
@@ -44,7 +44,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "smve_bench_commands"
 URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 POLL_INTERVAL = 1.0
-FIELD_DELAY = 0.3
+FIELD_DELAY = 0.0
+"""The simulator answers at once by default: the target is the software's own latency
+(waiting for the next poll, and 300 ms for everything else); ``--field-delay`` adds a
+breaker's travel time."""
 ENDED = {"success", "no_feedback", "failed", "refused", "cancelled", "expired"}
 LATENESS = "smve_poll_lateness_seconds"
 
@@ -112,7 +115,7 @@ def web_server(workdir: Path) -> Iterator[int]:
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
     argv = [sys.executable, "-m", "uvicorn", "smve.asgi:application", "--no-access-log"]
-    argv += ["--fd", str(listener.fileno()), "--log-level", "warning"]
+    argv += ["--fd", str(listener.fileno()), "--log-level", "warning", "--timeout-keep-alive", "600"]
     with process(argv, workdir / "web.log", pass_fds=(listener.fileno(),)):
         yield listener.getsockname()[1]
     listener.close()
@@ -198,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commands", type=int, default=50, help="commands timed in all")
     parser.add_argument("--rounds", type=int, default=5, help="rounds of the lateness pair")
     parser.add_argument("--logs", help="keep the processes' logs in this folder")
+    parser.add_argument(
+        "--field-delay", type=float, default=FIELD_DELAY, help="the simulated breaker's travel"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-commands-") as temporary:
         workdir = Path(args.logs) if args.logs else Path(temporary)
@@ -206,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         key = token()
         metrics_port, control_port = free_port(), free_port()
         simulator = [sys.executable, "-m", "protocols.mara.simulator", str(profile)]
-        simulator += ["--field-delay", str(FIELD_DELAY), "--control-port", str(control_port)]
+        simulator += ["--field-delay", str(args.field_delay), "--control-port", str(control_port)]
         poller = [sys.executable, "manage.py", "poll", "--metrics-port", str(metrics_port)]
         with (
             process(simulator, workdir / "simulator.log"),
@@ -251,7 +257,7 @@ def run(
                     turn += 1
                 busy_seconds = time.perf_counter() - began
             else:
-                time.sleep(busy_seconds or per_round * (POLL_INTERVAL + FIELD_DELAY))
+                time.sleep(busy_seconds or per_round * POLL_INTERVAL)
             (busy_p99 if window == "busy" else quiet_p99).append(
                 quantile(start, metrics(port), LATENESS, 0.99)
             )
@@ -260,12 +266,13 @@ def run(
 
 def report(result: dict[str, Any], args: argparse.Namespace) -> None:
     latencies = result["latencies"]
-    target = POLL_INTERVAL + 0.3
+    target = POLL_INTERVAL + 0.3 + args.field_delay
     p95 = percentile(latencies, 0.95)
     print(
         f"commands: {len(latencies)} operate->success seen on the site stream: "
         f"p50 {1000 * percentile(latencies, 0.5):.0f} ms, p95 {1000 * p95:.0f} ms, "
-        f"max {1000 * max(latencies):.0f} ms (target p95 <= poll interval + 300 ms = "
+        f"max {1000 * max(latencies):.0f} ms (target p95 <= poll interval + 300 ms"
+        f"{f' + field delay {args.field_delay} s' if args.field_delay else ''} = "
         f"{1000 * target:.0f} ms: {'met' if p95 <= target else 'NOT met'})"
     )
     quiet, busy = statistics.median(result["quiet"]), statistics.median(result["busy"])
