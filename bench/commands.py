@@ -83,7 +83,7 @@ def prepare(workdir: Path) -> Path:
     path = workdir / "profile.json"
     path.write_text(json.dumps(data))
     load_profile(data, activate=True)
-    user = User.objects.create_user("bench-operator", password="bench-operator")
+    user = User.objects.create_user("bench-operator")  # signs in with a token only
     user.groups.add(Group.objects.get(name="operator"))
     return path
 
@@ -115,7 +115,8 @@ def web_server(workdir: Path) -> Iterator[int]:
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
     argv = [sys.executable, "-m", "uvicorn", "smve.asgi:application", "--no-access-log"]
-    argv += ["--fd", str(listener.fileno()), "--log-level", "warning", "--timeout-keep-alive", "600"]
+    argv += ["--fd", str(listener.fileno()), "--log-level", "warning"]
+    argv += ["--timeout-keep-alive", "600"]  # the API connection idles in quiet windows
     with process(argv, workdir / "web.log", pass_fds=(listener.fileno(),)):
         yield listener.getsockname()[1]
     listener.close()

@@ -29,8 +29,8 @@ from twisted.python.failure import Failure
 from commands import dispatch
 from commands.notify import NOTIFY_CHANNEL
 from poll.acquisition.link_runner import LinkRunner
-from poll.acquisition.store import NOTIFY_CHANNEL as REVISION_CHANNEL
 from poll.acquisition.sources import SourceRunner
+from poll.acquisition.store import NOTIFY_CHANNEL as REVISION_CHANNEL
 from poll.models import Point
 from protocols.mara.commands import CommandEcho, FieldCommand
 from protocols.modbus import EncodeError, Table, WriteRequest, write_request
