@@ -57,9 +57,7 @@ def prepare(workdir: Path) -> Path:
     returns the profile file the simulator serves."""
     for command in ("dropdb", "createdb"):
         extra = ["--if-exists"] if command == "dropdb" else []
-        subprocess.run(
-            [command, "-h", "127.0.0.1", "-U", "postgres", *extra, DATABASE], check=True
-        )
+        subprocess.run([command, "-h", "127.0.0.1", "-U", "postgres", *extra, DATABASE], check=True)
     os.environ.update(DATABASE_URL=URL, DJANGO_SETTINGS_MODULE="smve.settings", DEBUG="1")
     import django
 
