@@ -91,7 +91,12 @@ async function readHolds() {
 // --- opening and closing -------------------------------------------------------------------
 
 async function show(tag, opener) {
-  if (open.tag && open.tag !== tag) await close({ keepFocus: true });
+  if (open.tag === tag) {
+    // Already shown: keep the request being followed.
+    (panel.querySelector("button:not(:disabled)") ?? $("control-close")).focus();
+    return;
+  }
+  if (open.tag) await close({ keepFocus: true });
   Object.assign(open, { tag, opener, point: null, commands: [], request: null, steps: [], confirm: null, shown: "" });
   $("control-title").textContent = tag;
   $("control-description").textContent = "";
