@@ -20,14 +20,14 @@ from poll.models import Revision
 REVISION_SOURCE = "alarms"
 
 
-def new_revision() -> int:
+def new_revision(source: str = REVISION_SOURCE) -> int:
     """A revision for changes made outside the poller's batches (web actions, expiring
     shelves), taken as the poller takes its own so revisions stay in commit order; the
     stream is told of it on PostgreSQL. Call inside a transaction."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REVISION_LOCK_KEY])
-        revision: int = Revision.objects.create(source=REVISION_SOURCE).pk
+        revision: int = Revision.objects.create(source=source).pk
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, str(revision)])
     return revision

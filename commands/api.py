@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from commands import service
+from commands.audit_query import FILTERS, FilterError, filter_records
 from commands.models import AuditRecord, CommandDefinition, CommandRequest
 
 
@@ -43,11 +45,14 @@ class OperateSerializer(serializers.Serializer[Any]):
 
 
 class RequestSerializer(serializers.ModelSerializer[CommandRequest]):
+    username = serializers.CharField(source="user.username", read_only=True)
+
     class Meta:
         model = CommandRequest
         fields = [
-            "id", "definition", "state", "value", "selected_at", "expires_at", "operated_at",
-            "sent_at", "echoed_at", "finished_at", "result",
+            "id", "definition", "tag", "command", "username", "state", "value",
+            "selected_at", "expires_at", "operated_at", "sent_at", "echoed_at", "finished_at",
+            "result",
         ]  # fmt: skip
 
 
@@ -79,10 +84,30 @@ def client_address(request: Request) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("tag", str, description="Only the commands of this point."),
+            OpenApiParameter("profile", int, description="Only the commands of this profile."),
+        ]
+    )
+)
 class CommandViewSet(viewsets.ReadOnlyModelViewSet[CommandDefinition]):
     queryset = CommandDefinition.objects.select_related("point")
     serializer_class = CommandSerializer
     permission_classes = [Readable]
+
+    def get_queryset(self) -> QuerySet[CommandDefinition]:
+        found = super().get_queryset()
+        if self.action != "list":
+            return found
+        tag = self.request.query_params.get("tag")
+        if tag is not None:
+            found = found.filter(point__tag=tag)
+        profile = self.request.query_params.get("profile", "")
+        if profile.isdigit():
+            found = found.filter(point__profile_id=int(profile))
+        return found
 
     def _run(self, request: Request, step: Any, *args: Any) -> Response:
         definition = self.get_object()
@@ -111,6 +136,31 @@ class CommandViewSet(viewsets.ReadOnlyModelViewSet[CommandDefinition]):
         return self._run(request, service.cancel)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "holding", bool, description="Only the requests that hold their point now."
+            )
+        ]
+    )
+)
+class CommandRequestViewSet(viewsets.ReadOnlyModelViewSet[CommandRequest]):
+    """Requests and their progress (the console's control panel follows its own request
+    here on each revision of the site stream); ``holding=true``: the points held now, and
+    by whom (expired selections do not hold)."""
+
+    queryset = CommandRequest.objects.select_related("user").order_by("-id")
+    serializer_class = RequestSerializer
+    permission_classes = [Readable]
+
+    def get_queryset(self) -> QuerySet[CommandRequest]:
+        found = super().get_queryset()
+        if self.action == "list" and self.request.query_params.get("holding") == "true":
+            found = service.holding(found)
+        return found
+
+
 class CommandLogViewSet(viewsets.GenericViewSet[AuditRecord]):
     """The audit trail grouped by request, newest first; rows without a request (config
     edits, refusals before any request) are entries of their own."""
@@ -119,9 +169,15 @@ class CommandLogViewSet(viewsets.GenericViewSet[AuditRecord]):
     permission_classes = [Readable]
     serializer_class = CommandLogEntrySerializer
 
-    @extend_schema(responses=CommandLogEntrySerializer(many=True))
+    @extend_schema(
+        responses=CommandLogEntrySerializer(many=True),
+        parameters=[OpenApiParameter(key, str, description=hint) for key, hint in FILTERS.items()],
+    )
     def list(self, request: Request) -> Response:
-        ordered = AuditRecord.objects.order_by("-id")
+        try:
+            ordered = filter_records(request.query_params)
+        except FilterError as error:
+            return Response({"detail": str(error)}, status=400)
         page = self.paginate_queryset(ordered)
         rows = page if page is not None else list(ordered)
         entries: dict[Any, list[AuditRecord]] = {}

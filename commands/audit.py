@@ -17,10 +17,13 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from alarms.transitions import new_revision
 from commands.models import AuditRecord, CommandRequest
 from poll.models import Point
 
 GENESIS = "0" * 64
+#: The source of the revisions that the steps of requests take.
+REVISION_SOURCE = "commands"
 #: Key of the PostgreSQL advisory lock that serialises appends ("SMVEAUDT" as a number).
 _LOCK_KEY = 0x534D5645_41554454 & 0x7FFFFFFFFFFFFFFF
 
@@ -85,22 +88,30 @@ def first_bad_row(records: Iterable[AuditRecord]) -> tuple[int, str] | None:
 def append_for_request(
     request: CommandRequest, action: str, result: str, at: datetime, **extra: Any
 ) -> AuditRecord:
-    """The audit row of one step of ``request``: who, the command, the value sent and the
-    point's value at that moment."""
-    definition = request.definition
-    return append(
-        at=at,
-        username=request.user.get_username(),
-        role=request.role,
-        client_address=request.client_address,
-        action=action,
-        command_id=definition.pk,
-        command=str(definition),
-        request_id=request.pk,
-        value=request.value,
-        value_before=Point.objects.filter(pk=request.point_id)
-        .values_list("value", flat=True)
-        .first(),
-        result=result,
-        **extra,
-    )
+    """The audit row of one step of ``request``: who, the command (as the request keeps it,
+    so a deleted command or point still has its name), the value sent and the point's
+    value at that moment. The step takes a revision, so that the site stream tells the
+    pages at once (the control panel shows the step as it happens)."""
+    with transaction.atomic():
+        new_revision(REVISION_SOURCE)
+        return append(
+            at=at,
+            username=request.user.get_username(),
+            role=request.role,
+            client_address=request.client_address,
+            action=action,
+            command_id=request.definition_id,
+            command=request.command,
+            request_id=request.pk,
+            value=request.value,
+            value_before=_point_value(request.point_id),
+            result=result,
+            **extra,
+        )
+
+
+def _point_value(point_id: int | None) -> float | None:
+    """The point's value now; None when it has none, or was deleted."""
+    if point_id is None:
+        return None
+    return Point.objects.filter(pk=point_id).values_list("value", flat=True).first()

@@ -47,7 +47,7 @@ def claim(request_id: int, now: datetime | None = None) -> Claimed | None:
     now = now or timezone.now()
     with transaction.atomic():
         request = (
-            CommandRequest.objects.select_for_update()
+            CommandRequest.objects.select_for_update(of=("self",))
             .filter(pk=request_id, state=State.QUEUED)
             .select_related("definition")
             .first()
@@ -56,10 +56,15 @@ def claim(request_id: int, now: datetime | None = None) -> Claimed | None:
             return None
         definition = request.definition
         age = now - request.operated_at if request.operated_at else timedelta(0)
-        if age > timedelta(seconds=definition.time_to_live):
+        refusal = ""
+        if definition is None or request.point_id is None:
+            refusal = "the command or its point was deleted before it was sent"
+        elif age > timedelta(seconds=definition.time_to_live):
+            refusal = f"too old to send ({age.total_seconds():.1f} s > time-to-live)"
+        if refusal:
             request.state = State.REFUSED
             request.finished_at = now
-            request.result = f"too old to send ({age.total_seconds():.1f} s > time-to-live)"
+            request.result = refusal
             request.save()
             _audit(request, Action.RESULT, request.result, now)
             return None
@@ -67,7 +72,8 @@ def claim(request_id: int, now: datetime | None = None) -> Claimed | None:
         request.sent_at = now
         request.save()
         _audit(request, Action.SENT, "sent", now)
-    assert request.value is not None
+    assert request.value is not None and definition is not None
+    assert request.point_id is not None
     return Claimed(
         request.pk, definition.kind, dict(definition.target), request.value, request.point_id
     )
@@ -93,6 +99,17 @@ def supervise(now: datetime | None = None) -> int:
     waiting = CommandRequest.objects.filter(state=State.ECHOED).select_related("definition")
     for request in waiting:
         definition = request.definition
+        if definition is None:
+            ended += _move(
+                request.pk,
+                State.ECHOED,
+                State.NO_FEEDBACK,
+                "no feedback: the command was deleted while waiting",
+                now,
+                Action.RESULT,
+                finished_at=now,
+            )
+            continue
         expected = (
             definition.feedback_value if definition.feedback_value is not None else request.value
         )
@@ -140,7 +157,7 @@ def _move(
 ) -> int:
     with transaction.atomic():
         request = (
-            CommandRequest.objects.select_for_update()
+            CommandRequest.objects.select_for_update(of=("self",))
             .filter(pk=request_id, state=source)
             .select_related("definition", "user")
             .first()

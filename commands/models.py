@@ -126,10 +126,23 @@ HOLDING_STATES = (State.SELECTED, State.QUEUED, State.SENDING, State.ECHOED)
 
 
 class CommandRequest(models.Model):
+    """One use of a definition by one user. The definition and the point may be deleted
+    later (a profile reload that drops the point): the request then keeps them as text
+    (``command``, ``tag``), so that neither blocks the reload nor leaves a gap in the
+    trail."""
+
     definition = models.ForeignKey(
-        CommandDefinition, on_delete=models.PROTECT, related_name="requests"
+        CommandDefinition,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requests",
     )
-    point = models.ForeignKey(Point, on_delete=models.PROTECT, related_name="+")
+    point = models.ForeignKey(
+        Point, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tag = models.CharField(max_length=100, blank=True, help_text="The point's tag, kept.")
+    command = models.CharField(max_length=100, blank=True, help_text="Tag and label, kept.")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(max_length=10)
     client_address = models.CharField(max_length=60, blank=True)

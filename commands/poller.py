@@ -5,7 +5,8 @@ its point, records the echo or the failure and supervises the feedback.
 All database work runs in the feeder's own thread (and the reactor's thread pool for the
 echoes), never on the reactor thread; a claimed request reaches its client with
 ``callFromThread``. On PostgreSQL the thread LISTENs on ``smve_command``
-(:mod:`commands.notify`); on SQLite it checks the queue every ``interval`` seconds.
+(:mod:`commands.notify`) and on ``smve_revision`` (each committed batch of the poller, which
+may carry a command's feedback); on SQLite it checks the queue every ``interval`` seconds.
 Feedback is supervised on every wake-up, at least every ``interval`` seconds.
 
 At start the requests a previous poller left ``sending`` are failed, never sent again
@@ -29,6 +30,7 @@ from commands import dispatch, mqtt_target
 from commands.notify import NOTIFY_CHANNEL
 from poll.acquisition.link_runner import LinkRunner
 from poll.acquisition.sources import SourceRunner
+from poll.acquisition.store import NOTIFY_CHANNEL as REVISION_CHANNEL
 from poll.models import Point
 from protocols.mara.commands import CommandEcho, FieldCommand
 from protocols.modbus import EncodeError, Table, WriteRequest, write_request
@@ -83,6 +85,11 @@ class CommandFeeder:
                 log.warning("%d commands were interrupted by a restart: failed", failed)
             listening = self._listen()
             while not self._stopping.is_set():
+                if listening and not connection.is_usable():
+                    connection.close()  # lost: a new connection, listening again
+                    listening = self._listen()
+                elif not listening:
+                    close_old_connections()
                 self._take_queued()
                 dispatch.supervise()
                 if listening:
@@ -100,6 +107,9 @@ class CommandFeeder:
         connection.ensure_connection()
         with connection.cursor() as cursor:
             cursor.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            # Each committed batch of the poller may bring a command's feedback: supervise
+            # then, not at the next interval.
+            cursor.execute(f"LISTEN {REVISION_CHANNEL}")
         return True
 
     def _wait_notify(self) -> None:
@@ -110,7 +120,8 @@ class CommandFeeder:
             pass
 
     def _take_queued(self) -> None:
-        close_old_connections()
+        # The listening connection stays open (closing it would drop the LISTEN and leave
+        # the feeder checking at its interval only).
         for request_id in dispatch.pending():
             claimed = dispatch.claim(request_id)
             if claimed is not None:

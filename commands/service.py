@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from commands import audit
@@ -75,7 +76,7 @@ def expire_selections(now: datetime | None = None, point_id: int | None = None) 
     if point_id is not None:
         stale = stale.filter(point_id=point_id)
     count = 0
-    for request in stale.select_related("definition__point", "user"):
+    for request in stale.select_related("user"):
         with transaction.atomic():
             updated = CommandRequest.objects.filter(pk=request.pk, state=State.SELECTED).update(
                 state=State.EXPIRED, finished_at=now, result="selection expired"
@@ -86,15 +87,17 @@ def expire_selections(now: datetime | None = None, point_id: int | None = None) 
     return count
 
 
+def holding(requests: QuerySet[CommandRequest] | None = None) -> QuerySet[CommandRequest]:
+    """The requests that hold their point now (expired selections do not)."""
+    found = CommandRequest.objects.all() if requests is None else requests
+    return found.filter(state__in=HOLDING_STATES).exclude(
+        state=State.SELECTED, expires_at__lte=timezone.now()
+    )
+
+
 def holder(point_id: int) -> CommandRequest | None:
     """The request that holds the point now, if any (expired selections do not)."""
-    now = timezone.now()
-    return (
-        CommandRequest.objects.filter(point_id=point_id, state__in=HOLDING_STATES)
-        .exclude(state=State.SELECTED, expires_at__lte=now)
-        .select_related("user")
-        .first()
-    )
+    return holding().filter(point_id=point_id).select_related("user").first()
 
 
 def select(
@@ -153,6 +156,8 @@ def _hold_point(
     request = CommandRequest(
         definition=definition,
         point_id=definition.point_id,
+        tag=definition.point.tag,
+        command=str(definition),
         user=actor.user,
         role=actor.role,
         client_address=actor.client_address,
@@ -186,7 +191,7 @@ def _take_selection(
     expire_selections(now, definition.point_id)
     with transaction.atomic():
         request = (
-            CommandRequest.objects.select_for_update()
+            CommandRequest.objects.select_for_update(of=("self",))
             .filter(definition=definition, state=State.SELECTED, user=actor.user)
             .first()
         )

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from console import alarm_views, trends, views
+from console import alarm_views, command_log_views, trends, views
 from console.element_info import element_info
 
 app_name = "console"
@@ -26,6 +26,8 @@ urlpatterns = [
     path("alarms/journal", alarm_views.journal, name="alarm-journal"),
     path("alarms/kpis", alarm_views.kpis, name="alarm-kpis"),
     path("alarms/screen", alarm_views.alarm_screen, name="alarm-screen"),
+    path("commands/log", command_log_views.command_log, name="command-log"),
+    path("commands/log.csv", command_log_views.command_log_csv, name="command-log-csv"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from console.access import console_page
+from console.control_data import control_data
 from console.page_data import common_data, events_data, screen_data
 from hmi.models import Screen
 from poll.models import IED, COMaster, Profile
@@ -45,11 +46,11 @@ def screen(request: HttpRequest, screen_id: int) -> HttpResponse:
     data = {
         **common_data(request, shown.profile),
         **screen_data(shown.profile),
+        **control_data(request, shown.profile),
         "screen": shown.pk,
     }
-    return render(
-        request, "console/screen.html", {"screen": shown, "page_data": data, "page": "screens"}
-    )
+    context = {"screen": shown, "page_data": data, "page": "screens"}
+    return render(request, "console/screen.html", {**context, "can_control": data["canControl"]})
 
 
 @console_page

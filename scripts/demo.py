@@ -53,6 +53,10 @@ class Service:
     process: subprocess.Popen[bytes] | None = None
 
 
+#: Seconds a demo breaker takes to move after a command (the Mara simulator's field delay).
+FIELD_DELAY = 0.3
+
+
 def mqtt_services(embedded_broker: bool, control_port: int) -> list[Service]:
     """The embedded broker when asked, then the detector's simulator on it."""
     python = sys.executable
@@ -94,6 +98,8 @@ def demo_services(
                 str(PROFILE),
                 "--control-port",
                 str(control_port),
+                "--field-delay",
+                str(FIELD_DELAY),
             ],
         ),
         *(

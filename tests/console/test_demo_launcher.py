@@ -69,6 +69,8 @@ def test_the_demo_runs_the_simulator_the_poller_and_the_web_server():
         str(ROOT / "fixtures" / "demo_substation.json"),
         "--control-port",
         "9760",
+        "--field-delay",
+        "0.3",
     ]
     assert services[1].argv[1:4] == ["-m", "protocols.modbus.simulator", "plant"]
     assert services[2].argv[1:4] == ["-m", "protocols.modbus.simulator", "meters"]

@@ -28,7 +28,7 @@ def test_demo_profile_loads_with_its_points(demo_profile):
     assert AI.objects.filter(profile=demo_profile).count() == 30
     assert SV.objects.filter(profile=demo_profile).count() == 16
     breaker = DI.objects.get(tag="E4289I02")
-    assert (breaker.ied.address, breaker.port, breaker.bit, breaker.text_on) == (2, 1, 0, "Closed")
+    assert (breaker.ied.address, breaker.port, breaker.bit, breaker.text_on) == (2, 3, 1, "Closed")
     energy = AI.objects.get(tag="E41E00")
     assert (energy.channel, energy.unit) == (0, "kWh")
 

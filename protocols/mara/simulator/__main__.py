@@ -26,6 +26,14 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         default=0.0,
         help="simulated seconds a port command takes to move its DIs (default: at once)",
     )
+    parser.add_argument(
+        "--error-port",
+        type=int,
+        action="append",
+        default=[],
+        metavar="PORT",
+        help="a port whose logical-port commands (0x13) fail with the error echo (repeatable)",
+    )
     add_common_arguments(
         parser,
         port_base_help="listen on PORT_BASE + index instead of each COMaster's port "
@@ -53,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             control_port=arguments.control_port,
             seed=arguments.seed,
             field_delay=arguments.field_delay,
+            error_ports=frozenset(arguments.error_port),
         )
     )
 

@@ -4,7 +4,9 @@ It answers polls addressed to it from its master with the SV, DI and AI sections
 many buffered events as fit, hands every event out once, answers a repeated SEQ with the
 previous answer (BufRetry) whichever connection it comes from, echoes port commands and
 sets its clock on a time set. A port command moves the wired DIs ``field_delay`` simulated
-seconds after its echo (a breaker takes a moment to move; 0: at once).
+seconds after its echo (a breaker takes a moment to move; 0: at once). A logical-port
+command (0x13) to one of the ``error_ports``, or to a bit no DI is wired to, moves nothing
+and is answered with the error echo (bit 0xFF): the command failed in the field.
 """
 
 import random
@@ -50,6 +52,7 @@ class SimulatedCOMaster:
         on_hand_out: HandOutListener | None = None,
         buffer_size: int = EVENT_BUFFER_SIZE,
         field_delay: float = 0.0,
+        error_ports: frozenset[int] = frozenset(),
     ) -> None:
         self.profile = profile
         self.clock = clock
@@ -61,6 +64,7 @@ class SimulatedCOMaster:
         self._last_answer: bytes | None = None
         self._on_hand_out = on_hand_out
         self._field_delay = timedelta(seconds=field_delay)
+        self._error_ports = error_ports
         self._drives: deque[tuple[datetime, int, int, int]] = deque()
         """Port commands echoed but not yet moved in the field: (due, port, bit, state)."""
 
@@ -145,7 +149,9 @@ class SimulatedCOMaster:
                     indirect=command.indirect,
                 )
             case Command.LOGICAL_PORT, LogicalPortCommand() as command:
-                wired = self._drive_port(command.port, command.bit, 1 if command.state else 0)
+                wired = command.port not in self._error_ports and self._drive_port(
+                    command.port, command.bit, 1 if command.state else 0
+                )
                 return encode_logical_port_command(
                     frame.src,
                     self.profile.address,

@@ -46,6 +46,7 @@ def start_simulators(
     seed: int | None = None,
     start_time: datetime | None = None,
     field_delay: float = 0.0,
+    error_ports: frozenset[int] = frozenset(),
 ) -> RunningSimulator:
     """Start one simulated COMaster per profile entry and return what listens.
 
@@ -65,6 +66,7 @@ def start_simulators(
                 random.Random(rng.random()),
                 on_hand_out=ledger.record if ledger is not None else None,
                 field_delay=field_delay,
+                error_ports=error_ports,
             )
             injector = FaultInjector(
                 faults or FaultSettings(), random.Random(rng.random()), reactor
