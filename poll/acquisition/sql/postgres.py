@@ -13,6 +13,8 @@ from collections.abc import Collection, Sequence
 from functools import cache
 from typing import Any
 
+from psycopg.errors import ForeignKeyViolation, UniqueViolation
+
 from poll.acquisition.batch import (
     ComEventRow,
     EnergyRow,
@@ -22,6 +24,7 @@ from poll.acquisition.batch import (
     PointChange,
     SampleRow,
     WriteBatch,
+    from_micros,
 )
 from poll.acquisition.links import LinkKind
 from poll.acquisition.sql.statements import as_datetime, columns, insert_link_events
@@ -51,6 +54,8 @@ class PostgresStatements:
             AS v(point_id, time, value, q)
         JOIN poll_point p ON p.id = v.point_id
         ON CONFLICT (point_id, time) DO NOTHING"""
+    COPY_SAMPLES = "COPY poll_sample (point_id, time, value, q) FROM STDIN (FORMAT BINARY)"
+    SAMPLE_TYPES = ("int8", "timestamptz", "float8", "int2")
     EVENTS = """
         INSERT INTO poll_event (profile_id, comaster_id, di_id, ied_address, port, bit, time,
             value, q, raw, dedup_key, received_at, revision)
@@ -113,9 +118,26 @@ class PostgresStatements:
         return inserted
 
     def insert_samples(self, cursor: Any, rows: Sequence[SampleRow]) -> None:
-        arrays = columns(rows, SampleRow._fields, as_datetime)
-        if arrays:
-            cursor.execute(self.SAMPLES, arrays)
+        """COPY the samples in, in a savepoint; if that fails because some are stored
+        already (a replayed batch) or name a point deleted meanwhile, go back to the
+        savepoint and insert them with :attr:`SAMPLES`, which skips those.
+
+        COPY is the fastest way in, about twice the rows a second of the ``unnest`` insert
+        (bench/history.py), and a replay is rare (after a crash or a database outage), so
+        the fallback costs nothing in the normal case. The sample table's foreign key is
+        not deferred (migration 0010), so a missing point fails the COPY, not the commit."""
+        if not rows:
+            return
+        cursor.execute("SAVEPOINT samples")
+        try:
+            with cursor.copy(self.COPY_SAMPLES) as copy:
+                copy.set_types(self.SAMPLE_TYPES)
+                for point_id, micros, value, q in rows:
+                    copy.write_row((point_id, from_micros(micros), value, q))
+        except (UniqueViolation, ForeignKeyViolation):
+            cursor.execute("ROLLBACK TO SAVEPOINT samples")
+            cursor.execute(self.SAMPLES, columns(rows, SampleRow._fields, as_datetime))
+        cursor.execute("RELEASE SAVEPOINT samples")
 
     def update_links(
         self, cursor: Any, kind: LinkKind, rows: Collection[LinkStatus], revision: int
