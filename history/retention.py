@@ -11,19 +11,20 @@ month's end is past the limit (so up to a month more than the limit stays), neve
 DELETE over millions of rows; only what the default partition caught is deleted, in
 chunks. On SQLite samples are deleted in chunks of :data:`CHUNK` rows, each in its own
 transaction, so the poller's writer waits for one chunk at most. Rollups of a forgotten
-raw range stay (the rollup job never recomputes a bucket older than the raw limit, see
-:func:`raw_kept_since`); old 1-minute rollups are deleted in chunks too.
+raw range stay (the rollup job never recomputes a bucket older than what retention has
+deleted, see :func:`raw_kept_since`); old 1-minute rollups are deleted in chunks too.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 
 from history.buckets import RESOLUTIONS
 from history.jobs import Job
+from history.models import Progress
 from poll.models import Point
 from poll.sample_partitions import DEFAULT, drop_months_before, ensure_months, months_between
 
@@ -37,10 +38,22 @@ def cutoff(resolution: str, now: datetime) -> datetime | None:
     return now - timedelta(days=days) if days else None
 
 
-def raw_kept_since(now: datetime) -> datetime | None:
-    """Raw samples from here on are all there: buckets before it must not be recomputed
-    from what is left of them."""
-    return cutoff("raw", now)
+RAW_FORGOTTEN = "history.raw_forgotten_before"
+"""The :class:`~history.models.Progress` row that holds, in seconds since the epoch, the
+time before which retention has deleted raw samples."""
+
+
+def raw_kept_since() -> datetime | None:
+    """Raw samples from here on are all there (None: none was ever deleted). Buckets that
+    start before it must not be recomputed from what is left of their samples."""
+    seconds = Progress.objects.filter(name=RAW_FORGOTTEN).values_list("last_id", flat=True)
+    return datetime.fromtimestamp(seconds[0], UTC) if seconds else None
+
+
+def _forgotten_before(when: datetime) -> None:
+    progress, _ = Progress.objects.get_or_create(name=RAW_FORGOTTEN)
+    progress.last_id = max(progress.last_id, int(when.timestamp()))
+    progress.save()
 
 
 def update_partitions(now: datetime) -> str:
@@ -77,6 +90,7 @@ def apply_retention(now: datetime) -> str:
     done = []
     raw = cutoff("raw", now)
     if raw is not None:
+        _forgotten_before(raw)  # first: a rollup run meanwhile leaves those buckets be
         if connection.vendor == "postgresql":
             with transaction.atomic(), connection.cursor() as cursor:
                 dropped = drop_months_before(cursor, raw)

@@ -138,7 +138,7 @@ def update_rollups(now: datetime) -> str:
         .order_by()
     )
     zone = site_zone()
-    since = raw_kept_since(now)
+    since = raw_kept_since()
     written = points = 0
     for row in touched:
         earliest, latest = row["earliest"], row["latest"]
