@@ -171,8 +171,14 @@ class Sample(models.Model):
     serves both reads (a point over a range, many points at one instant).
     """
 
+    # No database constraint: the writer checks a batch's points once, not row by row
+    # (migration 0010); deleting a point still deletes its samples (the ORM cascades).
     point = models.ForeignKey(
-        Point, on_delete=models.CASCADE, related_name="samples", db_index=False
+        Point,
+        on_delete=models.CASCADE,
+        related_name="samples",
+        db_index=False,
+        db_constraint=False,
     )
     time = models.DateTimeField()
     value = models.FloatField(null=True)
