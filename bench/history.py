@@ -4,8 +4,9 @@
 leaves its rows there).
 
 Ingest: the poller's history path (``PostgresStatements.insert_samples``: the batch's points
-checked and locked, a savepoint, ``COPY``, the dedup fallback unused) in a batch
-transaction, against a bare binary ``COPY`` of the same rows into the same table,
+checked and locked, a savepoint, a binary ``COPY`` it encodes itself, the dedup fallback
+unused) in a batch transaction, against psycopg's binary ``COPY`` of the same rows into the
+same table (``write_row``, a ``datetime`` a row),
 interleaved, batches of 10,000 values; prints values/s and the ratio.
 
 Read: one pen with a year of 1-minute data (525,600 raw rows, rolled up by the rollup code),
@@ -111,7 +112,7 @@ def main(argv: list[str]) -> int:
             psycopg.Cursor(connection.connection) as cursor,
             cursor.copy(PostgresStatements.COPY_SAMPLES) as out,
         ):
-            out.set_types(PostgresStatements.SAMPLE_TYPES)
+            out.set_types(("int8", "timestamptz", "float8", "int2"))
             for point_id, micros, value, q in batch:
                 out.write_row((point_id, from_micros(micros), value, q))
         return len(batch)

@@ -46,13 +46,15 @@ def at(days: float) -> datetime:
 def test_a_replayed_batch_stores_its_samples_once(point):
     times = [at(0), at(40), at(3000)]  # this month, an older month, far back (default)
     first = [SampleRow(point.pk, to_micros(time), float(n), 0) for n, time in enumerate(times)]
+    first.append(SampleRow(point.pk, to_micros(at(2) + timedelta(microseconds=7)), None, 1))
     write_samples(first)
     write_samples(first)  # replayed whole
     # Replayed in part, with a new sample and one of a point deleted meanwhile.
     late = SampleRow(point.pk, to_micros(at(1)), 9.0, 0)
     write_samples([first[1], late, SampleRow(10**9, to_micros(at(1)), 1.0, 0)])
-    assert stored(point) == sorted([(at(3000), 2.0), (at(40), 1.0), (at(1), 9.0), (at(0), 0.0)])
-    assert Sample.objects.count() == 4
+    no_data = (at(2) + timedelta(microseconds=7), None)  # a "no data" mark, to the microsecond
+    assert stored(point) == [(at(3000), 2.0), (at(40), 1.0), no_data, (at(1), 9.0), (at(0), 0.0)]
+    assert Sample.objects.count() == 5
 
 
 @pytest.mark.postgres

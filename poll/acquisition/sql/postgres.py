@@ -9,6 +9,7 @@ plans it once. Parameters are bound server-side in binary (``%b``).
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Collection, Sequence
 from functools import cache
 from typing import Any
@@ -24,7 +25,6 @@ from poll.acquisition.batch import (
     PointChange,
     SampleRow,
     WriteBatch,
-    from_micros,
 )
 from poll.acquisition.links import LinkKind
 from poll.acquisition.sql.statements import as_datetime, columns, insert_link_events
@@ -56,7 +56,6 @@ class PostgresStatements:
         ON CONFLICT (point_id, time) DO NOTHING"""
     LOCK_POINTS = "SELECT id FROM poll_point WHERE id = ANY(%b::bigint[]) FOR KEY SHARE"
     COPY_SAMPLES = "COPY poll_sample (point_id, time, value, q) FROM STDIN (FORMAT BINARY)"
-    SAMPLE_TYPES = ("int8", "timestamptz", "float8", "int2")
     EVENTS = """
         INSERT INTO poll_event (profile_id, comaster_id, di_id, ied_address, port, bit, time,
             value, q, raw, dedup_key, received_at, revision)
@@ -139,9 +138,7 @@ class PostgresStatements:
         cursor.execute("SAVEPOINT samples")
         try:
             with cursor.copy(self.COPY_SAMPLES) as copy:
-                copy.set_types(self.SAMPLE_TYPES)
-                for point_id, micros, value, q in rows:
-                    copy.write_row((point_id, from_micros(micros), value, q))
+                copy.write(copy_data(rows))
         except UniqueViolation:
             cursor.execute("ROLLBACK TO SAVEPOINT samples")
             cursor.execute(self.SAMPLES, columns(rows, SampleRow._fields, as_datetime))
@@ -159,6 +156,34 @@ class PostgresStatements:
         self, cursor: Any, kind: LinkKind, rows: Sequence[LinkEventRow], revision: int
     ) -> int:
         return insert_link_events(cursor, kind, rows, revision, as_datetime)
+
+
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+COPY_TRAILER = struct.pack(">h", -1)
+_SAMPLE = struct.Struct(">hiqiqidih")
+_SAMPLE_NO_VALUE = struct.Struct(">hiqiqiih")
+PG_EPOCH_MICROS = 946_684_800_000_000
+"""2000-01-01 UTC, PostgreSQL's epoch, in microseconds since the Unix epoch."""
+
+
+def copy_data(rows: Sequence[SampleRow]) -> bytes:
+    """Samples in COPY's binary format: per row 4 fields (point_id int8, time timestamptz as
+    microseconds since 2000, value float8 or NULL, q int2), each its length then its bytes.
+
+    One ``struct.pack`` a row from the microseconds the batch already holds: no ``datetime``
+    a row (issue #19 found that conversion at 11% of the writer's CPU)."""
+    return b"".join(
+        [
+            COPY_HEADER,
+            *(
+                _SAMPLE.pack(4, 8, point_id, 8, micros - PG_EPOCH_MICROS, 8, value, 2, q)
+                if value is not None
+                else _SAMPLE_NO_VALUE.pack(4, 8, point_id, 8, micros - PG_EPOCH_MICROS, -1, 2, q)
+                for point_id, micros, value, q in rows
+            ),
+            COPY_TRAILER,
+        ]
+    )
 
 
 @cache
