@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -62,6 +63,20 @@ class HistorySerializer(serializers.Serializer[Any]):
 class _Echo:
     def write(self, line: str) -> str:
         return line
+
+
+def _utc(time: datetime) -> str:
+    """ISO 8601 in UTC with "Z": 5 bytes a bucket less than "+00:00", 6% of a pen's answer."""
+    return time.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+PIECE = 1000
+"""CSV lines sent together: a piece of ~60 KB rather than one send per line."""
+
+
+def _in_pieces(lines: Iterator[str]) -> Iterator[str]:
+    while piece := "".join(islice(lines, PIECE)):
+        yield piece
 
 
 def _time(request: Request, name: str) -> datetime:
@@ -178,7 +193,7 @@ class HistoryView(APIView):
                 {
                     "tag": point.tag,
                     "unit": point.unit,
-                    "t": [time.isoformat() for time in data.t],
+                    "t": [_utc(time) for time in data.t],
                     "avg": data.avg,
                     "min": data.min,
                     "max": data.max,
@@ -215,10 +230,9 @@ class HistoryView(APIView):
             if raw:
                 yield writer.writerow(["time", "tag", "unit", "value", "q"])
                 for point in points:
-                    for time, value, q in raw_rows(point.pk, start, end):
-                        yield writer.writerow(
-                            [time.astimezone(zone).isoformat(), point.tag, point.unit, value, q]
-                        )
+                    for seconds, value, q in raw_rows(point.pk, start, end):
+                        time = datetime.fromtimestamp(seconds, zone).isoformat()
+                        yield writer.writerow([time, point.tag, point.unit, value, q])
                 return
             yield writer.writerow(["time", "tag", "unit", "avg", "min", "max"])
             for point in points:
@@ -228,6 +242,8 @@ class HistoryView(APIView):
                         [row[0].astimezone(zone).isoformat(), point.tag, point.unit, *row[1:]]
                     )
 
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            _in_pieces(lines()), content_type="text/csv; charset=utf-8"
+        )
         response["Content-Disposition"] = 'attachment; filename="history.csv"'
         return response

@@ -19,6 +19,7 @@ from history.buckets import RESOLUTIONS, site_zone
 from history.models import Rollup
 from history.rollups import RawSample, mark_rolled_up_to, rollup
 from poll.models import AI, Point, Sample
+from poll.sample_partitions import ensure_months, months_between
 
 
 def shape(point: Point, when: datetime, rng: random.Random) -> float:
@@ -72,6 +73,9 @@ def backfill(profile_id: int, end: datetime, days: int, step: timedelta) -> int:
     Written with one prepared statement a table (``executemany``): the demo's 163 points
     would take minutes through model instances."""
     start = end - timedelta(days=days)
+    if connection.vendor == "postgresql":  # the past months' partitions, not the default one
+        with transaction.atomic(), connection.cursor() as cursor:
+            ensure_months(cursor, months_between(start, end))
     before = _last_sample_id()
     points = list(AI.objects.filter(profile_id=profile_id))
     zone = site_zone()

@@ -36,6 +36,9 @@ class Job:
     """Does the work as of ``now``; returns a line for the run's record."""
     lease: timedelta = timedelta(minutes=30)
     """How long a run may take before another process may assume its holder died."""
+    atomic: bool = True
+    """Run in one transaction; False for a job that commits its own steps (a delete in
+    chunks that must not hold one long transaction)."""
 
 
 _jobs: dict[str, Job] = {}
@@ -86,7 +89,10 @@ def run_job(job: Job, now: datetime | None = None) -> JobRun | None:
         return None
     run = JobRun.objects.create(name=job.name, started_at=now)
     try:
-        with transaction.atomic():
+        if job.atomic:
+            with transaction.atomic():
+                run.detail = job.run(now)
+        else:
             run.detail = job.run(now)
         run.ok = True
     except Exception as error:

@@ -19,6 +19,7 @@ from django.db.models import Max, Min
 from history.buckets import RESOLUTIONS, bucket_end, bucket_start, site_zone
 from history.jobs import Job
 from history.models import Progress, Rollup
+from history.retention import raw_kept_since
 from poll.models import Sample
 
 RawSample = tuple[datetime, float | None, int]
@@ -82,12 +83,21 @@ def _bucket(samples: Sequence[RawSample], start: datetime, end: datetime) -> Buc
     )
 
 
-def recompute(point_id: int, earliest: datetime, latest: datetime, zone: tzinfo) -> int:
+def recompute(
+    point_id: int,
+    earliest: datetime,
+    latest: datetime,
+    zone: tzinfo,
+    since: datetime | None = None,
+) -> int:
     """Recompute every bucket of ``point_id`` that holds a time from ``earliest`` to
-    ``latest``; returns how many buckets were written."""
+    ``latest``, except those that start before ``since`` (their raw samples may be gone:
+    their rollups stay as they are); returns how many buckets were written."""
     spans = {}
     for resolution in RESOLUTIONS:
         first = bucket_start(resolution, earliest, zone)
+        if since is not None and first < since:
+            first = bucket_end(resolution, first, zone)
         spans[resolution] = (
             first,
             bucket_end(resolution, bucket_start(resolution, latest, zone), zone),
@@ -128,9 +138,15 @@ def update_rollups(now: datetime) -> str:
         .order_by()
     )
     zone = site_zone()
+    since = raw_kept_since()
     written = points = 0
     for row in touched:
-        written += recompute(row["point_id"], row["earliest"], row["latest"], zone)
+        earliest, latest = row["earliest"], row["latest"]
+        if since is not None:
+            if latest < since:
+                continue  # a late sample older than the raw data kept: rollups stay
+            earliest = max(earliest, since)
+        written += recompute(row["point_id"], earliest, latest, zone, since)
         points += 1
     progress.last_id = last_id
     progress.save()

@@ -14,10 +14,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db import connection
+
 from history.buckets import RESOLUTIONS
-from history.models import Rollup
-from history.rollups import is_good
-from poll.models import Sample
 
 LONGEST = {
     name: seconds * (25 / 24 if name == "1d" else 1) for name, seconds in RESOLUTIONS.items()
@@ -40,87 +39,98 @@ class Series:
     max: list[float | None] = field(default_factory=list)
 
 
-class _Folder:
-    """Folds values into chart buckets of equal width from ``start``."""
+EPOCH = {
+    "postgresql": "date_part('epoch', {time})",
+    "sqlite": "(CAST(strftime('%%s', substr({time}, 1, 19)) AS INTEGER)"
+    " + CAST(substr({time}, 20) AS REAL))",
+}
+"""A time column as seconds since the epoch (a float), per database. SQLite keeps times as
+text, 'YYYY-MM-DD HH:MM:SS[.ffffff]': whole seconds and the fraction are read apart, exact
+to the microsecond (``julianday`` is not). Floats, not ``datetime``: Django's time zone
+aware loader costs ~20 us a row, several times the rest of a row's work."""
 
-    def __init__(self, start: datetime, end: datetime, max_points: int) -> None:
-        self.start = start
-        self.width = (end - start).total_seconds() / max_points
-        self.series = Series()
-        self._index: int | None = None
-        self._low = self._high = self._sum = self._weight = 0.0
-        self._any = False
+BUCKET = {
+    "postgresql": "floor(({epoch} - %s) / %s)",
+    "sqlite": "CAST(({epoch} - %s) / %s AS INTEGER)",
+}
+"""The chart bucket of a row, counted from the range's start (times are on or after it, so
+SQLite's truncation is the floor)."""
 
-    def add(
-        self,
-        time: datetime,
-        low: float | None,
-        high: float | None,
-        avg: float | None,
-        weight: float,
-    ) -> None:
-        index = int((time - self.start).total_seconds() // self.width)
-        if index != self._index:
-            self.flush()
-            self._index = index
-        if avg is None or low is None or high is None or weight <= 0:
-            return
-        if not self._any:
-            self._low, self._high, self._any = low, high, True
-        else:
-            self._low, self._high = min(self._low, low), max(self._high, high)
-        self._sum += avg * weight
-        self._weight += weight
 
-    def flush(self) -> None:
-        if self._index is None:
-            return
-        series = self.series
-        series.t.append(self.start + timedelta(seconds=self._index * self.width))
-        good = self._any and self._weight > 0
-        series.avg.append(self._sum / self._weight if good else None)
-        series.min.append(self._low if good else None)
-        series.max.append(self._high if good else None)
-        self._index = None
-        self._low = self._high = self._sum = self._weight = 0.0
-        self._any = False
+def _epoch(column: str) -> str:
+    return EPOCH[connection.vendor].format(time=column)
+
+
+def _bucket(column: str) -> str:
+    return BUCKET[connection.vendor].format(epoch=_epoch(column))
+
+
+FOLD = """
+    SELECT bucket, min(CASE WHEN ok THEN low END), max(CASE WHEN ok THEN high END),
+        sum(CASE WHEN ok THEN average * weight END) / sum(CASE WHEN ok THEN weight END)
+    FROM ({rows}) AS row_of_range
+    GROUP BY bucket
+    ORDER BY bucket"""
+"""Rows folded into chart buckets: min, max and the weighted average of the good ones
+(none good: nulls, a gap). A year at 1 h (8,760 rows) comes back as 1,000 rows, and the
+database's aggregates do in a few milliseconds what a Python loop does in tens."""
+
+ROLLUP_ROWS = """
+    SELECT {bucket} AS bucket, min AS low, max AS high, avg AS average,
+        good * covered AS weight,
+        (avg IS NOT NULL AND min IS NOT NULL AND max IS NOT NULL AND good * covered > 0) AS ok
+    FROM history_rollup
+    WHERE point_id = %s AND resolution = %s AND start >= %s AND start < %s"""
+RAW_ROWS = """
+    SELECT {bucket} AS bucket, value AS low, value AS high, value AS average, 1.0 AS weight,
+        (value IS NOT NULL AND q = 0) AS ok
+    FROM poll_sample
+    WHERE point_id = %s AND time >= %s AND time < %s"""
 
 
 def read_series(
     point_id: int, start: datetime, end: datetime, max_points: int, resolution: str
 ) -> Series:
-    """The chart series of one point from ``start`` to ``end`` at ``resolution``."""
-    folder = _Folder(start, end, max_points)
+    """The chart series of one point from ``start`` to ``end`` at ``resolution``: one
+    query on the (point, resolution, start) or (point, time) index, folded by the
+    database into at most ``max_points`` rows."""
+    adapt = connection.ops.adapt_datetimefield_value
+    width = (end - start).total_seconds() / max_points
+    bucket = [start.timestamp(), width]
     if resolution == "raw":
-        rows = (
-            Sample.objects.filter(point_id=point_id, time__gte=start, time__lt=end)
-            .order_by("time")
-            .values_list("time", "value", "q")
-        )
-        for time, value, q in rows.iterator(chunk_size=5000):
-            good = value if is_good(value, q) else None
-            folder.add(time, good, good, good, 1.0)
+        rows = RAW_ROWS.format(bucket=_bucket("time"))
+        params = [*bucket, point_id, adapt(start), adapt(end)]
     else:
-        rollups = (
-            Rollup.objects.filter(
-                point_id=point_id, resolution=resolution, start__gte=start, start__lt=end
-            )
-            .order_by("start")
-            .values_list("start", "min", "max", "avg", "good", "covered")
-        )
-        for time, low, high, avg, good, covered in rollups.iterator(chunk_size=5000):
-            folder.add(time, low, high, avg, good * covered)
-    folder.flush()
-    return folder.series
+        rows = ROLLUP_ROWS.format(bucket=_bucket("start"))
+        params = [*bucket, point_id, resolution, adapt(start), adapt(end)]
+    series = Series()
+    with connection.cursor() as cursor:
+        cursor.execute(FOLD.format(rows=rows), params)
+        for number, low, high, average in cursor.fetchall():
+            series.t.append(start + timedelta(seconds=int(number) * width))
+            series.min.append(low)
+            series.max.append(high)
+            series.avg.append(average)
+    return series
+
+
+EXPORT_ROWS = """
+    SELECT {epoch}, value, q FROM poll_sample
+    WHERE point_id = %s AND time >= %s AND time < %s
+    ORDER BY time"""
+EXPORT_CHUNK = 5000
 
 
 def raw_rows(
     point_id: int, start: datetime, end: datetime
-) -> Iterator[tuple[datetime, float | None, int]]:
-    """Every raw sample of a point in the range, read in chunks (for the CSV export)."""
-    rows = (
-        Sample.objects.filter(point_id=point_id, time__gte=start, time__lt=end)
-        .order_by("time")
-        .values_list("time", "value", "q")
-    )
-    yield from rows.iterator(chunk_size=5000)
+) -> Iterator[tuple[float, float | None, int]]:
+    """Every raw sample of a point in the range as (seconds since the epoch, value, q), for
+    the CSV export: read :data:`EXPORT_CHUNK` rows at a time through a server-side cursor
+    on PostgreSQL (``chunked_cursor``), so memory stays flat whatever the range."""
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(
+            EXPORT_ROWS.format(epoch=_epoch("time")), [point_id, adapt(start), adapt(end)]
+        )
+        while rows := cursor.fetchmany(EXPORT_CHUNK):
+            yield from rows

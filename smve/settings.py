@@ -106,6 +106,15 @@ TIME_ZONE = time_zone(os.environ.get("TIME_ZONE", "UTC"))
 USE_I18N = True
 USE_TZ = True  # stored in UTC, shown in TIME_ZONE
 
+# Historian retention (docs/history.md): days kept per resolution, 0 for ever.
+HISTORY_RETENTION_DAYS = {
+    "raw": env_number("HISTORY_RAW_DAYS", 90),
+    "1min": env_number("HISTORY_1MIN_DAYS", 365),
+    "15min": env_number("HISTORY_15MIN_DAYS", 0),
+    "1h": env_number("HISTORY_1H_DAYS", 0),
+    "1d": env_number("HISTORY_1D_DAYS", 0),
+}
+
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "static"))
 LOGIN_URL = "console:login"

@@ -162,18 +162,32 @@ class ComEvent(models.Model):
 
 
 class Sample(models.Model):
-    """AI history: kept when the value moves past the deadband or a maximum interval passed."""
+    """Point history: what the history policy keeps of a point's values.
 
-    point = models.ForeignKey(Point, on_delete=models.CASCADE, related_name="samples")
+    On PostgreSQL the table is partitioned by month of ``time`` (``poll.sample_partitions``;
+    migration 0010), with the primary key (id, time) at the SQL level: the model keeps ``id``
+    as its primary key, unique since ids come from one sequence. The unique (point, time)
+    constraint is the only other index: it makes a replayed batch store its samples once and
+    serves both reads (a point over a range, many points at one instant).
+    """
+
+    # No database constraint: the writer checks a batch's points once, not row by row
+    # (migration 0010); deleting a point still deletes its samples (the ORM cascades).
+    point = models.ForeignKey(
+        Point,
+        on_delete=models.CASCADE,
+        related_name="samples",
+        db_index=False,
+        db_constraint=False,
+    )
     time = models.DateTimeField()
     value = models.FloatField(null=True)
     q = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["point", "-time"]
-        indexes = [models.Index(fields=["point", "-time"], name="sample_point_time")]
         constraints = [
-            # A replayed batch stores its samples once.
+            # A replayed batch stores its samples once; the index of every read by point.
             models.UniqueConstraint(fields=["point", "time"], name="sample_unique_point_time")
         ]
 

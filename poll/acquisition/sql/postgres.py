@@ -9,9 +9,12 @@ plans it once. Parameters are bound server-side in binary (``%b``).
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Collection, Sequence
 from functools import cache
 from typing import Any
+
+from psycopg.errors import UniqueViolation
 
 from poll.acquisition.batch import (
     ComEventRow,
@@ -51,6 +54,8 @@ class PostgresStatements:
             AS v(point_id, time, value, q)
         JOIN poll_point p ON p.id = v.point_id
         ON CONFLICT (point_id, time) DO NOTHING"""
+    LOCK_POINTS = "SELECT id FROM poll_point WHERE id = ANY(%b::bigint[]) FOR KEY SHARE"
+    COPY_SAMPLES = "COPY poll_sample (point_id, time, value, q) FROM STDIN (FORMAT BINARY)"
     EVENTS = """
         INSERT INTO poll_event (profile_id, comaster_id, di_id, ied_address, port, bit, time,
             value, q, raw, dedup_key, received_at, revision)
@@ -113,9 +118,31 @@ class PostgresStatements:
         return inserted
 
     def insert_samples(self, cursor: Any, rows: Sequence[SampleRow]) -> None:
-        arrays = columns(rows, SampleRow._fields, as_datetime)
-        if arrays:
-            cursor.execute(self.SAMPLES, arrays)
+        """COPY the samples in, in a savepoint; if some are stored already (a replayed
+        batch), go back to the savepoint and insert them with :attr:`SAMPLES`, which skips
+        those.
+
+        COPY is the fastest way in, about twice the rows a second of the ``unnest`` insert
+        (bench/history.py), and a replay is rare (after a crash or a database outage), so
+        the fallback costs nothing in the normal case. The table has no foreign key (a
+        check per row cost two thirds of the COPY): the batch's points are read and
+        locked against deletion once (:attr:`LOCK_POINTS`) and samples of points deleted
+        meanwhile are left out."""
+        if not rows:
+            return
+        wanted = list({row.point_id for row in rows})
+        cursor.execute(self.LOCK_POINTS, [wanted])
+        existing = {point_id for (point_id,) in cursor.fetchall()}
+        if len(existing) < len(wanted):
+            rows = [row for row in rows if row.point_id in existing]
+        cursor.execute("SAVEPOINT samples")
+        try:
+            with cursor.copy(self.COPY_SAMPLES) as copy:
+                copy.write(copy_data(rows))
+        except UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT samples")
+            cursor.execute(self.SAMPLES, columns(rows, SampleRow._fields, as_datetime))
+        cursor.execute("RELEASE SAVEPOINT samples")
 
     def update_links(
         self, cursor: Any, kind: LinkKind, rows: Collection[LinkStatus], revision: int
@@ -129,6 +156,34 @@ class PostgresStatements:
         self, cursor: Any, kind: LinkKind, rows: Sequence[LinkEventRow], revision: int
     ) -> int:
         return insert_link_events(cursor, kind, rows, revision, as_datetime)
+
+
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+COPY_TRAILER = struct.pack(">h", -1)
+_SAMPLE = struct.Struct(">hiqiqidih")
+_SAMPLE_NO_VALUE = struct.Struct(">hiqiqiih")
+PG_EPOCH_MICROS = 946_684_800_000_000
+"""2000-01-01 UTC, PostgreSQL's epoch, in microseconds since the Unix epoch."""
+
+
+def copy_data(rows: Sequence[SampleRow]) -> bytes:
+    """Samples in COPY's binary format: per row 4 fields (point_id int8, time timestamptz as
+    microseconds since 2000, value float8 or NULL, q int2), each its length then its bytes.
+
+    One ``struct.pack`` a row from the microseconds the batch already holds: no ``datetime``
+    a row (issue #19 found that conversion at 11% of the writer's CPU)."""
+    return b"".join(
+        [
+            COPY_HEADER,
+            *(
+                _SAMPLE.pack(4, 8, point_id, 8, micros - PG_EPOCH_MICROS, 8, value, 2, q)
+                if value is not None
+                else _SAMPLE_NO_VALUE.pack(4, 8, point_id, 8, micros - PG_EPOCH_MICROS, -1, 2, q)
+                for point_id, micros, value, q in rows
+            ),
+            COPY_TRAILER,
+        ]
+    )
 
 
 @cache
