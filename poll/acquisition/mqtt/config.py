@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from poll.acquisition.history_policy import HistoryPolicy, history_policy
 from poll.acquisition.links import enabled_links
 from poll.acquisition.options import PollerOptions
 from poll.models import MqttBroker, MqttDevice, Point, Profile
@@ -28,7 +29,7 @@ class MqttPointSpec:
     tag: str
     topic: str
     mapping: PayloadMapping
-    deadband: float
+    history: HistoryPolicy | None
     stale_after: float
 
 
@@ -122,7 +123,7 @@ def _point_spec(point: Point) -> MqttPointSpec:
             offset=point.value_offset,
             unit=point.unit,
         ),
-        deadband=point.deadband,
+        history=history_policy(point),
         stale_after=point.stale_after or 0.0,
     )
 
