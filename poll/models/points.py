@@ -381,7 +381,8 @@ class Point(LiveStateModel):
         """The history policy in force: the chosen one, or its kind's default."""
         if self.history:
             return self.history
-        return HistoryMode.DEADBAND if self.kind == PointKind.AI else HistoryMode.CHANGE
+        kind = self.kind or self.KIND  # an AI() not saved yet has no kind
+        return HistoryMode.DEADBAND if kind == PointKind.AI else HistoryMode.CHANGE
 
     @property
     def span(self) -> float | None:
