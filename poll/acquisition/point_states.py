@@ -120,5 +120,7 @@ class PointStates:
                         return
         self._samples[point_id] = (value, q, now)
         batch.samples.append(SampleRow(point_id, now, value, q))
-        if policy.max_us and now + policy.max_us < self.samples_due:
+        if policy.deadband < 0:  # every reading: due again at the next one
+            self.samples_due = now
+        elif policy.max_us and now + policy.max_us < self.samples_due:
             self.samples_due = now + policy.max_us

@@ -5,13 +5,19 @@ changes, no-data marks on a communication loss. Plain Python, no database."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import pytest
 
 from poll.acquisition.batch import SampleRow, WriteBatch
 from poll.acquisition.history_policy import HistoryPolicy, history_policy
+from poll.acquisition.mara.config import IedSpec
+from poll.acquisition.mara.layout import ComasterLayout
+from poll.acquisition.mara.mapping import ReplyMapper
 from poll.acquisition.point_states import NO_DATA, PointStates
 from poll.models.points import AI, DI, SV, HistoryMode
+from protocols.mara import AnalogValue
+from tests.poll.acquisition.test_mapping import MADRID, NOW, comaster, point, reply
 
 S = 1_000_000  # one second in microseconds
 P = 7  # the point's id
@@ -178,3 +184,20 @@ def test_forgetting_samples_again_and_a_new_configuration_applies_new_policies()
     states.keep_only({P}, {P: policy(10.0)})
     states.update(P, 9.0, 0, 3 * S, batch)
     assert [row.time for row in batch.samples] == [0, S, 3 * S]
+
+
+def test_a_mara_reply_samples_di_changes_every_reading_and_skipped_heartbeats() -> None:
+    """Through the Mara mapper, which skips words equal to the last reply's."""
+    di = replace(point(3, "di", 21, 0, port=0, bit=0), history=policy(max_s=60))
+    every = replace(point(4, "ai", 21, 0), history=policy(-1.0))
+    flat = replace(point(5, "ai", 21, 1), history=policy(1.0, max_s=60))
+
+    mapper = ReplyMapper(ComasterLayout(comaster(IedSpec(21, 0, 1, (di, every, flat)))), MADRID)
+    ais = (AnalogValue(0, 7), AnalogValue(0, 9))
+    batch = WriteBatch()
+    for second, word in [(0, 0), (1, 0), (2, 1), (3, 1), (61, 1), (62, 0)]:
+        mapper.read_values(reply(sv=bytes(6), di=(word,), ai=ais), NOW + second * S, batch)
+    samples = [(row.point_id, (row.time - NOW) // S, row.value) for row in batch.samples]
+    assert [(t, v) for p, t, v in samples if p == 3] == [(0, 0.0), (2, 1.0), (62, 0.0)]
+    assert [t for p, t, _ in samples if p == 4] == [0, 1, 2, 3, 61, 62]
+    assert [t for p, t, _ in samples if p == 5] == [0, 61]
