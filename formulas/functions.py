@@ -7,9 +7,9 @@ name a quicker equivalent, `on_numbers`, used when every argument is an `int` or
 (within +-1E+308, which inputs are kept to): it must give the same result for those, or
 raise `ArithmeticError` or `ValueError` to hand the case back.
 
-A lazy function's implementation receives the unevaluated arguments (`Const`, `Load` or a
-closure, see `formulas.closures`) and returns the closure that evaluates the call, so it
-decides what to evaluate and when; it handles error values itself.
+A lazy function evaluates only some of its arguments: `SI`, the only one, is compiled by
+`formulas.codegen` into an `if` that runs the chosen branch alone; its entry here gives its
+names and arity.
 
 Names are case-insensitive, except the lowercase `int` and `float`, the Python-style
 conversions of the first formulas, which differ from Excel's `INT` and `FLOAT`.
@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
-from formulas.conditions import build_condition
 from formulas.values import (
     NUM,
     VALUE,
@@ -63,6 +62,11 @@ class Function:
         if self.max_args == MAX_ARGUMENTS:
             return f"at least {self.min_args} argument" + ("" if self.min_args == 1 else "s")
         return f"{self.min_args} to {self.max_args} arguments"
+
+
+def _compiled_inline(*arguments: Any) -> Any:
+    """SI never runs as a call: the compiler turns it into a choice of branches."""
+    raise NotImplementedError("SI is compiled inline")
 
 
 def _truths(values: tuple[Any, ...]) -> list[bool]:
@@ -165,7 +169,7 @@ def _fixed(value: Any, decimals: Any = 3) -> str:
 
 
 FUNCTIONS: tuple[Function, ...] = (
-    Function(("SI", "IF"), build_condition, 2, 3, lazy=True),
+    Function(("SI", "IF"), _compiled_inline, 2, 3, lazy=True),
     Function(("Y", "AND"), _and, 1, MAX_ARGUMENTS, on_numbers=_all_numbers),
     Function(("O", "OR"), _or, 1, MAX_ARGUMENTS, on_numbers=_any_number),
     Function(("NO", "NOT"), _not, 1, 1, on_numbers=operator.not_),

@@ -1,0 +1,288 @@
+"""A formula's expression tree as one Python function, generated and compiled once.
+
+The code is written from the tree the compiler validated (`formulas.tree`), never from the
+formula's text: inputs, operators' full semantics, functions, texts and error values are
+bound to generated names in the function's own namespace, and only numbers and booleans
+appear as literals (Python's own `repr` of values it parsed). So a formula costs what the
+same expression in plain Python costs: one call, its inputs read once each into locals,
+and each operator inline when its operands are numbers (the common case), with the full
+Excel semantics of `formulas.operators` and `formulas.functions` called otherwise. Error
+values are ordinary values: an operator handed one returns it (`apply`), a function's slow
+path returns the first (`guarded`), and `SI` returns its condition's.
+
+A `SI` branch deeper than `MAX_INLINE_DEPTH` levels becomes a function of its own, so the
+generated code's indentation stays far below Python's limit whatever the nesting.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any
+
+from formulas.names import Ref
+from formulas.operators import BinaryOperator, negate
+from formulas.tree import Call, Chain, Condition, Const, Load, Negate, Node
+from formulas.values import (
+    MAX_NUMBER,
+    MAX_TEXT,
+    REAL,
+    REF,
+    VALUE,
+    ErrorSignal,
+    FormulaErrorValue,
+    as_bool,
+)
+
+Lookup = Mapping[Ref, Any]
+Evaluator = Callable[[Lookup], Any]
+
+MAX_INLINE_DEPTH = 24
+"""Indentation levels of inline `SI` branches before a branch gets its own function."""
+
+_SYMBOLS: dict[Callable[[Any, Any], Any], str] = {
+    operator.add: "+",
+    operator.sub: "-",
+    operator.mul: "*",
+    operator.truediv: "/",
+    operator.eq: "==",
+    operator.ne: "!=",
+    operator.lt: "<",
+    operator.le: "<=",
+    operator.gt: ">",
+    operator.ge: ">=",
+}
+_COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">="})
+"""Python operators that never raise nor leave the range of numbers on two numbers."""
+
+
+def truth(value: Any) -> Any:
+    """`value` as a condition: True, False, or the error value it gives."""
+    try:
+        return as_bool(value)
+    except ErrorSignal as signal:
+        return signal.value
+
+
+@cache
+def guarded(implementation: Callable[..., Any]) -> Callable[..., Any]:
+    """A function's full semantics: the first error argument is the result, else the
+    implementation's value or the error value it signals."""
+
+    def slow(*values: Any) -> Any:
+        for value in values:
+            if type(value) is FormulaErrorValue:
+                return value
+        try:
+            return implementation(*values)
+        except ErrorSignal as signal:
+            return signal.value
+
+    return slow
+
+
+def constant_value(node: Node) -> Any:
+    """The value of a node whose operands are all constants, by the full semantics (for
+    folding at compile time); any unexpected failure is `#VALUE!`, as at run time."""
+    try:
+        if isinstance(node, Chain):
+            value = _const(node.first)
+            for step, operand in node.steps:
+                value = step.apply(value, _const(operand))
+            return value
+        if isinstance(node, Negate):
+            value = _const(node.operand)
+            return -value if type(value) in REAL else negate(value)
+        if isinstance(node, Call):
+            return guarded(node.function.implementation)(*map(_const, node.arguments))
+        return _const(node)
+    except Exception:
+        return VALUE
+
+
+def _const(node: Node) -> Any:
+    assert isinstance(node, Const)  # only called on nodes whose operands are constants
+    return node.value
+
+
+def generate(node: Node) -> Evaluator:
+    """The Python function computing `node` from a lookup (Ref -> value)."""
+    generator = _Generator()
+    name = generator.function(node)
+    source = "\n".join(line for lines in generator.functions for line in lines)
+    code = compile(source, "<formula>", "exec")
+    namespace = generator.namespace
+    exec(code, namespace)  # noqa: S102 - code written from the validated tree, no user text
+    evaluator: Evaluator = namespace[name]
+    return evaluator
+
+
+class _Generator:
+    def __init__(self) -> None:
+        self.namespace: dict[str, Any] = {
+            "REF": REF,
+            "REAL": REAL,
+            "MAX": MAX_NUMBER,
+            "MAX_TEXT": MAX_TEXT,
+            "negate": negate,
+            "truth": truth,
+            "HANDED": (ArithmeticError, ValueError),
+        }
+        self.functions: list[list[str]] = []
+        self._variables = 0
+
+    def function(self, node: Node) -> str:
+        """`def fN(L): ... return value` for `node`; its name."""
+        name = f"f{len(self.functions)}"
+        lines = [f"def {name}(L):"]
+        self.functions.append(lines)
+        result = self.expression(node, lines, 1, {})
+        lines.append(f"    return {result}")
+        return name
+
+    def bind(self, value: Any) -> str:
+        name = f"k{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def variable(self) -> str:
+        self._variables += 1
+        return f"v{self._variables}"
+
+    def constant(self, value: Any) -> str:
+        kind = type(value)
+        if kind is bool or kind is int or (kind is float and -MAX_NUMBER <= value <= MAX_NUMBER):
+            return f"({value!r})"
+        return self.bind(value)
+
+    def expression(self, node: Node, out: list[str], depth: int, scope: dict[Ref, str]) -> str:
+        """Append the statements computing `node`; the expression (a local or a literal)
+        that holds its value. `scope` names the inputs already read on this path."""
+        pad = "    " * depth
+        if isinstance(node, Const):
+            return self.constant(node.value)
+        if isinstance(node, Load):
+            known = scope.get(node.ref)
+            if known is not None:
+                return known
+            value, ref = self.variable(), self.bind(node.ref)
+            out += [f"{pad}try:", f"{pad}    {value} = L[{ref}]", f"{pad}except KeyError:"]
+            out.append(f"{pad}    {value} = REF")
+            scope[node.ref] = value
+            return value
+        if isinstance(node, Negate):
+            x = self.expression(node.operand, out, depth, scope)
+            value = self.variable()
+            out.append(f"{pad}{value} = -{x} if type({x}) in REAL else negate({x})")
+            return value
+        if isinstance(node, Chain):
+            x = self.expression(node.first, out, depth, scope)
+            x_number = _is_number(node.first)
+            for step, operand in node.steps:
+                y = self.expression(operand, out, depth, scope)
+                x = self.binary(step, (x, x_number), (y, _is_number(operand)), out, pad)
+                x_number = False
+            return x
+        if isinstance(node, Call):
+            return self.call(node, out, depth, scope)
+        return self.condition(node, out, depth, scope)
+
+    def binary(
+        self,
+        step: BinaryOperator,
+        left: tuple[str, bool],
+        right: tuple[str, bool],
+        out: list[str],
+        pad: str,
+    ) -> str:
+        (x, _), (y, _) = left, right
+        value, apply = self.variable(), self.bind(step.apply)
+        if step.symbol == "&":
+            out += [
+                f"{pad}if type({x}) is str and type({y}) is str"
+                f" and len({x}) + len({y}) <= MAX_TEXT:",
+                f"{pad}    {value} = {x} + {y}",
+                f"{pad}else:",
+                f"{pad}    {value} = {apply}({x}, {y})",
+            ]
+            return value
+        symbol = _SYMBOLS.get(step.fast) if step.fast is not None else None
+        if symbol is None:
+            out.append(f"{pad}{value} = {apply}({x}, {y})")
+            return value
+        checks = [f"type({name}) in REAL" for name, number in (left, right) if not number]
+        inner = pad + "    " if checks else pad
+        if checks:
+            out.append(f"{pad}if {' and '.join(checks)}:")
+        if symbol in _COMPARISONS:
+            out.append(f"{inner}{value} = {x} {symbol} {y}")
+        else:
+            out += [
+                f"{inner}try:",
+                f"{inner}    {value} = {x} {symbol} {y}",
+                f"{inner}except ArithmeticError:",
+                f"{inner}    {value} = {apply}({x}, {y})",
+                f"{inner}else:",
+                f"{inner}    if not -MAX <= {value} <= MAX:",
+                f"{inner}        {value} = {apply}({x}, {y})",
+            ]
+        if checks:
+            out += [f"{pad}else:", f"{pad}    {value} = {apply}({x}, {y})"]
+        return value
+
+    def call(self, node: Call, out: list[str], depth: int, scope: dict[Ref, str]) -> str:
+        pad = "    " * depth
+        names = [self.expression(argument, out, depth, scope) for argument in node.arguments]
+        arguments = ", ".join(names)
+        value = self.variable()
+        slow = self.bind(guarded(node.function.implementation))
+        fast = node.function.on_numbers
+        if fast is None:
+            out.append(f"{pad}{value} = {slow}({arguments})")
+            return value
+        checks = [
+            f"type({name}) in REAL"
+            for name, argument in zip(names, node.arguments, strict=True)
+            if not _is_number(argument)
+        ]
+        inner = pad + "    " if checks else pad
+        if checks:
+            out.append(f"{pad}if {' and '.join(checks)}:")
+        out += [
+            f"{inner}try:",
+            f"{inner}    {value} = {self.bind(fast)}({arguments})",
+            f"{inner}except HANDED:",
+            f"{inner}    {value} = {slow}({arguments})",
+        ]
+        if checks:
+            out += [f"{pad}else:", f"{pad}    {value} = {slow}({arguments})"]
+        return value
+
+    def condition(self, node: Condition, out: list[str], depth: int, scope: dict[Ref, str]) -> str:
+        pad = "    " * depth
+        chosen = self.expression(node.condition, out, depth, scope)
+        truth_value, value = self.variable(), self.variable()
+        out.append(f"{pad}{truth_value} = {chosen} if type({chosen}) is bool else truth({chosen})")
+        out.append(f"{pad}if {truth_value} is True:")
+        self.branch(node.when_true, value, out, depth + 1, scope)
+        out.append(f"{pad}elif {truth_value} is False:")
+        self.branch(node.when_false, value, out, depth + 1, scope)
+        out += [f"{pad}else:", f"{pad}    {value} = {truth_value}"]
+        return value
+
+    def branch(
+        self, node: Node, value: str, out: list[str], depth: int, scope: dict[Ref, str]
+    ) -> None:
+        """One `SI` branch, run only when chosen: inputs it reads are not known to be read
+        after it, so it gets a copy of the scope."""
+        pad = "    " * depth
+        if depth >= MAX_INLINE_DEPTH and not isinstance(node, Const | Load):
+            out.append(f"{pad}{value} = {self.function(node)}(L)")
+            return
+        result = self.expression(node, out, depth, dict(scope))
+        out.append(f"{pad}{value} = {result}")
+
+
+def _is_number(node: Node) -> bool:
+    return isinstance(node, Const) and type(node.value) in REAL
