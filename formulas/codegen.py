@@ -1,9 +1,9 @@
 """A formula's expression tree as one Python function, generated and compiled once.
 
 The code is written from the tree the compiler validated (`formulas.tree`), never from the
-formula's text: inputs, operators' full semantics, functions, texts and error values are
-bound to generated names in the function's own namespace, and only numbers and booleans
-appear as literals (Python's own `repr` of values it parsed). So a formula costs what the
+formula's text: inputs, constants, operators' full semantics and functions are the
+defaults of the function's parameters (`k0`, `k1`, ...), so the source holds only generated
+names, and formulas of the same shape share one code object. A formula then costs what the
 same expression in plain Python costs: one call, its inputs read once each into locals,
 and each operator inline when its operands are numbers (the common case), with the full
 Excel semantics of `formulas.operators` and `formulas.functions` called otherwise. Error
@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
-from functools import cache
+from functools import cache, lru_cache
+from types import CodeType, FunctionType
 from typing import Any
 
 from formulas.names import Ref
@@ -108,42 +109,56 @@ def _const(node: Node) -> Any:
 
 def generate(node: Node) -> Evaluator:
     """The Python function computing `node` from a lookup (Ref -> value)."""
-    generator = _Generator()
-    name = generator.function(node)
-    source = "\n".join(line for lines in generator.functions for line in lines)
-    code = compile(source, "<formula>", "exec")
-    namespace = generator.namespace
-    exec(code, namespace)  # noqa: S102 - code written from the validated tree, no user text
-    evaluator: Evaluator = namespace[name]
-    return evaluator
+    return _Generator().function(node)
+
+
+_GLOBALS: dict[str, Any] = {
+    "REF": REF,
+    "REAL": REAL,
+    "MAX_TEXT": MAX_TEXT,
+    "negate": negate,
+    "truth": truth,
+    "HANDED": (ArithmeticError, ValueError),
+    "Error": FormulaErrorValue,
+    "ErrorSignal": ErrorSignal,
+}
+"""What every generated function reads as a global: one dict for all of them."""
+
+
+@lru_cache(maxsize=4096)
+def _code(source: str) -> CodeType:
+    """The code object of a generated function's source. Formulas of one shape share it
+    (their inputs and constants are its parameters' defaults), so a site's thousands of
+    formulas compile a few dozen times and run the same few code objects."""
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "<formula>", "exec"), namespace)  # noqa: S102 - from the tree, no text
+    template: FunctionType = namespace["formula"]
+    return template.__code__
 
 
 class _Generator:
+    """Writes one function: `def formula(L, k1, k2, ...)` whose `k` parameters get, as
+    defaults, the inputs, operators, functions and constants it uses."""
+
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {
-            "REF": REF,
-            "REAL": REAL,
-            "MAX": MAX_NUMBER,
-            "MAX_TEXT": MAX_TEXT,
-            "negate": negate,
-            "truth": truth,
-            "HANDED": (ArithmeticError, ValueError),
-        }
-        self.functions: list[list[str]] = []
+        self.values: list[Any] = []
+        self._names: dict[int, str] = {}
         self._variables = 0
 
-    def function(self, node: Node) -> str:
-        """`def fN(L): ... return value` for `node`; its name."""
-        name = f"f{len(self.functions)}"
-        lines = [f"def {name}(L):"]
-        self.functions.append(lines)
+    def function(self, node: Node) -> Evaluator:
+        lines: list[str] = []
         result = self.expression(node, lines, 1, {})
-        lines.append(f"    return {result}")
-        return name
+        parameters = "".join(f", k{number}" for number in range(len(self.values)))
+        source = "\n".join([f"def formula(L{parameters}):", *lines, f"    return {result}"])
+        evaluator: Evaluator = FunctionType(_code(source), _GLOBALS, "formula", tuple(self.values))
+        return evaluator
 
     def bind(self, value: Any) -> str:
-        name = f"k{len(self.namespace)}"
-        self.namespace[name] = value
+        """The parameter that holds `value` (one per distinct object)."""
+        name = self._names.get(id(value))
+        if name is None:
+            name = self._names[id(value)] = f"k{len(self.values)}"
+            self.values.append(value)
         return name
 
     def variable(self) -> str:
@@ -151,9 +166,8 @@ class _Generator:
         return f"v{self._variables}"
 
     def constant(self, value: Any) -> str:
-        kind = type(value)
-        if kind is bool or kind is int or (kind is float and -MAX_NUMBER <= value <= MAX_NUMBER):
-            return f"({value!r})"
+        if type(value) is bool:
+            return repr(value)
         return self.bind(value)
 
     def expression(self, node: Node, out: list[str], depth: int, scope: dict[Ref, str]) -> str:
@@ -211,7 +225,7 @@ class _Generator:
         if symbol is None:
             out.append(f"{pad}{value} = {apply}({x}, {y})")
             return value
-        checks = [f"type({name}) in REAL" for name, number in (left, right) if not number]
+        checks = _number_checks(left, right)
         inner = pad + "    " if checks else pad
         if checks:
             out.append(f"{pad}if {' and '.join(checks)}:")
@@ -224,7 +238,7 @@ class _Generator:
                 f"{inner}except ArithmeticError:",
                 f"{inner}    {value} = {apply}({x}, {y})",
                 f"{inner}else:",
-                f"{inner}    if not -MAX <= {value} <= MAX:",
+                f"{inner}    if not -{MAX_NUMBER!r} <= {value} <= {MAX_NUMBER!r}:",
                 f"{inner}        {value} = {apply}({x}, {y})",
             ]
         if checks:
@@ -234,36 +248,63 @@ class _Generator:
     def call(self, node: Call, out: list[str], depth: int, scope: dict[Ref, str]) -> str:
         pad = "    " * depth
         names = [self.expression(argument, out, depth, scope) for argument in node.arguments]
-        arguments = ", ".join(names)
         value = self.variable()
-        slow = self.bind(guarded(node.function.implementation))
+        full = self.full_call(node, names, value)
         fast = node.function.on_numbers
         if fast is None:
-            out.append(f"{pad}{value} = {slow}({arguments})")
+            out += [pad + line for line in full]
             return value
-        checks = [
-            f"type({name}) in REAL"
-            for name, argument in zip(names, node.arguments, strict=True)
-            if not _is_number(argument)
-        ]
+        checks = _number_checks(
+            *(
+                (name, _is_number(argument))
+                for name, argument in zip(names, node.arguments, strict=True)
+            )
+        )
         inner = pad + "    " if checks else pad
         if checks:
             out.append(f"{pad}if {' and '.join(checks)}:")
-        out += [
-            f"{inner}try:",
-            f"{inner}    {value} = {self.bind(fast)}({arguments})",
-            f"{inner}except HANDED:",
-            f"{inner}    {value} = {slow}({arguments})",
-        ]
+        expression = node.function.numbers_expression
+        if expression is not None:
+            out.append(f"{inner}{value} = {expression(names)}")
+        else:
+            out += [
+                f"{inner}try:",
+                f"{inner}    {value} = {self.bind(fast)}({', '.join(names)})",
+                f"{inner}except HANDED:",
+                *(f"{inner}    {line}" for line in full),
+            ]
         if checks:
-            out += [f"{pad}else:", f"{pad}    {value} = {slow}({arguments})"]
+            out += [f"{pad}else:", *(f"{pad}    {line}" for line in full)]
         return value
+
+    def full_call(self, node: Call, names: list[str], value: str) -> list[str]:
+        """The lines of a call by the function's full semantics (unindented): the first
+        error argument is the result, else the implementation's value or error signal."""
+        lines: list[str] = []
+        for name, argument in zip(names, node.arguments, strict=True):
+            if isinstance(argument, Const) and type(argument.value) is not FormulaErrorValue:
+                continue
+            keyword = "elif" if lines else "if"
+            lines += [f"{keyword} type({name}) is Error:", f"    {value} = {name}"]
+        implementation = self.bind(node.function.implementation)
+        body = [
+            "try:",
+            f"    {value} = {implementation}({', '.join(names)})",
+            "except ErrorSignal as signal:",
+            f"    {value} = signal.value",
+        ]
+        if not lines:
+            return body
+        return [*lines, "else:", *("    " + line for line in body)]
 
     def condition(self, node: Condition, out: list[str], depth: int, scope: dict[Ref, str]) -> str:
         pad = "    " * depth
         chosen = self.expression(node.condition, out, depth, scope)
         truth_value, value = self.variable(), self.variable()
-        out.append(f"{pad}{truth_value} = {chosen} if type({chosen}) is bool else truth({chosen})")
+        out.append(
+            f"{pad}{truth_value} = {chosen} if type({chosen}) is bool"
+            f" else {chosen} != 0 if type({chosen}) in REAL else truth({chosen})"
+        )
         out.append(f"{pad}if {truth_value} is True:")
         self.branch(node.when_true, value, out, depth + 1, scope)
         out.append(f"{pad}elif {truth_value} is False:")
@@ -278,10 +319,16 @@ class _Generator:
         after it, so it gets a copy of the scope."""
         pad = "    " * depth
         if depth >= MAX_INLINE_DEPTH and not isinstance(node, Const | Load):
-            out.append(f"{pad}{value} = {self.function(node)}(L)")
+            out.append(f"{pad}{value} = {self.bind(_Generator().function(node))}(L)")
             return
         result = self.expression(node, out, depth, dict(scope))
         out.append(f"{pad}{value} = {result}")
+
+
+def _number_checks(*operands: tuple[str, bool]) -> list[str]:
+    """The tests that the operands not known to be numbers are numbers, once each."""
+    names = dict.fromkeys(name for name, number in operands if not number)
+    return [f"type({name}) in REAL" for name in names]
 
 
 def _is_number(node: Node) -> bool:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
@@ -51,6 +51,9 @@ class Function:
     lazy: bool = False
     exact_case: bool = False
     on_numbers: Callable[..., Any] | None = None
+    numbers_expression: Callable[[Sequence[str]], str] | None = None
+    """`on_numbers` as a Python expression over the arguments' names (which the code
+    generator makes), inlined instead of a call; it must not raise on numbers."""
 
     @property
     def name(self) -> str:
@@ -170,9 +173,30 @@ def _fixed(value: Any, decimals: Any = 3) -> str:
 
 FUNCTIONS: tuple[Function, ...] = (
     Function(("SI", "IF"), _compiled_inline, 2, 3, lazy=True),
-    Function(("Y", "AND"), _and, 1, MAX_ARGUMENTS, on_numbers=_all_numbers),
-    Function(("O", "OR"), _or, 1, MAX_ARGUMENTS, on_numbers=_any_number),
-    Function(("NO", "NOT"), _not, 1, 1, on_numbers=operator.not_),
+    Function(
+        ("Y", "AND"),
+        _and,
+        1,
+        MAX_ARGUMENTS,
+        on_numbers=_all_numbers,
+        numbers_expression=lambda names: " and ".join(f"{name} != 0" for name in names),
+    ),
+    Function(
+        ("O", "OR"),
+        _or,
+        1,
+        MAX_ARGUMENTS,
+        on_numbers=_any_number,
+        numbers_expression=lambda names: " or ".join(f"{name} != 0" for name in names),
+    ),
+    Function(
+        ("NO", "NOT"),
+        _not,
+        1,
+        1,
+        on_numbers=operator.not_,
+        numbers_expression=lambda names: f"{names[0]} == 0",
+    ),
     Function(("RAIZ", "SQRT"), _sqrt, 1, 1, on_numbers=math.sqrt),
     Function(("SUMA", "SUM"), _sum, 1, MAX_ARGUMENTS),
     Function(("ABS",), _abs, 1, 1, on_numbers=abs),
