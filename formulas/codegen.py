@@ -265,7 +265,7 @@ class _Generator:
             out.append(f"{pad}if {' and '.join(checks)}:")
         expression = node.function.numbers_expression
         if expression is not None:
-            out.append(f"{inner}{value} = {expression(names)}")
+            out.append(f"{inner}{value} = {expression(names, self.bind(fast))}")
         else:
             out += [
                 f"{inner}try:",
@@ -301,10 +301,13 @@ class _Generator:
         pad = "    " * depth
         chosen = self.expression(node.condition, out, depth, scope)
         truth_value, value = self.variable(), self.variable()
-        out.append(
-            f"{pad}{truth_value} = {chosen} if type({chosen}) is bool"
-            f" else {chosen} != 0 if type({chosen}) in REAL else truth({chosen})"
-        )
+        if _gives_bool(node.condition):
+            test = f"{chosen} if type({chosen}) is bool else"
+            test += f" {chosen} != 0 if type({chosen}) in REAL else truth({chosen})"
+        else:  # an input or a number: the number test first
+            test = f"{chosen} != 0 if type({chosen}) in REAL else"
+            test += f" {chosen} if type({chosen}) is bool else truth({chosen})"
+        out.append(f"{pad}{truth_value} = {test}")
         out.append(f"{pad}if {truth_value} is True:")
         self.branch(node.when_true, value, out, depth + 1, scope)
         out.append(f"{pad}elif {truth_value} is False:")
@@ -329,6 +332,13 @@ def _number_checks(*operands: tuple[str, bool]) -> list[str]:
     """The tests that the operands not known to be numbers are numbers, once each."""
     names = dict.fromkeys(name for name, number in operands if not number)
     return [f"type({name}) in REAL" for name in names]
+
+
+def _gives_bool(node: Node) -> bool:
+    """Whether `node` usually gives a boolean: a comparison, AND, OR, NOT."""
+    if isinstance(node, Chain):
+        return node.steps[-1][0].symbol in ("=", "<>", "<", "<=", ">", ">=")
+    return isinstance(node, Call) and node.function.name in ("Y", "O", "NO")
 
 
 def _is_number(node: Node) -> bool:

@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from formulas.values import (
+    EXACT_WHOLE_TEXT,
     NUM,
     VALUE,
     ErrorSignal,
@@ -51,9 +52,10 @@ class Function:
     lazy: bool = False
     exact_case: bool = False
     on_numbers: Callable[..., Any] | None = None
-    numbers_expression: Callable[[Sequence[str]], str] | None = None
+    numbers_expression: Callable[[Sequence[str], str], str] | None = None
     """`on_numbers` as a Python expression over the arguments' names (which the code
-    generator makes), inlined instead of a call; it must not raise on numbers."""
+    generator makes) and the name `on_numbers` is bound to, inlined instead of a call; it
+    must not raise on numbers."""
 
     @property
     def name(self) -> str:
@@ -179,7 +181,7 @@ FUNCTIONS: tuple[Function, ...] = (
         1,
         MAX_ARGUMENTS,
         on_numbers=_all_numbers,
-        numbers_expression=lambda names: " and ".join(f"{name} != 0" for name in names),
+        numbers_expression=lambda names, _: " and ".join(f"{name} != 0" for name in names),
     ),
     Function(
         ("O", "OR"),
@@ -187,7 +189,7 @@ FUNCTIONS: tuple[Function, ...] = (
         1,
         MAX_ARGUMENTS,
         on_numbers=_any_number,
-        numbers_expression=lambda names: " or ".join(f"{name} != 0" for name in names),
+        numbers_expression=lambda names, _: " or ".join(f"{name} != 0" for name in names),
     ),
     Function(
         ("NO", "NOT"),
@@ -195,7 +197,7 @@ FUNCTIONS: tuple[Function, ...] = (
         1,
         1,
         on_numbers=operator.not_,
-        numbers_expression=lambda names: f"{names[0]} == 0",
+        numbers_expression=lambda names, _: f"{names[0]} == 0",
     ),
     Function(("RAIZ", "SQRT"), _sqrt, 1, 1, on_numbers=math.sqrt),
     Function(("SUMA", "SUM"), _sum, 1, MAX_ARGUMENTS),
@@ -205,7 +207,17 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(("REDONDEAR", "ROUND"), _round, 2, 2),
     Function(("ENTERO", "INT"), _floor, 1, 1, on_numbers=math.floor),
     Function(("FLOAT",), _fixed, 1, 2),
-    Function(("STR",), as_text, 1, 1, on_numbers=format_number),
+    Function(
+        ("STR",),
+        as_text,
+        1,
+        1,
+        on_numbers=format_number,
+        numbers_expression=lambda names, format_: (
+            f"str({names[0]}) if type({names[0]}) is int"
+            f" and {-EXACT_WHOLE_TEXT} < {names[0]} < {EXACT_WHOLE_TEXT} else {format_}({names[0]})"
+        ),
+    ),
     Function(("int",), _truncate, 1, 1, exact_case=True, on_numbers=math.trunc),
     Function(("float",), _to_float, 1, 1, exact_case=True, on_numbers=float),
 )
