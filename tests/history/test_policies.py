@@ -231,7 +231,12 @@ def test_the_api_shows_a_no_data_mark_as_a_gap(point: Point, role_user) -> None:
     viewer = APIClient()
     viewer.force_authenticate(role_user("viewer"))
     end = start + timedelta(seconds=40)
-    query = {"tag": point.tag, "start": start.isoformat(), "end": end.isoformat()}
-    series = viewer.get("/api/history/", {**query, "max_points": 4}).json()["series"][0]
+    query = {
+        "tag": point.tag,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "max_points": "4",
+    }
+    series = viewer.get("/api/history/", query).json()["series"][0]
     assert series["avg"] == series["min"] == series["max"] == [1.0, None, 3.0]
     assert [t[17:19] for t in series["t"]] == ["00", "10", "30"]  # buckets with samples

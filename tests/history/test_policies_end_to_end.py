@@ -49,7 +49,7 @@ def test_a_stopped_simulator_leaves_a_gap_in_the_history(modbus_site, role_user)
         "tag": "PLT_LEVEL",
         "start": mark.time.isoformat(),
         "end": (back.time + timedelta(seconds=1)).isoformat(),
-        "max_points": 10_000,
+        "max_points": "10000",
     }
     series = viewer.get("/api/history/", query).json()["series"][0]
     assert series["avg"][0] is None  # the outage: a gap, never a line across it

@@ -104,7 +104,9 @@ def test_sample_due_writes_heartbeats_of_points_whose_values_were_skipped() -> N
 
 
 def test_every_reading_is_a_sample_even_unchanged() -> None:
-    states = PointStates({P: history_policy(AI(history=HistoryMode.EVERY, deadband=5.0))})
+    made = history_policy(AI(history=HistoryMode.EVERY, deadband=5.0))
+    assert made == HistoryPolicy(-1.0, 0, 900 * S)
+    states = PointStates({P: made})
     readings = [(0, 100.0), (1, 100.0), (2, 100.0), (3, 101.0)]
     assert [t for t, _, _ in run(states, readings)] == [0, 1, 2, 3]
 
