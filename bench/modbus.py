@@ -78,6 +78,7 @@ def start_simulator(kind: str, count: int, *options: str) -> tuple[subprocess.Po
 
 def device_configs(plants: Mapping, meters: Mapping) -> list[Any]:
     """The devices as the poller would load them from the demo profiles."""
+    from poll.acquisition.history_policy import HistoryPolicy
     from poll.acquisition.modbus.config import ModbusDeviceConfig, ModbusPointSpec
     from poll.profiles import modbus_points, read_profile_file
     from protocols.modbus import Framing
@@ -105,7 +106,7 @@ def device_configs(plants: Mapping, meters: Mapping) -> list[Any]:
                     bit=point["bit"],
                     escala=point["escala"],
                     value_offset=point["value_offset"],
-                    deadband=point.get("deadband", 0.0),
+                    history=HistoryPolicy(point.get("deadband", 0.0), 0, 900_000_000),
                     inverted=False,
                     alarm=point["alarm"],
                     writable=point["writable"],
@@ -170,7 +171,7 @@ def run(reactor: Any, configs: Sequence[Any], limits_of: Any, seconds: float) ->
     expected_cycles = 0.0
     for config in configs:
         recorder = CountingRecorder(
-            ModbusMapper(ModbusLayout(config), 900.0),
+            ModbusMapper(ModbusLayout(config)),
             LinkStatus.initial(config.id),
             append,
             metrics,

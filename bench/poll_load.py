@@ -197,7 +197,7 @@ def start_baseline(reactor: Any) -> Counts:
     points = {point.pk: point for point in Point.objects.filter(profile=profile)}
     counts = Counts()
     for config in load_mara_site(profile, PollerOptions.from_settings()).comasters.values():
-        mapper = ReplyMapper(ComasterLayout(config), zone, 900.0)
+        mapper = ReplyMapper(ComasterLayout(config), zone)
         client = PollClient(
             config.client,
             SavePerValue(mapper, points, counts, pool),

@@ -1,7 +1,9 @@
-"""Formula text to a `CompiledFormula`: a closure plus the inputs it reads.
+"""Formula text to a `CompiledFormula`: a generated Python function plus the inputs it reads.
 
 Names are resolved here, so every problem with them is found before the formula runs, and
-every subexpression whose operands are all constants is evaluated once, here.
+every subexpression whose operands are all constants is evaluated once, here (as is the
+condition of a `SI` that is a constant). The resulting tree (`formulas.tree`) becomes one
+Python function (`formulas.codegen`).
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ from typing import Any
 
 from lark import Token, Tree
 
-from formulas import calls, closures
-from formulas.closures import Const, Evaluator, Load, Lookup, Operand
+from formulas.codegen import Evaluator, Lookup, constant_value, generate, truth
 from formulas.errors import FormulaLimitError, FormulaNameError, FormulaSyntaxError
 from formulas.functions import find_function
 from formulas.names import ATTRIBUTES, Ref
 from formulas.operators import BINARY_OPERATORS
 from formulas.parser import SyntaxTree, parse
-from formulas.values import MAX_NUMBER, REF, VALUE
+from formulas.tree import Call, Chain, Condition, Const, Load, Negate, Node
+from formulas.values import MAX_NUMBER, REF, VALUE, FormulaErrorValue
 
 #: The tags that exist, per kind (`"ai"`, `"di"`, `"sv"`, `"eg"`).
 KnownTags = Mapping[str, Container[str]]
@@ -28,7 +30,7 @@ _BOOLEANS = {"TRUE": True, "VERDADERO": True, "FALSE": False, "FALSO": False}
 
 class CompiledFormula:
     """A formula ready to run. `inputs` is every `Ref` it may read; `evaluate` never
-    raises. `evaluator` is the bare closure, for callers that catch exceptions themselves
+    raises. `evaluator` is the bare function, for callers that catch exceptions themselves
     around a batch of evaluations."""
 
     __slots__ = ("source", "inputs", "evaluator")
@@ -64,16 +66,16 @@ def compile_formula(source: str, known_tags: KnownTags | None = None) -> Compile
     unknown names are reported together, positioned at the first.
     """
     compiler = _Compiler(known_tags)
-    operand = compiler.operand(parse(source))
+    node = compiler.operand(parse(source))
     compiler.raise_name_problems()
-    return CompiledFormula(source, frozenset(compiler.inputs), closures.evaluator(operand))
+    return CompiledFormula(source, frozenset(compiler.inputs), generate(node))
 
 
-def _fold(operands: Sequence[Operand], build: Evaluator) -> Operand:
-    """`build` itself, or its value when all its operands are constants."""
+def _fold(operands: Sequence[Node], node: Node) -> Node:
+    """`node` itself, or its value when all its operands are constants."""
     if all(isinstance(operand, Const) for operand in operands):
-        return Const(run_guarded(build, {}))
-    return build
+        return Const(constant_value(node))
+    return node
 
 
 class _Compiler:
@@ -91,7 +93,7 @@ class _Compiler:
                 tuple(name for _, _, name in self.name_problems),
             )
 
-    def operand(self, node: SyntaxTree) -> Operand:
+    def operand(self, node: SyntaxTree) -> Node:
         kind = node.data
         if kind == "number":
             return self.number(_token(node.children[0]))
@@ -104,7 +106,7 @@ class _Compiler:
             return self.call(_token(node.children[0]), arguments)
         if kind == "negate":
             inner = self.operand(_tree(node.children[0]))
-            return _fold([inner], closures.negation(inner))
+            return _fold([inner], Negate(inner))
         if kind in ("concat", "power"):
             symbol = "&" if kind == "concat" else "^"
             operands = [self.operand(_tree(child)) for child in node.children]
@@ -112,14 +114,14 @@ class _Compiler:
         operands = [self.operand(_tree(child)) for child in node.children[::2]]
         return self.chain(operands, [str(token) for token in node.children[1::2]])
 
-    def chain(self, operands: list[Operand], symbols: list[str]) -> Operand:
+    def chain(self, operands: list[Node], symbols: list[str]) -> Node:
         operators = [BINARY_OPERATORS[symbol] for symbol in symbols]
         first = operands[0]
         rest = list(zip(operators, operands[1:], strict=True))
         while rest and isinstance(first, Const) and isinstance(rest[0][1], Const):
             operator, second = rest.pop(0)
-            first = _fold([first, second], closures.binary(operator, first, second))
-        return closures.chain(first, rest) if rest else first
+            first = _fold([first, second], Chain(first, [(operator, second)]))
+        return Chain(first, rest) if rest else first
 
     def number(self, token: Token) -> Const:
         text = str(token)
@@ -130,7 +132,7 @@ class _Compiler:
             )
         return Const(value)
 
-    def name(self, token: Token) -> Operand:
+    def name(self, token: Token) -> Node:
         text = str(token)
         parts = text.split(".")
         if len(parts) == 1:
@@ -161,7 +163,7 @@ class _Compiler:
         self.name_problems.append((token.start_pos or 0, message, name or str(token)))
         return Const(REF)
 
-    def call(self, name: Token, arguments: list[SyntaxTree]) -> Operand:
+    def call(self, name: Token, arguments: list[SyntaxTree]) -> Node:
         function = find_function(str(name))
         if function is None:
             return self.problem(name, f"unknown function {name}")
@@ -170,7 +172,20 @@ class _Compiler:
                 f"{name} takes {function.arity_text()}, not {len(arguments)}", name.start_pos
             )
         operands = [self.operand(argument) for argument in arguments]
-        return _fold(operands, calls.call(function, operands))
+        if function.lazy:  # SI, the only one: its branches are evaluated when chosen
+            return _condition(*operands)
+        return _fold(operands, Call(function, operands))
+
+
+def _condition(condition: Node, when_true: Node, when_false: Node | None = None) -> Node:
+    """`SI`; without `when_false`, FALSE. A constant condition picks its branch now."""
+    otherwise = Const(False) if when_false is None else when_false
+    if isinstance(condition, Const):
+        chosen = truth(condition.value)
+        if type(chosen) is FormulaErrorValue:
+            return Const(chosen)
+        return when_true if chosen else otherwise
+    return Condition(condition, when_true, otherwise)
 
 
 def _token(child: SyntaxTree | Token) -> Token:

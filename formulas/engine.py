@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from formulas.closures import Evaluator
+from formulas.codegen import Evaluator
 from formulas.compiler import CompiledFormula, KnownTags, compile_formula
 from formulas.errors import FormulaError
 from formulas.graph import DependencyGraph, find_cycles

@@ -7,9 +7,9 @@ name a quicker equivalent, `on_numbers`, used when every argument is an `int` or
 (within +-1E+308, which inputs are kept to): it must give the same result for those, or
 raise `ArithmeticError` or `ValueError` to hand the case back.
 
-A lazy function's implementation receives the unevaluated arguments (`Const`, `Load` or a
-closure, see `formulas.closures`) and returns the closure that evaluates the call, so it
-decides what to evaluate and when; it handles error values itself.
+A lazy function evaluates only some of its arguments: `SI`, the only one, is compiled by
+`formulas.codegen` into an `if` that runs the chosen branch alone; its entry here gives its
+names and arity.
 
 Names are case-insensitive, except the lowercase `int` and `float`, the Python-style
 conversions of the first formulas, which differ from Excel's `INT` and `FLOAT`.
@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
-from formulas.conditions import build_condition
 from formulas.values import (
+    EXACT_WHOLE_TEXT,
     NUM,
     VALUE,
     ErrorSignal,
@@ -52,6 +52,10 @@ class Function:
     lazy: bool = False
     exact_case: bool = False
     on_numbers: Callable[..., Any] | None = None
+    numbers_expression: Callable[[Sequence[str], str], str] | None = None
+    """`on_numbers` as a Python expression over the arguments' names (which the code
+    generator makes) and the name `on_numbers` is bound to, inlined instead of a call; it
+    must not raise on numbers."""
 
     @property
     def name(self) -> str:
@@ -63,6 +67,11 @@ class Function:
         if self.max_args == MAX_ARGUMENTS:
             return f"at least {self.min_args} argument" + ("" if self.min_args == 1 else "s")
         return f"{self.min_args} to {self.max_args} arguments"
+
+
+def _compiled_inline(*arguments: Any) -> Any:
+    """SI never runs as a call: the compiler turns it into a choice of branches."""
+    raise NotImplementedError("SI is compiled inline")
 
 
 def _truths(values: tuple[Any, ...]) -> list[bool]:
@@ -165,10 +174,31 @@ def _fixed(value: Any, decimals: Any = 3) -> str:
 
 
 FUNCTIONS: tuple[Function, ...] = (
-    Function(("SI", "IF"), build_condition, 2, 3, lazy=True),
-    Function(("Y", "AND"), _and, 1, MAX_ARGUMENTS, on_numbers=_all_numbers),
-    Function(("O", "OR"), _or, 1, MAX_ARGUMENTS, on_numbers=_any_number),
-    Function(("NO", "NOT"), _not, 1, 1, on_numbers=operator.not_),
+    Function(("SI", "IF"), _compiled_inline, 2, 3, lazy=True),
+    Function(
+        ("Y", "AND"),
+        _and,
+        1,
+        MAX_ARGUMENTS,
+        on_numbers=_all_numbers,
+        numbers_expression=lambda names, _: " and ".join(f"{name} != 0" for name in names),
+    ),
+    Function(
+        ("O", "OR"),
+        _or,
+        1,
+        MAX_ARGUMENTS,
+        on_numbers=_any_number,
+        numbers_expression=lambda names, _: " or ".join(f"{name} != 0" for name in names),
+    ),
+    Function(
+        ("NO", "NOT"),
+        _not,
+        1,
+        1,
+        on_numbers=operator.not_,
+        numbers_expression=lambda names, _: f"{names[0]} == 0",
+    ),
     Function(("RAIZ", "SQRT"), _sqrt, 1, 1, on_numbers=math.sqrt),
     Function(("SUMA", "SUM"), _sum, 1, MAX_ARGUMENTS),
     Function(("ABS",), _abs, 1, 1, on_numbers=abs),
@@ -177,7 +207,17 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(("REDONDEAR", "ROUND"), _round, 2, 2),
     Function(("ENTERO", "INT"), _floor, 1, 1, on_numbers=math.floor),
     Function(("FLOAT",), _fixed, 1, 2),
-    Function(("STR",), as_text, 1, 1, on_numbers=format_number),
+    Function(
+        ("STR",),
+        as_text,
+        1,
+        1,
+        on_numbers=format_number,
+        numbers_expression=lambda names, format_: (
+            f"str({names[0]}) if type({names[0]}) is int"
+            f" and {-EXACT_WHOLE_TEXT} < {names[0]} < {EXACT_WHOLE_TEXT} else {format_}({names[0]})"
+        ),
+    ),
     Function(("int",), _truncate, 1, 1, exact_case=True, on_numbers=math.trunc),
     Function(("float",), _to_float, 1, 1, exact_case=True, on_numbers=float),
 )

@@ -101,7 +101,7 @@ def as_number(value: Any) -> int | float:
         return 0
     if kind is str:
         if value.isdigit() and value.isascii() and len(value) < _LONGEST_EXACT_TEXT:
-            return checked(int(value))
+            return int(value)  # fewer than 309 digits: below 1E+308
         if _NUMBER_TEXT.fullmatch(value):
             return checked(float(value))
     raise ErrorSignal(value if kind is FormulaErrorValue else VALUE)
@@ -149,9 +149,13 @@ def checked_text(text: str) -> str:
     return text
 
 
+EXACT_WHOLE_TEXT = 10**15
+"""Whole numbers below this (in magnitude) are written as Python writes them."""
+
+
 def format_number(number: int | float) -> str:
     """A number as Excel writes it in text: up to 15 significant digits, no trailing zeros."""
-    if type(number) is int and -(10**15) < number < 10**15:
+    if type(number) is int and -EXACT_WHOLE_TEXT < number < EXACT_WHOLE_TEXT:
         return str(number)
     text = "%.15g" % number  # noqa: UP031 - printf style is the quickest to format floats
     if "e" in text:

@@ -27,6 +27,7 @@ from poll.models import (
     Point,
     Profile,
 )
+from poll.models.points import HISTORY_FIELDS
 
 COMM_STATE_FIELDS = (
     "online",
@@ -238,13 +239,22 @@ class PointAdmin(admin.ModelAdmin):
     source_fields: tuple[str, ...] = ("ied",)
     config_fields: tuple[str, ...] = ()
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        """The point's own fields, then its history policy (docs/history.md)."""
         return (
-            *self.source_fields,
-            "tag",
-            "description",
-            *self.config_fields,
-            *self.readonly_fields,
+            (
+                None,
+                {
+                    "fields": (
+                        *self.source_fields,
+                        "tag",
+                        "description",
+                        *self.config_fields,
+                        *self.readonly_fields,
+                    )
+                },
+            ),
+            ("History", {"fields": HISTORY_FIELDS}),
         )
 
     @admin.display(description="source", ordering="ied__comaster__name")
@@ -322,7 +332,6 @@ class AIAdmin(PointAdmin):
         "escala",
         "low_limit",
         "high_limit",
-        "deadband",
         *(name for name in MODBUS_ADDRESS_FIELDS if name != "escala"),
         *MQTT_FIELDS,
     )

@@ -42,6 +42,7 @@ from poll.models import (
     PointKind,
     Profile,
 )
+from poll.models.points import HISTORY_FIELDS
 from protocols.modbus import MapEntry, RegisterMapError, Table, load_register_map
 
 COMASTER_FIELDS = (
@@ -57,8 +58,17 @@ COMASTER_FIELDS = (
     "description",
 )
 POINT_FIELDS = {
-    PointKind.SV: ("offset", "bit", "description"),
-    PointKind.DI: ("offset", "port", "bit", "inverted", "text_off", "text_on", "description"),
+    PointKind.SV: ("offset", "bit", "description", *HISTORY_FIELDS),
+    PointKind.DI: (
+        "offset",
+        "port",
+        "bit",
+        "inverted",
+        "text_off",
+        "text_on",
+        "description",
+        *HISTORY_FIELDS,
+    ),
     PointKind.AI: (
         "offset",
         "channel",
@@ -66,8 +76,8 @@ POINT_FIELDS = {
         "escala",
         "low_limit",
         "high_limit",
-        "deadband",
         "description",
+        *HISTORY_FIELDS,
     ),
 }
 MODBUS_DEVICE_FIELDS = (
@@ -91,7 +101,6 @@ MODBUS_POINT_FIELDS = (
     "escala",
     "value_offset",
     "unit",
-    "deadband",
     "low_limit",
     "high_limit",
     "inverted",
@@ -100,6 +109,7 @@ MODBUS_POINT_FIELDS = (
     "writable",
     "alarm",
     "description",
+    *HISTORY_FIELDS,
 )
 MQTT_BROKER_FIELDS = (
     "host",
@@ -130,7 +140,6 @@ MQTT_POINT_FIELDS = (
     "escala",
     "value_offset",
     "unit",
-    "deadband",
     "stale_after",
     "low_limit",
     "high_limit",
@@ -138,6 +147,7 @@ MQTT_POINT_FIELDS = (
     "text_off",
     "text_on",
     "description",
+    *HISTORY_FIELDS,
 )
 RETRIES_BEFORE_ATTEMPTS: dict[type[models.Model], int] = {COMaster: 0, ModbusDevice: 1}
 """What the deprecated ``retries`` key lacked to be ``attempts``: a COMaster's counted every

@@ -41,7 +41,7 @@ class PointChange(NamedTuple):
 class SampleRow(NamedTuple):
     point_id: int
     time: int
-    value: float
+    value: float | None  # None: no data (q NO_DATA), the source stopped answering
     q: int
 
 

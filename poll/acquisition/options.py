@@ -15,8 +15,6 @@ from django.core.exceptions import ImproperlyConfigured
 class PollerOptions:
     spool_dir: Path
     """Where the journal lives (POLL_SPOOL_DIR)."""
-    sample_max_interval: float
-    """Seconds after which an AI gets a history sample even if it did not move."""
     connect_timeout: float
     backoff_initial: float
     backoff_max: float
@@ -31,7 +29,6 @@ class PollerOptions:
     def from_settings(cls) -> PollerOptions:
         return cls(
             spool_dir=Path(_setting("POLL_SPOOL_DIR", str(settings.BASE_DIR / "var" / "spool"))),
-            sample_max_interval=_number("POLL_SAMPLE_MAX_INTERVAL", 900.0),
             connect_timeout=_number("POLL_CONNECT_TIMEOUT", 5.0),
             backoff_initial=_number("POLL_BACKOFF_INITIAL", 0.5),
             backoff_max=_number("POLL_BACKOFF_MAX", 30.0),

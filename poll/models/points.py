@@ -80,12 +80,38 @@ MQTT_POINT = Q(mqtt_device__isnull=False)
 
 
 class Quality(models.IntegerChoices):
-    """Mara qualifiers; anything but NORMAL must show on screen."""
+    """Mara qualifiers; anything but NORMAL must show on screen. ``NO_DATA`` is never a
+    point's live quality: it marks the history sample written when its source stopped
+    answering (value NULL), so that a trend shows a gap over the outage."""
 
     NORMAL = 0, "normal"
     STALLED = 1, "stalled or forced"
     CALCULATED = 2, "calculated"
     OTHER = 3, "other"
+    NO_DATA = 4, "no data"
+
+
+class HistoryMode(models.TextChoices):
+    """What the historian keeps of a point (docs/history.md). Empty: its kind's default,
+    deadband for an AI, every change for a DI or an SV."""
+
+    DEFAULT = "", "default (AI: deadband; DI, SV: on change)"
+    OFF = "off", "off"
+    CHANGE = "change", "on change"
+    DEADBAND = "deadband", "deadband, with minimum and maximum interval"
+    EVERY = "every", "every reading"
+
+
+HISTORY_FIELDS = (
+    "history",
+    "deadband",
+    "deadband_percent",
+    "history_min_interval",
+    "history_max_interval",
+)
+"""A point's history policy, on every kind of point (admin pages, profile files)."""
+HISTORY_MAX_INTERVAL = 900.0
+"""Seconds: the default heartbeat, a sample even when the value stays flat."""
 
 
 class Point(LiveStateModel):
@@ -153,10 +179,33 @@ class Point(LiveStateModel):
     )
     low_limit = models.FloatField(null=True, blank=True, validators=[validate_finite])
     high_limit = models.FloatField(null=True, blank=True, validators=[validate_finite])
+
+    # What the historian keeps (any kind of point; docs/history.md).
+    history = models.CharField(
+        max_length=8, choices=HistoryMode.choices, default=HistoryMode.DEFAULT, blank=True
+    )
     deadband = models.FloatField(
         default=0.0,
         validators=[validate_finite, *at_least(0, "a change of value")],
-        help_text="AI: history keeps a sample when the value moves more than this.",
+        help_text="History keeps a sample when the value moves more than this.",
+    )
+    deadband_percent = models.BooleanField(
+        "deadband in %",
+        default=False,
+        help_text="The deadband is a % of the point's span (high limit - low limit).",
+    )
+    history_min_interval = models.FloatField(
+        "minimum interval",
+        default=0.0,
+        validators=[validate_finite, *at_least(0, "seconds")],
+        help_text="Seconds: no sample sooner than this after the last one (quality changes "
+        "and communication losses are always kept).",
+    )
+    history_max_interval = models.FloatField(
+        "maximum interval",
+        default=HISTORY_MAX_INTERVAL,
+        validators=[validate_finite, *at_least(0, "seconds")],
+        help_text="Seconds: a sample even when the value stays flat (0: none).",
     )
 
     # Where a Modbus point's value sits.
@@ -319,12 +368,47 @@ class Point(LiveStateModel):
         low, high = self.low_limit, self.high_limit
         if low is not None and high is not None and _numbers(low, high) and low > high:
             problems["high_limit"] = "The high limit must not be below the low limit."
+        problems.update(self._history_problems())
         if self.modbus_device is not None:  # saved, or still unsaved in a profile file
             problems.update(self._modbus_problems())
         if self.mqtt_device is not None:
             problems.update(self._mqtt_problems())
         if problems:
             raise ValidationError(problems)
+
+    @property
+    def history_mode(self) -> str:
+        """The history policy in force: the chosen one, or its kind's default."""
+        if self.history:
+            return self.history
+        kind = self.kind or self.KIND  # an AI() not saved yet has no kind
+        return HistoryMode.DEADBAND if kind == PointKind.AI else HistoryMode.CHANGE
+
+    @property
+    def span(self) -> float | None:
+        """High limit - low limit, when both are given and high is above low."""
+        low, high = self.low_limit, self.high_limit
+        if low is None or high is None or not _numbers(low, high) or high <= low:
+            return None
+        return float(high - low)
+
+    def _history_problems(self) -> dict[str, str]:
+        """A history policy that could not work as written."""
+        problems: dict[str, str] = {}
+        low, high = self.history_min_interval, self.history_max_interval
+        if _numbers(low, high) and high > 0 and low >= high:
+            problems["history_min_interval"] = (
+                f"The minimum interval ({low:g} s) must be shorter than the maximum interval "
+                f"({high:g} s; 0 for none)."
+            )
+        if self.deadband_percent and self.history_mode == HistoryMode.DEADBAND:
+            if self.span is None:
+                problems["deadband_percent"] = (
+                    "A deadband in % of the span needs a low and a high limit, high above low."
+                )
+            elif _numbers(self.deadband) and self.deadband > 100:
+                problems["deadband"] = "A deadband in % of the span is at most 100."
+        return problems
 
     def _mqtt_problems(self) -> dict[str, str]:
         """The topic filter and payload path, checked by the MQTT package's own rules."""

@@ -1,4 +1,4 @@
-"""Properties over many generated formulas: the compiled closures agree with a small
+"""Properties over many generated formulas: the compiled functions agree with a small
 tree-walking interpreter written here from the documented rules, and no text whatever gets
 anything but a result or a `FormulaError`."""
 

@@ -97,6 +97,8 @@ def test_admin_form_reports_a_duplicate_tag_by_name(client, role_user, demo_prof
             "bit": 9,
             "escala": 1,
             "deadband": 0,
+            "history_min_interval": 0,
+            "history_max_interval": 900,
         },
     )
     assert response.status_code == 200  # the form again, with the error
@@ -118,6 +120,8 @@ def test_engineer_adds_a_di_through_the_admin(client, role_user, demo_profile):
             "bit": 9,
             "escala": 1,
             "deadband": 0,
+            "history_min_interval": 0,
+            "history_max_interval": 900,
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors

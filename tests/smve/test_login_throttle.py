@@ -75,7 +75,8 @@ def test_the_lockout_ends_after_the_cool_off(operator):
     fail_to_the_limit()
     assert console_login("right-password")[1].status_code == 429
     AccessAttempt.objects.update(
-        attempt_time=AccessAttempt.objects.get().attempt_time - settings.AXES_COOLOFF_TIME
+        attempt_time=AccessAttempt.objects.get().attempt_time
+        - settings.AXES_COOLOFF_TIME
         - timedelta(seconds=1)
     )
     assert console_login("right-password")[1].status_code == 302
@@ -115,9 +116,7 @@ def test_the_token_endpoint_is_throttled_under_the_asgi_server():
         conn = server.connection()
         try:
             body = json.dumps({"username": "operator-user", "password": password})
-            conn.request(
-                "POST", "/api/auth/token/", body, {"Content-Type": "application/json"}
-            )
+            conn.request("POST", "/api/auth/token/", body, {"Content-Type": "application/json"})
             response = conn.getresponse()
             return response.status, json.loads(response.read())
         finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from poll.acquisition.history_policy import HistoryPolicy, history_policy
 from poll.acquisition.links import enabled_links
 from poll.acquisition.options import PollerOptions
 from poll.models import IED, COMaster, Point, Profile
@@ -26,7 +27,7 @@ class PointSpec:
     bit: int | None
     inverted: bool
     escala: float
-    deadband: float
+    history: HistoryPolicy | None
     channel: int | None
 
 
@@ -98,7 +99,7 @@ def _point_spec(point: Point) -> PointSpec:
         bit=point.bit,
         inverted=point.inverted,
         escala=point.escala,
-        deadband=point.deadband,
+        history=history_policy(point),
         channel=point.channel,
     )
 

@@ -9,14 +9,15 @@ channel).
 
 from __future__ import annotations
 
+from poll.acquisition.history_policy import HistoryPolicy
 from poll.acquisition.mara.config import ComasterConfig
 from protocols.mara import PollReply
 from protocols.mara.constants import SV_BLOCK_SIZE
 
 DiMember = tuple[int, int, int]
 """(bit in its word, point id, inverted)"""
-AiSlot = tuple[int, float, float, int]
-"""(point id, escala, deadband, IED position)"""
+AiSlot = tuple[int, float, int]
+"""(point id, escala, IED position)"""
 
 
 class ComasterLayout:
@@ -32,10 +33,13 @@ class ComasterLayout:
         self.ai_by_channel: dict[tuple[int, int], int] = {}
         self.ied_by_address: dict[int, int] = {}
         self.ied_count = len(config.ieds)
+        self.policies: dict[int, HistoryPolicy] = {}  # points with history
         digital: list[tuple[int, int]] = []  # position in the list = DI number
         for position, ied in enumerate(sorted(config.ieds, key=lambda ied: ied.offset)):
             self.ied_by_address[ied.address] = ied.id
             for point in ied.points:
+                if point.history is not None:
+                    self.policies[point.id] = point.history
                 if point.kind == "sv":
                     self.sv.append((point.id, SV_BLOCK_SIZE * position + point.offset, point.bit))
                 elif point.kind == "di":
@@ -43,7 +47,7 @@ class ComasterLayout:
                     key = (ied.address, point.port or 0, point.bit or 0)
                     self.di_by_address[key] = (point.id, int(point.inverted))
                 else:
-                    self.ai.append((point.id, point.escala, point.deadband, position))
+                    self.ai.append((point.id, point.escala, position))
                     if point.channel is not None:
                         self.ai_by_channel[(ied.address, point.channel)] = point.id
         self.di_words: list[list[DiMember]] = [

@@ -2,10 +2,11 @@
 
 A :class:`ReplyMapper` keeps each point's last state in a
 :class:`~poll.acquisition.point_states.PointStates`, so that a reply yields only the points
-that changed, and AI history there too. It also remembers the last reply: DI words,
-AI words and SV bytes equal to the previous reply's are skipped without looking at their
-points, which is most of a reply most of the time. An IED whose SV block has bit 4 set
-in its first byte is not answering its COMaster: its AIs get q=1.
+that changed, and each point's history by its policy there too. It also remembers the
+last reply: DI words, AI words and SV bytes equal to the previous reply's are skipped
+without looking at their points, which is most of a reply most of the time (their
+heartbeat and held-back samples come from ``PointStates.sample_due``). An IED whose SV
+block has bit 4 set in its first byte is not answering its COMaster: its AIs get q=1.
 """
 
 from __future__ import annotations
@@ -29,20 +30,17 @@ IED_SILENT_FLAG = 0x10
 class ReplyMapper:
     """Turns one COMaster's replies into the changes of a batch."""
 
-    def __init__(
-        self, layout: ComasterLayout, site_zone: tzinfo, sample_max_interval: float
-    ) -> None:
+    def __init__(self, layout: ComasterLayout, site_zone: tzinfo) -> None:
         self.layout = layout
         self._events = EventReader(layout, site_zone)
-        self.points = PointStates(sample_max_interval)
+        self.points = PointStates(layout.policies)
         self._previous: PollReply | None = None
         self._silent: frozenset[int] = frozenset()
-        self._stale_samples_due = 0
         self._short_replies: set[tuple[int, int, int]] = set()
 
     def relayout(self, layout: ComasterLayout) -> None:
         """Take a new configuration; points that are gone are forgotten."""
-        self.points.keep_only(set(layout.point_ids))
+        self.points.keep_only(set(layout.point_ids), layout.policies)
         self._previous = None
         self.layout = self._events.layout = layout
 
@@ -73,9 +71,8 @@ class ReplyMapper:
         self._read_di(reply.di, None if previous is None else previous.di, now, batch)
         before = None if previous is None or sv_changed else previous.ai
         self._read_ai(reply.ai, before, now, batch)
-        if now >= self._stale_samples_due:
-            ai_ids = (point_id for point_id, *_ in self.layout.ai)
-            self._stale_samples_due = self.points.sample_stale(ai_ids, now, batch)
+        if now >= self.points.samples_due:  # values skipped above as unchanged
+            self.points.sample_due(now, batch)
 
     def _read_sv(self, sv: bytes, now: int, batch: WriteBatch) -> None:
         states = self.points.last
@@ -83,7 +80,7 @@ class ReplyMapper:
             if byte < len(sv):
                 value = float(sv[byte] if bit is None else (sv[byte] >> bit) & 1)
                 if states.get(point_id) != (value, 0, True):
-                    self.points.set(point_id, value, 0, now, batch)
+                    self.points.update(point_id, value, 0, now, batch)
             else:
                 self.points.lose(point_id, now, batch)
         self._silent = frozenset(
@@ -108,7 +105,7 @@ class ReplyMapper:
             for bit, point_id, inverted in members:
                 value = float(((word >> bit) & 1) ^ inverted)
                 if states.get(point_id) != (value, 0, True):
-                    self.points.set(point_id, value, 0, now, batch)
+                    self.points.update(point_id, value, 0, now, batch)
 
     def _read_ai(
         self,
@@ -117,9 +114,9 @@ class ReplyMapper:
         now: int,
         batch: WriteBatch,
     ) -> None:
-        states, silent, count = self.points.last, self._silent, len(ai)
+        silent, count = self._silent, len(ai)
         same = before if before is not None and len(before) == count else None
-        for index, (point_id, escala, deadband, position) in enumerate(self.layout.ai):
+        for index, (point_id, escala, position) in enumerate(self.layout.ai):
             if index >= count:
                 self.points.lose(point_id, now, batch)
                 continue
@@ -127,10 +124,7 @@ class ReplyMapper:
             if same is not None and same[index] is word:
                 continue  # the parser shares one AnalogValue per word value
             q = 1 if position in silent else word.q
-            value = word.raw * escala
-            if states.get(point_id) != (value, q, True):
-                self.points.set(point_id, value, q, now, batch)
-            self.points.sample(point_id, value, q, deadband, now, batch)
+            self.points.update(point_id, word.raw * escala, q, now, batch)
 
     def _report_short(self, reply: PollReply) -> None:
         shape = (len(reply.sv), len(reply.di), len(reply.ai))

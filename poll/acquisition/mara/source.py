@@ -63,7 +63,7 @@ class Comasters(LinkRunner[ComasterConfig, ComasterRecorder, PollClient]):
     def _recorder(self, config: ComasterConfig, status: LinkStatus) -> ComasterRecorder:
         context = self._context
         layout = ComasterLayout(config)
-        mapper = ReplyMapper(layout, context.zone, context.options.sample_max_interval)
+        mapper = ReplyMapper(layout, context.zone)
         return ComasterRecorder(mapper, status, context.append, context.metrics, context.wall_clock)
 
     def _client(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from poll.acquisition.history_policy import HistoryPolicy, history_policy
 from poll.acquisition.links import enabled_links
 from poll.acquisition.options import PollerOptions
 from poll.models import ModbusDevice, Point, Profile
@@ -35,7 +36,7 @@ class ModbusPointSpec:
     bit: int | None
     escala: float
     value_offset: float
-    deadband: float
+    history: HistoryPolicy | None
     inverted: bool
     alarm: bool
     writable: bool
@@ -117,7 +118,7 @@ def _point_spec(point: Point) -> ModbusPointSpec:
         bit=point.bit,
         escala=point.escala,
         value_offset=point.value_offset,
-        deadband=point.deadband,
+        history=history_policy(point),
         inverted=point.inverted,
         alarm=point.alarm,
         writable=point.writable,

@@ -1,8 +1,8 @@
 """Reading one Modbus device's decoded values into point changes, history samples and
 alarm edges (a DI marked ``alarm`` going 0 -> 1 is stored as a time-stamped event).
 
-Point state (what changed since the last answer, deadband and maximum interval of the
-history) is kept as for every source, by :class:`~poll.acquisition.point_states.PointStates`.
+Point state (what changed since the last answer, and the history each point's policy
+keeps) is kept as for every source, by :class:`~poll.acquisition.point_states.PointStates`.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from poll.acquisition.batch import EventRow, WriteBatch
+from poll.acquisition.history_policy import HistoryPolicy
 from poll.acquisition.modbus.config import ModbusDeviceConfig
 from poll.acquisition.point_states import PointStates
 from protocols.modbus import Value
@@ -20,7 +21,6 @@ class ModbusPointRole(NamedTuple):
     point_id: int
     is_di: bool
     inverted: bool
-    deadband: float
     alarm: bool
     table: str
     address: int
@@ -39,7 +39,6 @@ class ModbusLayout:
                 point.id,
                 point.kind == "di",
                 point.inverted,
-                point.deadband,
                 point.alarm,
                 point.table,
                 point.address,
@@ -47,18 +46,21 @@ class ModbusLayout:
             for point in config.points
         }
         self.point_ids = [role.point_id for role in self.by_tag.values()]
+        self.policies: dict[int, HistoryPolicy] = {
+            point.id: point.history for point in config.points if point.history is not None
+        }
 
 
 class ModbusMapper:
     """Decoded values of one device into point changes, samples and alarm edges."""
 
-    def __init__(self, layout: ModbusLayout, sample_max_interval: float) -> None:
+    def __init__(self, layout: ModbusLayout) -> None:
         self.layout = layout
-        self.points = PointStates(sample_max_interval)
+        self.points = PointStates(layout.policies)
 
     def relayout(self, layout: ModbusLayout) -> None:
         """Take a new configuration; points that are gone are forgotten."""
-        self.points.keep_only(set(layout.point_ids))
+        self.points.keep_only(set(layout.point_ids), layout.policies)
         self.layout = layout
 
     def forget(self) -> None:
@@ -83,15 +85,12 @@ class ModbusMapper:
                 value = float(bool(raw) ^ role.inverted)
                 before = states.get(role.point_id)
                 if before != (value, 0, True):
-                    self.points.set(role.point_id, value, 0, now, batch)
+                    self.points.update(role.point_id, value, 0, now, batch)
                     if role.alarm and value and before is not None and before[0] == 0.0:
                         batch.events.append(self._edge(role, now))
                         edges += 1
             else:
-                value = float(raw)
-                if states.get(role.point_id) != (value, 0, True):
-                    self.points.set(role.point_id, value, 0, now, batch)
-                self.points.sample(role.point_id, value, 0, role.deadband, now, batch)
+                self.points.update(role.point_id, float(raw), 0, now, batch)
         return edges
 
     def mark_tags_not_current(self, tags: Sequence[str], now: int, batch: WriteBatch) -> None:

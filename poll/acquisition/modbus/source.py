@@ -46,7 +46,7 @@ class ModbusDevices(LinkRunner[ModbusDeviceConfig, ModbusRecorder, ModbusClient]
 
     def _recorder(self, config: ModbusDeviceConfig, status: LinkStatus) -> ModbusRecorder:
         context = self._context
-        mapper = ModbusMapper(ModbusLayout(config), context.options.sample_max_interval)
+        mapper = ModbusMapper(ModbusLayout(config))
         return ModbusRecorder(mapper, status, context.append, context.metrics, context.wall_clock)
 
     def _client(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from poll.acquisition.history_policy import HistoryPolicy, history_policy
 from poll.acquisition.links import enabled_links
 from poll.acquisition.options import PollerOptions
 from poll.models import MqttBroker, MqttDevice, Point, Profile
@@ -34,7 +35,7 @@ class MqttPointSpec:
     tag: str
     topic: str
     mapping: PayloadMapping
-    deadband: float
+    history: HistoryPolicy | None
     stale_after: float
 
     @property
@@ -133,7 +134,7 @@ def _point_spec(point: Point) -> MqttPointSpec:
             offset=point.value_offset,
             unit=point.unit,
         ),
-        deadband=point.deadband,
+        history=history_policy(point),
         stale_after=point.stale_after or 0.0,
     )
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from poll.acquisition.batch import WriteBatch
+from poll.acquisition.history_policy import HistoryPolicy
 from poll.acquisition.mqtt.config import MqttDeviceConfig, MqttPointSpec
 from poll.acquisition.point_states import PointStates
 from protocols.mqtt import MalformedPayload, parse_document, topic_matches
@@ -29,6 +30,9 @@ class MqttLayout:
         self.online_points = tuple(point for point in config.points if point.reads_online)
         """The DIs of the device's online state (``$online``)."""
         self.point_ids = [point.id for point in config.points]
+        self.policies: dict[int, HistoryPolicy] = {
+            point.id: point.history for point in config.points if point.history is not None
+        }
         self._routes: dict[str, tuple[MqttPointSpec, ...]] = {}
 
     def points_of(self, topic: str) -> tuple[MqttPointSpec, ...]:
@@ -51,14 +55,14 @@ class Heard:
 class MqttMapper:
     """Messages of one device into point changes and samples; stale points lost."""
 
-    def __init__(self, layout: MqttLayout, sample_max_interval: float, now: int) -> None:
+    def __init__(self, layout: MqttLayout, now: int) -> None:
         self.layout = layout
-        self.points = PointStates(sample_max_interval)
+        self.points = PointStates(layout.policies)
         self._heard: dict[int, int] = dict.fromkeys(layout.point_ids, now)
 
     def relayout(self, layout: MqttLayout, now: int) -> None:
         """Take a new configuration; points that are gone are forgotten."""
-        self.points.keep_only(set(layout.point_ids))
+        self.points.keep_only(set(layout.point_ids), layout.policies)
         self._heard = {point_id: self._heard.get(point_id, now) for point_id in layout.point_ids}
         self.layout = layout
 
@@ -90,16 +94,15 @@ class MqttMapper:
                 continue
             self._heard[point.id] = now
             heard.points += 1
-            if point.is_di:
-                self.points.set(point.id, float(bool(raw) ^ point.inverted), 0, now, batch)
-            else:
-                value = float(raw)
-                self.points.set(point.id, value, 0, now, batch)
-                self.points.sample(point.id, value, 0, point.deadband, now, batch)
+            value = float(bool(raw) ^ point.inverted) if point.is_di else float(raw)
+            self.points.update(point.id, value, 0, now, batch)
         return heard
 
     def lose_stale(self, now: int, batch: WriteBatch) -> None:
-        """Points that heard nothing for their stale time are no longer current."""
+        """Points that heard nothing for their stale time are no longer current; those
+        that heard nothing new get their heartbeat and held-back history samples."""
         for point in self.layout.points:
             if now - self._heard.get(point.id, now) >= point.stale_after * 1_000_000:
                 self.points.lose(point.id, now, batch)
+        if now >= self.points.samples_due:
+            self.points.sample_due(now, batch)

@@ -68,7 +68,7 @@ class MqttRecorder(LinkRecorder):
             return
         batch = WriteBatch()
         self.mapper.lose_stale(now, batch)
-        if batch.points:
+        if batch:  # lost points, heartbeat samples
             self._journal(batch, self.status)
 
     def broker_lost(self, broker: str, reason: str) -> None:

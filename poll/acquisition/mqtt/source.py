@@ -118,9 +118,7 @@ class MqttDevices:
             recorder = self._recorders.get(device_id)
             if recorder is None:
                 status = statuses.get(device_id) or LinkStatus.initial(device_id)
-                mapper = MqttMapper(
-                    MqttLayout(config), context.options.sample_max_interval, context.wall_clock()
-                )
+                mapper = MqttMapper(MqttLayout(config), context.wall_clock())
                 recorder = MqttRecorder(
                     mapper, status, context.append, context.metrics, context.wall_clock
                 )

@@ -52,7 +52,7 @@ class DummyLayout:
 class DummyMapper:
     def __init__(self, layout: DummyLayout) -> None:
         self.layout = layout
-        self.points = PointStates(900.0)
+        self.points = PointStates({})
 
     def forget(self) -> None:
         self.points.clear()
@@ -71,7 +71,7 @@ class DummyRecorder(LinkRecorder):
         batch = WriteBatch()
         status = self._answered(now, batch)
         for point_id in self.mapper.layout.point_ids:
-            self.mapper.points.set(point_id, 1.0, 0, now, batch)
+            self.mapper.points.update(point_id, 1.0, 0, now, batch)
         self._journal(batch, status._replace(polls=status.polls + 1))
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from poll.acquisition.batch import WriteBatch, from_micros
+from poll.acquisition.history_policy import HistoryPolicy
 from poll.acquisition.mara.config import ComasterConfig, IedSpec, PointSpec
 from poll.acquisition.mara.layout import ComasterLayout
 from poll.acquisition.mara.mapping import ReplyMapper
@@ -31,6 +32,8 @@ def point(
     deadband: float = 0.0,
     channel: int | None = None,
 ) -> PointSpec:
+    """An AI keeps history by deadband with a 15-min heartbeat; SVs and DIs none here
+    (their policies are tested in test_point_states_policies.py)."""
     return PointSpec(
         id=id,
         kind=kind,
@@ -41,7 +44,7 @@ def point(
         bit=bit,
         inverted=inverted,
         escala=escala,
-        deadband=deadband,
+        history=HistoryPolicy(deadband, 0, 900_000_000) if kind == "ai" else None,
         channel=channel,
     )
 
@@ -83,7 +86,7 @@ CONFIG = comaster(
 
 
 def mapper() -> ReplyMapper:
-    return ReplyMapper(ComasterLayout(CONFIG), MADRID, sample_max_interval=900)
+    return ReplyMapper(ComasterLayout(CONFIG), MADRID)
 
 
 ZERO_AIS = (AnalogValue(0, 0),) * 2

@@ -38,7 +38,7 @@ def journal() -> Journal:
 def recorder(journal: Journal, online: bool = False) -> ComasterRecorder:
     status = LinkStatus(7, online, None, None, "", 10, 0, 0, 0, 0, None, None)
     clock = iter(range(1_000, 10_000_000, 1_000))
-    mapper = ReplyMapper(ComasterLayout(CONFIG), zoneinfo.ZoneInfo("UTC"), 900)
+    mapper = ReplyMapper(ComasterLayout(CONFIG), zoneinfo.ZoneInfo("UTC"))
     return ComasterRecorder(mapper, status, journal.append, PollerMetrics(), lambda: next(clock))
 
 

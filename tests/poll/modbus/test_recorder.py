@@ -4,6 +4,7 @@ link changes."""
 from __future__ import annotations
 
 from poll.acquisition.batch import LinkStatus, WriteBatch
+from poll.acquisition.history_policy import HistoryPolicy
 from poll.acquisition.metrics import PollerMetrics
 from poll.acquisition.modbus.config import ModbusDeviceConfig, ModbusPointSpec
 from poll.acquisition.modbus.mapping import ModbusLayout, ModbusMapper
@@ -20,7 +21,7 @@ def spec(point_id: int, tag: str, table: str, address: int, **fields) -> ModbusP
         "bit": None,
         "escala": 1.0,
         "value_offset": 0.0,
-        "deadband": 0.0,
+        "history": HistoryPolicy(0.0, 0, 900_000_000),
         "inverted": False,
         "alarm": False,
         "writable": False,
@@ -37,7 +38,7 @@ CONFIG = ModbusDeviceConfig(
         host="127.0.0.1", port=5020, unit=1, poll_interval=0.5, reply_timeout=0.5
     ),
     points=(
-        spec(1, "LEVEL", "holding_register", 0, deadband=0.5),
+        spec(1, "LEVEL", "holding_register", 0, history=HistoryPolicy(0.5, 0, 900_000_000)),
         spec(2, "ESTOP", "coil", 1, alarm=True),
         spec(3, "RUN", "coil", 2),
     ),
@@ -56,7 +57,7 @@ class Clock:
 def recorder() -> tuple[ModbusRecorder, list[WriteBatch]]:
     batches: list[WriteBatch] = []
     status = LinkStatus.initial(7)
-    mapper = ModbusMapper(ModbusLayout(CONFIG), 900.0)
+    mapper = ModbusMapper(ModbusLayout(CONFIG))
     return ModbusRecorder(mapper, status, batches.append, PollerMetrics(), Clock()), batches
 
 
