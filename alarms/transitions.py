@@ -9,6 +9,7 @@ lock, and each applies its event to the state the other committed, so neither is
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, NamedTuple, Protocol
 
 from django.db import connection
 
@@ -33,8 +34,79 @@ def new_revision() -> int:
     return revision
 
 
-def status_of(alarm: Alarm) -> Status:
-    return Status(State(alarm.state), alarm.active, alarm.suppressed)
+class JournalRow(NamedTuple):
+    """One journal row to insert, as plain values (the poller stores many at once)."""
+
+    alarm_id: int
+    event: str
+    from_state: str
+    to_state: str
+    time: datetime
+    value: float | None
+    user_id: int | None
+    reason: str
+    revision: int
+    priority: str
+    area: str
+
+
+class DefinitionLike(Protocol):
+    latching: bool
+    priority: str
+    area: str
+    point_id: int | None
+
+    @property
+    def unit(self) -> str: ...
+
+    def render(self, value: float | None, unit: str) -> str: ...
+
+
+def step_alarm(
+    alarm: Any,
+    definition: DefinitionLike,
+    event: Event,
+    *,
+    time: datetime,
+    revision: int,
+    value: float | None = None,
+    user_id: int | None = None,
+    reason: str = "",
+) -> JournalRow | None:
+    """Apply ``event`` to ``alarm`` (an :class:`Alarm` or any object with its fields, locked
+    by the caller): set its fields and answer the journal row to store, or None if the
+    event changes nothing."""
+    before = Status(State(alarm.state), alarm.active, alarm.suppressed)
+    after = step(before, event, latching=definition.latching)
+    if after is None:
+        return None
+    if value is not None:
+        alarm.value = value
+    if value is not None or (event is Event.ACTIVATE and definition.point_id is None):
+        alarm.message = definition.render(value, definition.unit)
+    if after.state != before.state:
+        alarm.state_since = time
+    if after.state is not State.SHELVED:
+        alarm.shelved_until = None
+    if event in (Event.SHELVE, Event.REMOVE_FROM_SERVICE):
+        alarm.reason = reason
+    elif after.state not in (State.SHELVED, State.OUT_OF_SERVICE):
+        alarm.reason = ""
+    alarm.state, alarm.active, alarm.suppressed = after.state, after.active, after.suppressed
+    alarm.revision = revision
+    return JournalRow(
+        alarm.pk,
+        event.value,
+        before.state.value,
+        after.state.value,
+        time,
+        alarm.value if value is None else value,
+        user_id,
+        reason,
+        revision,
+        definition.priority,
+        definition.area,
+    )
 
 
 def apply(
@@ -47,39 +119,19 @@ def apply(
     user_id: int | None = None,
     reason: str = "",
 ) -> AlarmTransition | None:
-    """Apply ``event`` to ``alarm`` (locked by the caller); set the alarm's fields and
-    answer the journal row to store (unsaved), or None if the event changes nothing."""
-    definition = alarm.definition
-    before = status_of(alarm)
-    after = step(before, event, latching=definition.latching)
-    if after is None:
-        return None
-    if value is not None:
-        alarm.value = value
-        alarm.message = definition.render(value, definition.point.unit)
-    if after.state != before.state:
-        alarm.state_since = time
-    if after.state is not State.SHELVED:
-        alarm.shelved_until = None
-    if event in (Event.SHELVE, Event.REMOVE_FROM_SERVICE):
-        alarm.reason = reason
-    elif after.state not in (State.SHELVED, State.OUT_OF_SERVICE):
-        alarm.reason = ""
-    alarm.state, alarm.active, alarm.suppressed = after.state, after.active, after.suppressed
-    alarm.revision = revision
-    return AlarmTransition(
-        alarm=alarm,
-        event=event,
-        from_state=before.state,
-        to_state=after.state,
+    """:func:`step_alarm` for one alarm model (the web's actions): the journal row as an
+    unsaved :class:`AlarmTransition`."""
+    row = step_alarm(
+        alarm,
+        alarm.definition,
+        event,
         time=time,
-        value=alarm.value if value is None else value,
+        revision=revision,
+        value=value,
         user_id=user_id,
         reason=reason,
-        revision=revision,
-        priority=definition.priority,
-        area=definition.area,
     )
+    return None if row is None else AlarmTransition(**row._asdict())
 
 
 ALARM_FIELDS = [
@@ -95,30 +147,81 @@ ALARM_FIELDS = [
 ]
 
 
-def update_many(alarms: list[Alarm]) -> None:
-    """Store many alarms' changes in one ``executemany`` (Django's ``bulk_update`` builds a
-    CASE per field and row, which costs a hundred times more for a batch of alarms)."""
+# PostgreSQL types of ALARM_FIELDS, for the arrays of one UPDATE ... FROM unnest.
+_PG_TYPES = {
+    "state": "text",
+    "active": "boolean",
+    "suppressed": "boolean",
+    "state_since": "timestamptz",
+    "value": "float8",
+    "message": "text",
+    "shelved_until": "timestamptz",
+    "reason": "text",
+    "revision": "bigint",
+}
+_JOURNAL_FIELDS = JournalRow._fields
+_JOURNAL_PG_TYPES = (
+    "bigint", "text", "text", "text", "timestamptz", "float8", "integer", "text", "bigint",
+    "text", "text",
+)  # fmt: skip
+_TIMES = frozenset({"state_since", "shelved_until", "time"})
+
+
+def update_many(alarms: list[Any]) -> None:
+    """Store many alarms' changes in one statement: on PostgreSQL one ``UPDATE ... FROM
+    unnest`` of a column array per field, elsewhere one ``executemany`` (Django's
+    ``bulk_update`` builds a CASE per field and row, which costs a hundred times more)."""
     if not alarms:
         return
     table = Alarm._meta.db_table
-    assignments = ", ".join(f"{field} = %s" for field in ALARM_FIELDS)
-    adapt = connection.ops.adapt_datetimefield_value
-    rows = [
-        [
-            *(
-                adapt(getattr(alarm, field)) if field in _TIMES else getattr(alarm, field)
-                for field in ALARM_FIELDS
-            ),
-            alarm.pk,
-        ]
-        for alarm in alarms
-    ]
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            columns = [[alarm.pk for alarm in alarms]]
+            columns += [[getattr(alarm, f) for alarm in alarms] for f in ALARM_FIELDS]
+            arrays = ", ".join(f"%s::{_PG_TYPES[f]}[]" for f in ALARM_FIELDS)
+            names = ", ".join(ALARM_FIELDS)
+            assignments = ", ".join(f"{f} = u.{f}" for f in ALARM_FIELDS)
+            cursor.execute(
+                f"UPDATE {table} AS a SET {assignments} "  # noqa: S608 - names from code
+                f"FROM unnest(%s::bigint[], {arrays}) AS u(id, {names}) WHERE a.id = u.id",
+                columns,
+            )
+            return
+        adapt = connection.ops.adapt_datetimefield_value
+        rows = [
+            [
+                *(adapt(getattr(a, f)) if f in _TIMES else getattr(a, f) for f in ALARM_FIELDS),
+                a.pk,
+            ]
+            for a in alarms
+        ]
+        assignments = ", ".join(f"{field} = %s" for field in ALARM_FIELDS)
         sql = f"UPDATE {table} SET {assignments} WHERE id = %s"  # noqa: S608 - names from code
         cursor.executemany(sql, rows)
 
 
-_TIMES = frozenset({"state_since", "shelved_until"})
+def insert_journal(rows: list[JournalRow]) -> None:
+    """Insert many journal rows in one statement (``INSERT ... SELECT FROM unnest`` on
+    PostgreSQL, ``executemany`` elsewhere): no model instance per row."""
+    if not rows:
+        return
+    table = AlarmTransition._meta.db_table
+    names = ", ".join(_JOURNAL_FIELDS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{kind}[]" for kind in _JOURNAL_PG_TYPES)
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})",  # noqa: S608
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return
+        adapt = connection.ops.adapt_datetimefield_value
+        time_at = _JOURNAL_FIELDS.index("time")
+        marks = ", ".join(["%s"] * len(_JOURNAL_FIELDS))
+        cursor.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608 - names from code
+            [(*row[:time_at], adapt(row.time), *row[time_at + 1 :]) for row in rows],
+        )
 
 
 def save(alarm: Alarm, transition: AlarmTransition) -> None:
