@@ -63,8 +63,11 @@ def definition_problems(definition: Any) -> dict[str, list[str]]:
         add("point", "A limit or digital alarm needs the point it judges.")
     if kind == "comm_loss":
         if len(links) != 1:
-            add("kind", "A communication-loss alarm names exactly one link (COMaster, IED, "
-                "Modbus device or MQTT device).")
+            add(
+                "kind",
+                "A communication-loss alarm names exactly one link (COMaster, IED, "
+                "Modbus device or MQTT device).",
+            )
         if definition.point_id is not None:
             add("point", "A communication-loss alarm judges a link, not a point.")
     elif links:
@@ -80,8 +83,10 @@ def definition_problems(definition: Any) -> dict[str, list[str]]:
     for name in links:
         if _profile_of_link(getattr(definition, name)) != profile_id:
             add(name, "The link belongs to another profile.")
-    formulas = [("condition", definition.condition), ("suppress_condition",
-                definition.suppress_condition)]
+    formulas = [
+        ("condition", definition.condition),
+        ("suppress_condition", definition.suppress_condition),
+    ]
     if any(source.strip() for _, source in formulas):
         tags = known_tags(profile_id)
         for field, source in formulas:
@@ -109,4 +114,3 @@ def _profile_of_link(link: Any) -> int:
         return profile_id
     owner: int = link.profile_id
     return owner
-

@@ -55,7 +55,9 @@ class FormulaWatch:
         """Whether some formula waits for its first evaluation."""
         return bool(self._dirty)
 
-    def update(self, points: Mapping[int, PointChange], now: int) -> dict[Hashable, tuple[bool, int]]:
+    def update(
+        self, points: Mapping[int, PointChange], now: int
+    ) -> dict[Hashable, tuple[bool, int]]:
         """Take the batch's point changes; answer the truth of each formula evaluated (those
         reading a changed point, and the new ones) with the field time of the latest change
         it read (``now`` for a new formula no change reached). A formula whose result is an

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Max, Q
+from django.db.models import OuterRef, Subquery
 
 from alarms.models import Alarm, AlarmTransition
 from alarms.states import State
@@ -153,10 +153,14 @@ def _chattering(params: list[Any]) -> list[dict[str, Any]]:
 
 
 def _standing(end: datetime) -> list[dict[str, Any]]:
-    """Alarms still active whose last activation is more than 24 h before ``end``."""
+    """Alarms still active whose last activation is more than 24 h before ``end`` (the
+    latest activation of each active alarm, read from the activations' index)."""
+    latest = AlarmTransition.objects.filter(alarm=OuterRef("pk"), event="activate").order_by(
+        "-time"
+    )
     alarms = (
         Alarm.objects.filter(active=True)
-        .annotate(since=Max("transitions__time", filter=Q(transitions__event="activate")))
+        .annotate(since=Subquery(latest.values("time")[:1]))
         .filter(since__lte=end - STANDING)
         .select_related("definition")
         .order_by("since")
@@ -194,29 +198,30 @@ def _priorities(params: list[Any], total: int) -> dict[str, Any]:
 
 def _time_to_acknowledge(period: Period) -> dict[str, float | None]:
     """Median and p90 seconds from an activation to its acknowledgement (acknowledgements
-    in the period, each paired with the latest activation of its alarm before it)."""
-    durations = f"""
-        SELECT ack_t - act_t AS d FROM (
-            SELECT event, {_epoch("time")} AS ack_t,
-                MAX(CASE WHEN event = 'activate' AND to_state = 'unack'
-                    THEN {_epoch("time")} END)
-                    OVER (PARTITION BY alarm_id ORDER BY time, id ROWS UNBOUNDED PRECEDING)
-                    AS act_t
-            FROM {_TABLE} WHERE time < %s
-        ) x WHERE event = 'acknowledge' AND act_t IS NOT NULL AND ack_t >= %s
-    """
-    bounds = [connection.ops.adapt_datetimefield_value(period.end), _epoch_value(period.start)]
-    count = _rows(f"SELECT COUNT(*) FROM ({durations}) c", bounds)[0][0]
+    in the period, each paired with the latest activation of its alarm before it: the
+    delay the database stored with the acknowledgement, migration 0004)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [adapt(period.start), adapt(period.end)]
+    delays = (
+        f"SELECT seconds_to_ack AS d FROM {_TABLE} WHERE event = 'acknowledge' "
+        "AND time >= %s AND time < %s AND seconds_to_ack IS NOT NULL"
+    )
+    if connection.vendor == "postgresql":  # nearest rank is percentile_disc
+        median, p90, count = _rows(
+            "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY d), "
+            f"percentile_disc(0.9) WITHIN GROUP (ORDER BY d), COUNT(*) FROM ({delays}) c",
+            params,
+        )[0]
+        if not count:
+            return {"median_s": None, "p90_s": None, "count": 0}
+        return {"median_s": float(median), "p90_s": float(p90), "count": count}
+    count = _rows(f"SELECT COUNT(*) FROM ({delays}) c", params)[0][0]
     if not count:
         return {"median_s": None, "p90_s": None, "count": 0}
 
     def nth(fraction: float) -> float:
         offset = max(0, math.ceil(fraction * count) - 1)  # the nearest-rank percentile
-        sql = f"SELECT d FROM ({durations}) c ORDER BY d LIMIT 1 OFFSET {offset}"
-        return float(_rows(sql, bounds)[0][0])
+        sql = f"SELECT d FROM ({delays}) c ORDER BY d LIMIT 1 OFFSET {offset}"
+        return float(_rows(sql, params)[0][0])
 
     return {"median_s": nth(0.5), "p90_s": nth(0.9), "count": count}
-
-
-def _epoch_value(when: datetime) -> float:
-    return (when - EPOCH).total_seconds()

@@ -28,6 +28,7 @@ class Kind(models.TextChoices):
     COMM_LOSS = "comm_loss", "communication loss of a link"
     CONDITION = "condition", "condition in the formula language"
 
+
 class Priority(models.TextChoices):
     URGENT = "urgent", "urgent"
     HIGH = "high", "high"
@@ -197,12 +198,33 @@ class AlarmTransition(models.Model):
     # Copied from the definition so the journal's filters and the KPIs read one table.
     priority = models.CharField(max_length=6, choices=Priority.choices)
     area = models.CharField(max_length=60, blank=True)
+    seconds_to_ack = models.FloatField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="For an acknowledgement: seconds since the alarm's latest activation, set by "
+        "the database when the row is inserted (the KPIs' time to acknowledge).",
+    )
 
     class Meta:
         ordering = ("time", "id")
         indexes = [
             models.Index(fields=["time"], name="alarm_transition_time"),
             models.Index(fields=["alarm", "time"], name="alarm_transition_alarm_time"),
+            # The KPIs: activations by alarm in time order (chattering, standing, counts),
+            # and acknowledgements by time with their delay, read from the index alone.
+            models.Index(
+                fields=["alarm", "time"],
+                include=["to_state", "priority"],
+                condition=models.Q(event="activate"),
+                name="alarm_activation",
+            ),
+            models.Index(
+                fields=["time"],
+                include=["seconds_to_ack"],
+                condition=models.Q(event="acknowledge"),
+                name="alarm_acknowledgement",
+            ),
         ]
 
     def __str__(self) -> str:

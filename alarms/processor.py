@@ -32,13 +32,15 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from alarms import bulk
+from alarms.bulk import AlarmRow
 from alarms.conditions import LIMIT_KINDS, LINK_FIELDS, compile_condition, known_tags
 from alarms.detectors import Detector, Kind, Limit
 from alarms.formula_watch import FormulaWatch
 from alarms.link_watch import LinkWatch
 from alarms.models import Alarm, AlarmDefinition
 from alarms.states import Event
-from alarms.transitions import ALARM_FIELDS, JournalRow, insert_journal, step_alarm, update_many
+from alarms.transitions import JournalRow, step_alarm
 from formulas import FormulaError
 from poll.acquisition.batch import PointChange, from_micros
 from poll.acquisition.processors import LinkChanges
@@ -59,16 +61,6 @@ class Change:
     value: float | None
 
 
-class AlarmRow:
-    """An alarm's stored fields, as locked for a batch (lighter than a model instance)."""
-
-    __slots__ = ("pk", "definition_id", *ALARM_FIELDS)
-
-    def __init__(self, row: tuple[object, ...]) -> None:
-        for name, value in zip(self.__slots__, row, strict=True):
-            setattr(self, name, value)
-
-
 def _now() -> int:
     return int(time.time() * 1_000_000)
 
@@ -79,6 +71,7 @@ class AlarmProcessor:
     def __init__(self) -> None:
         self._profile_id: int | None = None
         self._definitions: dict[int, AlarmDefinition] = {}
+        self._alarm_ids: dict[int, int] = {}  # definition id -> alarm id
         self._detectors: dict[int, Detector] = {}  # definition id -> detector
         self._suppressed: dict[int, bool] = {}  # definition id -> suppressed, as stored
         self._by_point: dict[int, list[int]] = {}  # point id -> limit definition ids
@@ -100,12 +93,13 @@ class AlarmProcessor:
         )
         missing = [d for d in definitions if not Alarm.objects.filter(definition=d).exists()]
         Alarm.objects.bulk_create([Alarm(definition=d) for d in missing], ignore_conflicts=True)
+        rows = Alarm.objects.filter(definition__profile_id=profile_id).values_list(
+            "definition_id", "pk", "active", "suppressed"
+        )
         stored = {
-            definition_id: (active, suppressed)
-            for definition_id, active, suppressed in Alarm.objects.filter(
-                definition__profile_id=profile_id
-            ).values_list("definition_id", "active", "suppressed")
+            definition_id: (active, suppressed) for definition_id, _, active, suppressed in rows
         }
+        self._alarm_ids = {definition_id: pk for definition_id, pk, _, _ in rows}
         self._definitions = {d.pk: d for d in definitions}
         self._detectors, self._by_point, self._suppressed = {}, {}, {}
         self._links = LinkWatch()
@@ -219,21 +213,18 @@ class AlarmProcessor:
 
     def _store(self, changes: list[Change], revision: int) -> None:
         """Lock the alarms concerned, step them, and store their states and journal rows."""
-        rows = (
-            Alarm.objects.select_for_update()
-            .filter(definition_id__in={c.definition_id for c in changes})
-            .values_list("pk", "definition_id", *ALARM_FIELDS)
-        )
-        alarms = {row[1]: AlarmRow(row) for row in rows}
+        ids = self._alarm_ids
+        alarms = bulk.lock({ids[c.definition_id] for c in changes if c.definition_id in ids})
         journal: list[JournalRow] = []
         changed: dict[int, AlarmRow] = {}
+        definitions = self._definitions
         for change in changes:
-            alarm = alarms.get(change.definition_id)
+            alarm = alarms.get(ids.get(change.definition_id, 0))
             if alarm is None:  # its definition was deleted meanwhile
                 continue
             row = step_alarm(
                 alarm,
-                self._definitions[change.definition_id],
+                definitions[change.definition_id],
                 change.event,
                 time=from_micros(change.at),
                 revision=revision,
@@ -242,8 +233,8 @@ class AlarmProcessor:
             if row is not None:
                 journal.append(row)
                 changed[alarm.pk] = alarm
-        update_many(list(changed.values()))
-        insert_journal(journal)
+        bulk.update(list(changed.values()))
+        bulk.insert_journal(journal)
 
 
 def _limit(definition: AlarmDefinition) -> Limit:

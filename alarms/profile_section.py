@@ -78,7 +78,7 @@ def _link(profile: Profile, named: Any) -> dict[str, int | None] | str:
     if named is None:
         return fields
     if not isinstance(named, dict):
-        return "link must be an object such as {\"comaster\": \"E4\"}"
+        return 'link must be an object such as {"comaster": "E4"}'
     if "comaster" in named:
         comaster = COMaster.objects.filter(profile=profile, name=named["comaster"]).first()
         if comaster is None:

@@ -22,7 +22,6 @@ from formulas import (
     CompiledFormula,
     CycleError,
     FormulaError,
-    FormulaSyntaxError,
     KnownTags,
     Ref,
     Target,

@@ -32,7 +32,9 @@ def points(profile) -> dict[str, int]:
 def feed(processor, ids: dict[str, int], seconds: float, _: int, **values: float) -> int:
     """Write one batch of point values as the poller does (points first, then the
     processor, in one transaction); answer its revision."""
-    changes = {ids[tag]: PointChange(ids[tag], v, 0, True, at(seconds)) for tag, v in values.items()}
+    changes = {
+        ids[tag]: PointChange(ids[tag], v, 0, True, at(seconds)) for tag, v in values.items()
+    }
     revision, _inserted = BatchStore([processor]).write(WriteBatch(points=changes))
     return revision
 
@@ -205,12 +207,19 @@ CONDITION = {
     "message": "hot",
 }
 COMM_LOSS = {"tag": "E9_COMM", "kind": "comm_loss", "link": {"comaster": "E9"}, "message": "lost"}
-IED_LOSS = {"tag": "E9_IED1", "kind": "comm_loss", "link": {"comaster": "E9", "ied": 1}, "message": "x"}
+IED_LOSS = {
+    "tag": "E9_IED1",
+    "kind": "comm_loss",
+    "link": {"comaster": "E9", "ied": 1},
+    "message": "x",
+}
 
 
 @pytest.mark.django_db
 def test_formulas_and_links_load_and_export_with_the_profile():
-    profile = load_profile({**copy.deepcopy(SMALL_PROFILE), "alarms": [CONDITION, COMM_LOSS, IED_LOSS]})
+    profile = load_profile(
+        {**copy.deepcopy(SMALL_PROFILE), "alarms": [CONDITION, COMM_LOSS, IED_LOSS]}
+    )
     exported = {entry["tag"]: entry for entry in export_profile(profile)["alarms"]}
     assert exported["E9_HOT"]["condition"] == CONDITION["condition"]
     assert exported["E9_HOT"]["suppress_condition"] == CONDITION["suppress_condition"]
