@@ -39,6 +39,16 @@ class AlarmRow:
     step_alarm` reads and sets."""
 
     __slots__ = ("pk", *ALARM_FIELDS)
+    pk: int
+    state: str
+    active: bool
+    suppressed: bool
+    state_since: Any
+    value: float | None
+    message: str
+    shelved_until: Any
+    reason: str
+    revision: int
 
     def __init__(self, row: Sequence[Any]) -> None:
         for name, value in zip(self.__slots__, row, strict=True):

@@ -132,7 +132,8 @@ class AlarmDefinition(models.Model):
 
     @property
     def unit(self) -> str:
-        return self.point.unit if self.point_id is not None else ""
+        point = self.point if self.point_id is not None else None
+        return point.unit if point is not None else ""
 
     def link(self) -> models.Model | None:
         """The link a communication-loss alarm watches."""

@@ -29,6 +29,7 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from django.db import transaction
 
@@ -196,7 +197,8 @@ class AlarmProcessor:
             return changes
         latest = max((change.at for change in points.values()), default=None)
         results = self._formulas.update(points, latest if latest is not None else _now())
-        for (definition_id, role), (true, at) in results.items():  # type: ignore[misc]
+        for key, (true, at) in results.items():
+            definition_id, role = cast(tuple[int, str], key)
             if role == SUPPRESS:
                 if self._suppressed[definition_id] != true:
                     self._suppressed[definition_id] = true
