@@ -60,6 +60,7 @@ def run_processor(processor: BatchProcessor, batch: WriteBatch, revision: int) -
     if process_links is not None and (batch.links or batch.link_events or batch.com_events):
         process_links(LinkChanges(batch.links, batch.link_events, batch.com_events), revision)
 
+
 _factories: list[ProcessorFactory] = []
 
 
