@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 
 from alarms.models import Alarm, AlarmTransition
@@ -35,8 +35,8 @@ GUIDELINE = {"low": 0.80, "medium": 0.15, "high": 0.05}
 
 def _epoch(column: str) -> str:
     """SQL for a datetime column as seconds since the epoch, on this database."""
-    if connection.vendor == "postgresql":
-        return f"EXTRACT(EPOCH FROM {column})"
+    if connection.vendor == "postgresql":  # a double (EXTRACT gives a slower numeric)
+        return f"date_part('epoch', {column})"
     # julianday() is a double of days: round to the millisecond it can still tell apart.
     return f"ROUND((julianday({column}) - 2440587.5) * 86400.0, 3)"
 
@@ -66,15 +66,24 @@ _ACTIVATIONS = f"""
 """
 
 
+KPI_WORK_MEM = "64MB"
+"""Memory PostgreSQL may use per sort or hash while computing the KPIs (the default 4 MB
+sends the sorts of a month of activations to disk)."""
+
+
 def compute(period: Period) -> dict[str, Any]:
-    """Every KPI of ``period`` as JSON-ready data."""
+    """Every KPI of ``period`` as JSON-ready data, read in one transaction."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('work_mem', %s, true)", [KPI_WORK_MEM])
+        return _compute(period)
+
+
+def _compute(period: Period) -> dict[str, Any]:
     adapt = connection.ops.adapt_datetimefield_value
     params = [adapt(period.start), adapt(period.end)]
-    buckets = _rows(
-        f"SELECT CAST(FLOOR({_epoch('time')} / {BUCKET_S}) AS BIGINT) AS b, COUNT(*) "
-        f"FROM ({_ACTIVATIONS}) a GROUP BY b ORDER BY b",
-        params,
-    )
+    buckets, by_alarm, by_priority = _activation_counts(params)
     total = sum(count for _, count in buckets)
     bucket_count = max(1, int(-(-period.seconds // BUCKET_S)))
     floods = _floods(buckets)
@@ -87,12 +96,12 @@ def compute(period: Period) -> dict[str, Any]:
         "peak_10_min": max((count for _, count in buckets), default=0),
         "flood_episodes": floods,
         "time_in_flood": min(1.0, flood_buckets / bucket_count),
-        "top_ten": _top_ten(params, total),
+        "top_ten": _top_ten(by_alarm, total),
         "chattering": _chattering(params),
         "standing": _standing(period.end),
         "shelved": _listed(State.SHELVED),
         "out_of_service": _listed(State.OUT_OF_SERVICE),
-        "priority_distribution": _priorities(params, total),
+        "priority_distribution": _priorities(by_priority, total),
         "time_to_acknowledge": _time_to_acknowledge(period),
     }
 
@@ -123,29 +132,66 @@ def _at(bucket: int) -> datetime:
     return EPOCH + timedelta(seconds=int(bucket) * BUCKET_S)
 
 
-def _top_ten(params: list[Any], total: int) -> list[dict[str, Any]]:
-    rows = _rows(
-        f"SELECT a.alarm_id, d.tag, COUNT(*) AS n FROM ({_ACTIVATIONS}) a "
-        f"JOIN {_ALARM} al ON al.id = a.alarm_id JOIN {_DEFINITION} d ON d.id = al.definition_id "
-        f"GROUP BY a.alarm_id, d.tag ORDER BY n DESC, a.alarm_id LIMIT 10",
-        params,
+_BUCKET = f"CAST(FLOOR({{epoch}} / {BUCKET_S}) AS BIGINT)"
+
+
+def _activation_counts(
+    params: list[Any],
+) -> tuple[list[tuple[Any, ...]], dict[int, int], dict[str, int]]:
+    """Activations per bucket (in bucket order), per alarm and per priority. On
+    PostgreSQL one scan of the activations' index (``GROUPING SETS``); elsewhere three."""
+    bucket = _BUCKET.format(epoch=_epoch("time"))
+    if connection.vendor == "postgresql":
+        rows = _rows(
+            f"SELECT GROUPING(b, alarm_id, priority), b, alarm_id, priority, COUNT(*) FROM ("
+            f"SELECT {bucket} AS b, alarm_id, priority FROM ({_ACTIVATIONS}) s) a "
+            "GROUP BY GROUPING SETS ((b), (alarm_id), (priority))",
+            params,
+        )
+        # GROUPING's bits, b first: 3 = grouped by b only, 5 by alarm_id, 6 by priority.
+        buckets = sorted((b, n) for g, b, _, _, n in rows if g == 3)
+        by_alarm = {alarm: n for g, _, alarm, _, n in rows if g == 5}
+        by_priority = {priority: n for g, _, _, priority, n in rows if g == 6}
+        return buckets, by_alarm, by_priority
+    buckets = _rows(
+        f"SELECT {bucket} AS b, COUNT(*) FROM ({_ACTIVATIONS}) a GROUP BY b ORDER BY b", params
+    )
+    alarms = _rows(f"SELECT alarm_id, COUNT(*) FROM ({_ACTIVATIONS}) a GROUP BY alarm_id", params)
+    priorities = _rows(
+        f"SELECT priority, COUNT(*) FROM ({_ACTIVATIONS}) a GROUP BY priority", params
+    )
+    return buckets, dict(alarms), dict(priorities)
+
+
+def _top_ten(by_alarm: dict[int, int], total: int) -> list[dict[str, Any]]:
+    top = sorted(by_alarm.items(), key=lambda item: (-item[1], item[0]))[:10]
+    tags = dict(
+        Alarm.objects.filter(pk__in=[alarm for alarm, _ in top]).values_list(
+            "pk", "definition__tag"
+        )
     )
     return [
-        {"alarm": alarm, "tag": tag, "activations": n, "share": n / total if total else 0.0}
-        for alarm, tag, n in rows
+        {
+            "alarm": alarm,
+            "tag": tags.get(alarm, ""),
+            "activations": n,
+            "share": n / total if total else 0.0,
+        }
+        for alarm, n in top
     ]
 
 
 def _chattering(params: list[Any]) -> list[dict[str, Any]]:
     """Alarms activated 3 or more times within 60 s: an activation whose second
-    predecessor is at most 60 s before it."""
-    lag = f"LAG(t, {CHATTER_COUNT - 1}) OVER (PARTITION BY alarm_id ORDER BY t)"
+    predecessor is at most 60 s before it. The window runs in the order of the
+    activations' index (alarm, time), so PostgreSQL need not sort."""
+    lag = f"LAG(time, {CHATTER_COUNT - 1}) OVER (PARTITION BY alarm_id ORDER BY time)"
     rows = _rows(
         f"SELECT w.alarm_id, d.tag, COUNT(*) FROM ("
-        f"  SELECT alarm_id, t, {lag} AS earlier FROM ("
-        f"    SELECT alarm_id, {_epoch('time')} AS t FROM ({_ACTIVATIONS}) a) s) w "
+        f"  SELECT alarm_id, time, {lag} AS earlier FROM ({_ACTIVATIONS}) a) w "
         f"JOIN {_ALARM} al ON al.id = w.alarm_id JOIN {_DEFINITION} d ON d.id = al.definition_id "
-        f"WHERE w.earlier IS NOT NULL AND w.t - w.earlier <= {CHATTER_WINDOW_S} "
+        f"WHERE w.earlier IS NOT NULL "
+        f"AND {_epoch('w.time')} - {_epoch('w.earlier')} <= {CHATTER_WINDOW_S} "
         f"GROUP BY w.alarm_id, d.tag ORDER BY COUNT(*) DESC, w.alarm_id",
         params,
     )
@@ -182,10 +228,7 @@ def _listed(state: State) -> list[dict[str, Any]]:
     ]
 
 
-def _priorities(params: list[Any], total: int) -> dict[str, Any]:
-    counts = dict(
-        _rows(f"SELECT priority, COUNT(*) FROM ({_ACTIVATIONS}) a GROUP BY priority", params)
-    )
+def _priorities(counts: dict[str, int], total: int) -> dict[str, Any]:
     shares = {
         p: (counts.get(p, 0) / total if total else 0.0) for p in ("urgent", "high", "medium", "low")
     }
