@@ -33,7 +33,7 @@ def feed(processor, ids: dict[str, int], seconds: float, _: int, **values: float
     """Write one batch of point values as the poller does (points first, then the
     processor, in one transaction); answer its revision."""
     changes = {
-        ids[tag]: PointChange(ids[tag], v, 0, True, at(seconds)) for tag, v in values.items()
+        ids[tag]: PointChange(ids[tag], float(v), 0, True, at(seconds)) for tag, v in values.items()
     }
     revision, _inserted = BatchStore([processor]).write(WriteBatch(points=changes))
     return revision
