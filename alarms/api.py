@@ -80,7 +80,7 @@ def expire_shelves(now: datetime | None = None) -> int:
     done = 0
     with transaction.atomic():
         revision = new_revision()
-        for alarm in expired.select_for_update().select_related("definition__point"):
+        for alarm in expired.select_for_update(of=("self",)).select_related("definition__point"):
             transition = apply(
                 alarm, Event.UNSHELVE_EXPIRED, time=now, revision=revision, reason="shelf expired"
             )
@@ -123,7 +123,7 @@ class AlarmViewSet(RoleAccess, viewsets.ReadOnlyModelViewSet):
         expire_shelves()
         with transaction.atomic():
             alarm = (
-                Alarm.objects.select_for_update()
+                Alarm.objects.select_for_update(of=("self",))
                 .select_related("definition__point")
                 .filter(pk=pk or 0)
                 .first()

@@ -24,9 +24,6 @@ class Kind(StrEnum):
     DIGITAL = "digital"
 
 
-HIGH_KINDS = frozenset({Kind.HH, Kind.H})
-
-
 @dataclass(frozen=True, slots=True)
 class Limit:
     """What makes a value abnormal: above (HH, H) or below (L, LL) ``setpoint``, back to
@@ -41,10 +38,11 @@ class Limit:
     def abnormal(self, value: float, active: bool) -> bool:
         """Whether ``value`` is abnormal, given whether the alarm is ``active`` now (the
         deadband applies only to leaving the alarm)."""
-        if self.kind is Kind.DIGITAL:
+        kind = self.kind  # compared by identity: an enum's hash is Python code, and slow
+        if kind is Kind.DIGITAL:
             return (value != 0) == (self.setpoint != 0)
         band = self.deadband if active else 0.0
-        if self.kind in HIGH_KINDS:
+        if kind is Kind.HH or kind is Kind.H:
             return value > self.setpoint - band
         return value < self.setpoint + band
 

@@ -13,9 +13,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from alarms.conditions import LINK_FIELDS, definition_problems
 from alarms.detectors import Kind as LimitKind
 from alarms.states import Event, State
-from poll.models import Point, Profile
+from poll.models import IED, COMaster, ModbusDevice, MqttDevice, Point, Profile
 
 
 class Kind(models.TextChoices):
@@ -24,6 +25,8 @@ class Kind(models.TextChoices):
     L = LimitKind.L.value, "analog low"
     LL = LimitKind.LL.value, "analog low-low"
     DIGITAL = LimitKind.DIGITAL.value, "digital or SV abnormal state"
+    COMM_LOSS = "comm_loss", "communication loss of a link"
+    CONDITION = "condition", "condition in the formula language"
 
 
 class Priority(models.TextChoices):
@@ -46,10 +49,48 @@ class AlarmDefinition(models.Model):
 
     profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="alarm_definitions")
     tag = models.CharField(max_length=60, help_text="The alarm's name, unique in the profile.")
-    point = models.ForeignKey(Point, on_delete=models.CASCADE, related_name="alarm_definitions")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
+    point = models.ForeignKey(
+        Point,
+        on_delete=models.CASCADE,
+        related_name="alarm_definitions",
+        null=True,
+        blank=True,
+        help_text="The point judged (limits, digital); optional for a condition (its unit and "
+        "screen marks); none for a communication loss.",
+    )
+    kind = models.CharField(max_length=9, choices=Kind.choices)
     setpoint = models.FloatField(
-        help_text="Limit for HH/H/L/LL; for digital, the abnormal value (0 or 1)."
+        default=0.0, help_text="Limit for HH/H/L/LL; for digital, the abnormal value (0 or 1)."
+    )
+    comaster = models.ForeignKey(
+        COMaster, null=True, blank=True, on_delete=models.CASCADE, related_name="alarm_definitions"
+    )
+    ied = models.ForeignKey(
+        IED, null=True, blank=True, on_delete=models.CASCADE, related_name="alarm_definitions"
+    )
+    modbus_device = models.ForeignKey(
+        ModbusDevice,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alarm_definitions",
+    )
+    mqtt_device = models.ForeignKey(
+        MqttDevice,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="alarm_definitions",
+    )
+    condition = models.TextField(
+        blank=True,
+        help_text="For a condition alarm: a formula, abnormal while true, e.g. "
+        "Y(ai.E4AI03.value>250, di.E4DI01.value=1).",
+    )
+    suppress_condition = models.TextField(
+        blank=True,
+        help_text="Optional formula: while true the alarm is suppressed by design (e.g. a "
+        "feeder's undercurrent while its breaker is open).",
     )
     deadband = models.FloatField(default=0.0, help_text="Hysteresis to return to normal.")
     on_delay_s = models.FloatField(default=0.0)
@@ -83,9 +124,24 @@ class AlarmDefinition(models.Model):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def clean(self) -> None:
-        known = self.point_id is not None and self.profile_id is not None
-        if known and self.point.profile_id != self.profile_id:
-            raise ValidationError({"point": "The point belongs to another profile."})
+        if self.profile_id is None and self.point_id is not None:
+            self.profile_id = self.point.profile_id
+        problems = definition_problems(self)
+        if problems:
+            raise ValidationError(problems)
+
+    @property
+    def unit(self) -> str:
+        point = self.point if self.point_id is not None else None
+        return point.unit if point is not None else ""
+
+    def link(self) -> models.Model | None:
+        """The link a communication-loss alarm watches."""
+        for name in LINK_FIELDS:
+            if getattr(self, f"{name}_id") is not None:
+                linked: models.Model = getattr(self, name)
+                return linked
+        return None
 
     def render(self, value: float | None, unit: str) -> str:
         """The message with the value and unit filled in (plain replacement, no format
@@ -143,12 +199,33 @@ class AlarmTransition(models.Model):
     # Copied from the definition so the journal's filters and the KPIs read one table.
     priority = models.CharField(max_length=6, choices=Priority.choices)
     area = models.CharField(max_length=60, blank=True)
+    seconds_to_ack = models.FloatField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="For an acknowledgement: seconds since the alarm's latest activation, set by "
+        "the database when the row is inserted (the KPIs' time to acknowledge).",
+    )
 
     class Meta:
         ordering = ("time", "id")
         indexes = [
             models.Index(fields=["time"], name="alarm_transition_time"),
             models.Index(fields=["alarm", "time"], name="alarm_transition_alarm_time"),
+            # The KPIs: activations by alarm in time order (chattering, standing, counts),
+            # and acknowledgements by time with their delay, read from the index alone.
+            models.Index(
+                fields=["alarm", "time"],
+                include=["to_state", "priority"],
+                condition=models.Q(event="activate"),
+                name="alarm_activation",
+            ),
+            models.Index(
+                fields=["time"],
+                include=["seconds_to_ack"],
+                condition=models.Q(event="acknowledge"),
+                name="alarm_acknowledgement",
+            ),
         ]
 
     def __str__(self) -> str:

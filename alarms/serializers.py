@@ -12,8 +12,10 @@ class AlarmSerializer(serializers.ModelSerializer[Alarm]):
     priority = serializers.CharField(source="definition.priority", read_only=True)
     area = serializers.CharField(source="definition.area", read_only=True)
     point = serializers.IntegerField(source="definition.point_id", read_only=True)
-    point_tag = serializers.CharField(source="definition.point.tag", read_only=True)
-    unit = serializers.CharField(source="definition.point.unit", read_only=True)
+    point_tag = serializers.CharField(
+        source="definition.point.tag", read_only=True, allow_null=True
+    )
+    unit = serializers.CharField(source="definition.unit", read_only=True)
     latching = serializers.BooleanField(source="definition.latching", read_only=True)
     max_shelve_minutes = serializers.IntegerField(
         source="definition.max_shelve_minutes", read_only=True

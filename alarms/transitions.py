@@ -9,6 +9,7 @@ lock, and each applies its event to the state the other committed, so neither is
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, NamedTuple, Protocol
 
 from django.db import connection
 
@@ -33,8 +34,79 @@ def new_revision(source: str = REVISION_SOURCE) -> int:
     return revision
 
 
-def status_of(alarm: Alarm) -> Status:
-    return Status(State(alarm.state), alarm.active, alarm.suppressed)
+class JournalRow(NamedTuple):
+    """One journal row to insert, as plain values (the poller stores many at once)."""
+
+    alarm_id: int
+    event: str
+    from_state: str
+    to_state: str
+    time: datetime
+    value: float | None
+    user_id: int | None
+    reason: str
+    revision: int
+    priority: str
+    area: str
+
+
+class DefinitionLike(Protocol):
+    latching: bool
+    priority: str
+    area: str
+    point_id: int | None
+
+    @property
+    def unit(self) -> str: ...
+
+    def render(self, value: float | None, unit: str) -> str: ...
+
+
+def step_alarm(
+    alarm: Any,
+    definition: DefinitionLike,
+    event: Event,
+    *,
+    time: datetime,
+    revision: int,
+    value: float | None = None,
+    user_id: int | None = None,
+    reason: str = "",
+) -> JournalRow | None:
+    """Apply ``event`` to ``alarm`` (an :class:`Alarm` or any object with its fields, locked
+    by the caller): set its fields and answer the journal row to store, or None if the
+    event changes nothing."""
+    before = Status(State(alarm.state), alarm.active, alarm.suppressed)
+    after = step(before, event, latching=definition.latching)
+    if after is None:
+        return None
+    if value is not None:
+        alarm.value = value
+    if value is not None or (event is Event.ACTIVATE and definition.point_id is None):
+        alarm.message = definition.render(value, definition.unit)
+    if after.state != before.state:
+        alarm.state_since = time
+    if after.state is not State.SHELVED:
+        alarm.shelved_until = None
+    if event in (Event.SHELVE, Event.REMOVE_FROM_SERVICE):
+        alarm.reason = reason
+    elif after.state not in (State.SHELVED, State.OUT_OF_SERVICE):
+        alarm.reason = ""
+    alarm.state, alarm.active, alarm.suppressed = after.state, after.active, after.suppressed
+    alarm.revision = revision
+    return JournalRow(
+        alarm.pk,
+        event.value,
+        before.state.value,
+        after.state.value,
+        time,
+        alarm.value if value is None else value,
+        user_id,
+        reason,
+        revision,
+        definition.priority,
+        definition.area,
+    )
 
 
 def apply(
@@ -47,39 +119,19 @@ def apply(
     user_id: int | None = None,
     reason: str = "",
 ) -> AlarmTransition | None:
-    """Apply ``event`` to ``alarm`` (locked by the caller); set the alarm's fields and
-    answer the journal row to store (unsaved), or None if the event changes nothing."""
-    definition = alarm.definition
-    before = status_of(alarm)
-    after = step(before, event, latching=definition.latching)
-    if after is None:
-        return None
-    if value is not None:
-        alarm.value = value
-        alarm.message = definition.render(value, definition.point.unit)
-    if after.state != before.state:
-        alarm.state_since = time
-    if after.state is not State.SHELVED:
-        alarm.shelved_until = None
-    if event in (Event.SHELVE, Event.REMOVE_FROM_SERVICE):
-        alarm.reason = reason
-    elif after.state not in (State.SHELVED, State.OUT_OF_SERVICE):
-        alarm.reason = ""
-    alarm.state, alarm.active, alarm.suppressed = after.state, after.active, after.suppressed
-    alarm.revision = revision
-    return AlarmTransition(
-        alarm=alarm,
-        event=event,
-        from_state=before.state,
-        to_state=after.state,
+    """:func:`step_alarm` for one alarm model (the web's actions): the journal row as an
+    unsaved :class:`AlarmTransition`."""
+    row = step_alarm(
+        alarm,
+        alarm.definition,
+        event,
         time=time,
-        value=alarm.value if value is None else value,
+        revision=revision,
+        value=value,
         user_id=user_id,
         reason=reason,
-        revision=revision,
-        priority=definition.priority,
-        area=definition.area,
     )
+    return None if row is None else AlarmTransition(**row._asdict())
 
 
 ALARM_FIELDS = [
@@ -93,32 +145,6 @@ ALARM_FIELDS = [
     "reason",
     "revision",
 ]
-
-
-def update_many(alarms: list[Alarm]) -> None:
-    """Store many alarms' changes in one ``executemany`` (Django's ``bulk_update`` builds a
-    CASE per field and row, which costs a hundred times more for a batch of alarms)."""
-    if not alarms:
-        return
-    table = Alarm._meta.db_table
-    assignments = ", ".join(f"{field} = %s" for field in ALARM_FIELDS)
-    adapt = connection.ops.adapt_datetimefield_value
-    rows = [
-        [
-            *(
-                adapt(getattr(alarm, field)) if field in _TIMES else getattr(alarm, field)
-                for field in ALARM_FIELDS
-            ),
-            alarm.pk,
-        ]
-        for alarm in alarms
-    ]
-    with connection.cursor() as cursor:
-        sql = f"UPDATE {table} SET {assignments} WHERE id = %s"  # noqa: S608 - names from code
-        cursor.executemany(sql, rows)
-
-
-_TIMES = frozenset({"state_since", "shelved_until"})
 
 
 def save(alarm: Alarm, transition: AlarmTransition) -> None:

@@ -6,6 +6,9 @@ over a large journal.
   or clearing), stored with its journal row. Timed interleaved, round by round, against the
   same batches given to a processor that watches no point (the batch transaction alone): the
   figure is our transitions/s, and the ratio says what alarms cost on top of a batch.
+- Flood (``--flood N``, default 5,000): N more definitions, all raised by one batch (a
+  flood of N alarms in one second), timed from the batch's start to its commit, median of
+  a few floods (each cleared again between); goal within 2 s.
 - KPIs (``--kpis N``): N transitions bulk-inserted into the journal over 30 days, then
   ``alarms.kpis.compute`` over the whole period, median of a few runs (goal < 1 s on
   PostgreSQL for 1 million).
@@ -31,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROFILE_FILE = ROOT / "fixtures" / "demo_substation.json"
 GOAL_TRANSITIONS = 10_000
 GOAL_KPI_SECONDS = 1.0
+GOAL_FLOOD_SECONDS = 2.0
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -39,6 +43,7 @@ def main() -> int:
     parser.add_argument("--definitions", type=int, default=2_000)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--kpis", type=int, default=0, help="journal rows for the KPI bench")
+    parser.add_argument("--flood", type=int, default=5_000, help="alarms raised in one batch")
     parser.add_argument("--quick", action="store_true", help="200 definitions, 3 rounds")
     parser.add_argument("--database-url", default=f"sqlite:///{ROOT}/var/bench_alarms.sqlite3")
     args = parser.parse_args()
@@ -47,6 +52,8 @@ def main() -> int:
     setup_django(args.database_url)
     profile, points = build(args.definitions)
     transitions(profile, points, args.definitions, args.rounds)
+    if args.flood:
+        flood(profile, points, args.flood)
     if args.kpis:
         kpis(args.kpis)
     return 0
@@ -111,6 +118,44 @@ def transitions(profile: Any, points: list[int], count: int, rounds: int) -> Non
     )
     print(
         f"  batch-only rate / alarms rate: {1 / median_ratio(rates, 'alarms', 'batch only'):.1f}x"
+    )
+
+
+def flood(profile: Any, points: list[int], count: int) -> None:
+    """``count`` alarms raised by one batch: how long storing them takes."""
+    from django.db import transaction
+
+    from alarms.models import AlarmDefinition
+    from alarms.processor import AlarmProcessor
+    from poll.acquisition.batch import PointChange
+
+    AlarmDefinition.objects.filter(profile=profile).delete()
+    AlarmDefinition.objects.bulk_create(
+        AlarmDefinition(
+            profile=profile,
+            point_id=points[i % len(points)],
+            tag=f"FLOOD{i:05d}",
+            kind="h",
+            setpoint=100.0 + i % 50,
+            message="{value} {unit}",
+        )
+        for i in range(count)
+    )
+    processor = AlarmProcessor()
+    processor.configure(profile.pk)
+    times = []
+    for round_ in range(5):
+        base = (round_ + 1) * 10_000_000_000
+        for value, offset in ((500.0, 0), (0.0, 1_000_000)):
+            changes = {p: PointChange(p, value, 0, True, base + offset) for p in points}
+            start = time.perf_counter()
+            with transaction.atomic():
+                processor.process(changes, base + offset)
+            if value:
+                times.append(time.perf_counter() - start)
+    print(
+        f"flood: {count:,} alarms raised in one batch stored in median {median(times):.2f} s "
+        f"(runs {', '.join(f'{t:.2f}' for t in times)}); goal < {GOAL_FLOOD_SECONDS} s"
     )
 
 

@@ -18,6 +18,7 @@ from formulas.errors import (
     FormulaLimitError,
     FormulaNameError,
     FormulaSyntaxError,
+    describe_problem,
 )
 from formulas.graph import cycle_closed_by
 from formulas.names import ATTRIBUTES, TARGET_ATTRIBUTES, Ref, Target
@@ -42,6 +43,7 @@ __all__ = [
     "Ref",
     "Target",
     "compile_formula",
+    "describe_problem",
     "cycle_closed_by",
     "validate_formulas",
 ]

@@ -71,3 +71,16 @@ class CycleError(FormulaError):
         path = " -> ".join(str(target) for target in cycle)
         super().__init__(f"circular reference: {path}")
         self.cycle = cycle
+
+
+def describe_problem(source: str, error: FormulaError) -> str:
+    """One readable message: the problem, its place with a pointer, what was expected."""
+    message = error.message
+    if error.position is not None:
+        start = max(0, error.position - 20)
+        snippet = source[start : error.position + 20].replace("\n", " ")
+        pointer = " " * (error.position - start) + "^"
+        message = f"{message} (at character {error.position + 1}: «{snippet}» / «{pointer}»)"
+    if isinstance(error, FormulaSyntaxError) and error.expected:
+        message = f"{message}; expected {error.expected}"
+    return message

@@ -22,26 +22,13 @@ from formulas import (
     CompiledFormula,
     CycleError,
     FormulaError,
-    FormulaSyntaxError,
     KnownTags,
     Ref,
     Target,
     compile_formula,
     cycle_closed_by,
+    describe_problem,
 )
-
-
-def describe_problem(source: str, error: FormulaError) -> str:
-    """One readable message: the problem, its place with a pointer, what was expected."""
-    message = error.message
-    if error.position is not None:
-        start = max(0, error.position - 20)
-        snippet = source[start : error.position + 20].replace("\n", " ")
-        pointer = " " * (error.position - start) + "^"
-        message = f"{message} (at character {error.position + 1}: «{snippet}» / «{pointer}»)"
-    if isinstance(error, FormulaSyntaxError) and error.expected:
-        message = f"{message}; expected {error.expected}"
-    return message
 
 
 def element_reads(inputs: Iterable[Ref]) -> frozenset[Ref]:

@@ -25,7 +25,7 @@ from typing import Any
 from django.db import InterfaceError, OperationalError, connection, transaction
 
 from poll.acquisition.batch import WriteBatch
-from poll.acquisition.processors import BatchProcessor
+from poll.acquisition.processors import BatchProcessor, run_processor
 from poll.acquisition.sources import link_kind
 from poll.acquisition.sql import Statements, statements_for
 from poll.models import Revision
@@ -77,7 +77,7 @@ class BatchStore:
     def _process(self, processor: BatchProcessor, batch: WriteBatch, revision: int) -> None:
         def in_savepoint() -> None:
             with transaction.atomic():
-                processor.process(batch.points, revision)
+                run_processor(processor, batch, revision)
 
         self._guarded(processor, "process", in_savepoint)
 

@@ -61,13 +61,36 @@ function cell(row, text, className) {
   return td;
 }
 
-function button(text, onClick, quiet = false) {
+// One listener on the table for every row's buttons (a flood lists thousands of rows:
+// no closure and no listener per button).
+function button(text, action, quiet = false) {
   const element = document.createElement("button");
   element.type = "button";
   element.textContent = text;
+  element.dataset.action = action;
   if (quiet) element.className = "button-quiet";
-  element.addEventListener("click", onClick);
   return element;
+}
+
+function onRowButton(event) {
+  const target = event.target.closest("button[data-action]");
+  const row = target?.closest("tr");
+  if (!target || !row) return;
+  const alarm = shown.find((item) => String(item.id) === row.dataset.id);
+  if (!alarm) return;
+  if (target.dataset.action === "acknowledge") acknowledge([alarm]);
+  else if (target.dataset.action === "shelve") openShelve(alarm);
+}
+
+// At most one render per frame: a flood's updates arrive faster than they can be drawn.
+let renderPending = false;
+function scheduleRender() {
+  if (renderPending) return;
+  renderPending = true;
+  requestAnimationFrame(() => {
+    renderPending = false;
+    render();
+  });
 }
 
 function screenLink(alarm) {
@@ -89,9 +112,10 @@ function render() {
     .filter((alarm) => SUMMARY_STATES.has(alarm.state))
     .filter((alarm) => (!area || alarm.area === area) && (!priority || alarm.priority === priority))
     .sort(byPriorityThenTime);
-  body.replaceChildren();
+  const rows = document.createDocumentFragment();
   for (const alarm of shown) {
-    const row = body.insertRow();
+    const row = document.createElement("tr");
+    rows.append(row);
     row.dataset.id = alarm.id;
     row.dataset.priority = alarm.priority;
     row.dataset.state = alarm.state;
@@ -106,11 +130,12 @@ function render() {
     if (canAct) {
       const actions = row.insertCell();
       if (UNACKNOWLEDGED.has(alarm.state)) {
-        actions.append(button("Acknowledge", () => acknowledge([alarm])));
+        actions.append(button("Acknowledge", "acknowledge"));
       }
-      actions.append(button("Shelve", () => openShelve(alarm), true));
+      actions.append(button("Shelve", "shelve", true));
     }
   }
+  body.replaceChildren(rows);
   empty.hidden = shown.length > 0;
   const total = `${shown.length} ${shown.length === 1 ? "alarm" : "alarms"}.`;
   foot.textContent = error ? `The list is not current: ${error.message}` : total;
@@ -164,7 +189,7 @@ async function shelve(event) {
 filtersFromAddress();
 form.addEventListener("change", () => {
   rememberFilters();
-  render();
+  scheduleRender();
 });
 form.addEventListener("reset", () =>
   setTimeout(() => {
@@ -173,11 +198,12 @@ form.addEventListener("reset", () =>
   }),
 );
 if (canAct) {
+  body.addEventListener("click", onRowButton);
   acknowledgeVisible.addEventListener("click", () => acknowledge(shown));
   shelveForm.addEventListener("submit", shelve);
   document.getElementById("shelve-cancel").addEventListener("click", closeShelve);
 }
 onAlarms((state) => {
   latest = state;
-  render();
+  scheduleRender();
 });
