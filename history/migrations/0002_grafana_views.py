@@ -76,7 +76,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("history", "0001_initial"),
-        ("poll", "0009_point_updates_hot"),
+        ("poll", "0011_history_policies"),
     ]
 
     operations = [migrations.RunPython(create, drop)]
