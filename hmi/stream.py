@@ -80,13 +80,13 @@ async def screen_events(
     heartbeat = getattr(settings, "STREAM_HEARTBEAT_SECONDS", 15.0)
     reads = _reads_for_loop()
     yield f"retry: {RECONNECT_MILLISECONDS}\n\n".encode()
-    async with feed.subscription():
+    async with feed.screen_watch(screen_id, profile_id) as watch:
         state = await reads.read(screen_id, profile_id, last_event_id, feed.latest)
         if last_event_id is None or state["elements"] or state["revision"] < last_event_id:
             yield format_message(state)
         seen = state["revision"]
         while True:
-            latest = await feed.wait_beyond(seen, heartbeat)
+            latest = await feed.wait_screen(watch, seen, heartbeat)
             if latest <= seen:
                 yield b": heartbeat\n\n"
                 continue
