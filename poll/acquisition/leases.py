@@ -277,4 +277,3 @@ def claim_sqlite(database: str | Path) -> str | None:
     claim.flush()
     _sqlite_claim = claim
     return None
-

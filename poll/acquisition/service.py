@@ -33,8 +33,8 @@ from twisted.internet.threads import deferToThread
 from twisted.logger import STDLibLogObserver, globalLogBeginner
 
 from poll.acquisition.batch import LinkStatus, WriteBatch
-from poll.acquisition.heartbeat import Heartbeat
 from poll.acquisition.commits import CommittingJournal, CommitWaiters
+from poll.acquisition.heartbeat import Heartbeat
 from poll.acquisition.leases import Holdings, LeaseKeeper, Statuses, claim_sqlite
 from poll.acquisition.metrics import PollerMetrics
 from poll.acquisition.options import PollerOptions

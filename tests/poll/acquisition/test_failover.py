@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import signal
 import time
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -57,7 +58,8 @@ def named_poller(site: Site, name: str, *arguments: str) -> Poller:
 def owners() -> dict[str, str]:
     """COMaster name -> the poller that holds its lease."""
     names = dict(COMaster.objects.values_list("pk", "name"))
-    return {names[unit]: owner for (source, unit), owner in lease_owners().items() if source == "mara"}
+    held = lease_owners().items()
+    return {names[unit]: owner for (source, unit), owner in held if source == "mara"}
 
 
 def standing_by(name: str) -> bool:
@@ -84,11 +86,11 @@ def test_a_standby_takes_over_within_ten_seconds_and_no_event_is_lost(postgres_s
     takeovers = []
     active, standby = "alpha", "beta"
     for seed in range(3):
-        wait_until(lambda: standing_by(standby), 60, f"{standby} standing by")
+        wait_until(partial(standing_by, standby), 60, f"{standby} standing by")
         drive_field(simulator, site.profile, seconds=1.5, seed=seed)
         pollers[active].stop(signal.SIGKILL)
         killed_at = time.monotonic()
-        wait_until(lambda: owned_by(standby), TAKEOVER_SECONDS, f"{standby} taking over")
+        wait_until(partial(owned_by, standby), TAKEOVER_SECONDS, f"{standby} taking over")
         takeovers.append(time.monotonic() - killed_at)
         drive_field(simulator, site.profile, seconds=1.0, seed=10 + seed)
         pollers[active].start()  # as supervisor does: it comes back as the standby
