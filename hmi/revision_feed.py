@@ -29,6 +29,7 @@ from django.db import connection
 
 from hmi.screen_state import latest_revision, touched_screens
 from poll.models import Revision
+from smve.web_metrics import STREAM_CHECKS
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,7 @@ class RevisionFeed:
                 log.exception("Cannot check which screens changed; trying at the next revision")
                 return
             self.checks += 1
+            STREAM_CHECKS.inc()
             for screen in touched:
                 for watch in self._watches.get(screen, ()):
                     watch.touched = max(watch.touched, upto)

@@ -18,8 +18,6 @@ from hmi.stream import screen_events
 from tests.hmi.support import inkscape_drawing, load_small_site, overview_drawing
 from tests.hmi.test_stream import publish
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
 WAIT = 20.0
 
 
@@ -32,6 +30,7 @@ def screens(settings):
     return {screen.name: (screen.pk, profile.pk) for screen in Screen.objects.all()}
 
 
+@pytest.mark.django_db(transaction=True)
 def test_an_idle_stream_does_no_query_and_no_wake_for_another_screens_revisions(
     screens, monkeypatch
 ):
@@ -80,3 +79,29 @@ async def _next(events: AsyncIterator[bytes]) -> bytes:
         chunk = await anext(events)
         if not chunk.startswith(b":"):
             return chunk
+
+
+def test_open_streams_are_counted_until_the_client_goes() -> None:
+    from smve.web_metrics import REGISTRY
+
+    closed = []
+
+    async def events() -> AsyncIterator[bytes]:
+        try:
+            yield b"retry: 1000\n\n"
+            yield b"id: 1\ndata: {}\n\n"
+        finally:
+            closed.append(True)
+
+    def open_now() -> float:
+        return REGISTRY.get_sample_value("smve_web_streams_open", {"channel": "screen"}) or 0.0
+
+    async def scenario() -> None:
+        before = open_now()
+        stream = stream_module.counted(events(), "screen")
+        await anext(stream)
+        assert open_now() == before + 1
+        await stream.aclose()  # the client went away
+        assert open_now() == before and closed == [True]
+
+    asyncio.run(scenario())
