@@ -57,6 +57,12 @@ class CommitWaiters:
             heapq.heappush(self._waiting, (number, next(self._order), done))
         return done
 
+    def release_all(self) -> None:
+        """Fire every waiting Deferred now (the commits they wait for may not come)."""
+        waiting, self._waiting = self._waiting, []
+        for _, _, done in waiting:
+            done.callback(None)
+
     def applied(self, number: int) -> None:
         self._reactor.callFromThread(self._fire, number)
 

@@ -13,9 +13,14 @@ as soon as its connection closes (a killed process's sockets are closed by its k
 a standby takes over within one interval, with no clock to trust and no expiry to tune;
 nothing is written per renewal. Who holds what stays visible in ``pg_locks`` joined with
 ``pg_stat_activity`` (the lease connection's ``application_name`` names the poller):
-:func:`lease_owners`. A poller that loses its lease connection (the database restarted, the
-network broke) stops every unit at once, quietly, before trying again: the server may
-already have handed them to another poller.
+:func:`lease_owners`.
+
+A poller that loses its lease connection (the database went away) keeps running what it
+ran, journaling as a lone poller does, and says so (``on_connection(False)``): when the
+database is down no other poller can take anything either. Once it reconnects it takes
+its units' locks again; any another poller took meanwhile (a network that cut only this
+poller off) it hands over then. Both may have polled such a unit for a while; every
+answer either got is in its journal, so nothing is lost, and events are stored once.
 
 On SQLite there is one poller, as before; a second one is refused (:func:`claim_sqlite`).
 """
@@ -47,6 +52,7 @@ Holdings = dict[str, frozenset[int]]
 """Lease units by source name."""
 Statuses = dict[str, dict[int, LinkStatus]]
 LeaseCallback = Callable[[Holdings, Statuses], None]
+ConnectionCallback = Callable[[bool], None]
 
 TRY_LOCKS = "SELECT u FROM unnest(%s::int[]) AS u WHERE pg_try_advisory_lock(%s, u)"
 UNLOCKS = "SELECT pg_advisory_unlock(%s, u) FROM unnest(%s::int[]) AS u"
@@ -94,17 +100,22 @@ class LeaseKeeper:
         shards: Collection[str],
         interval: float,
         on_change: LeaseCallback,
+        on_connection: ConnectionCallback = lambda up: None,
         database: Mapping[str, Any] | None = None,
     ) -> None:
         self.name = name
         self.shards = frozenset(shards)
         self.interval = interval
         self._on_change = on_change
+        self._on_connection = on_connection
         self._database = database
         self._config: SiteConfig | None = None
         self._wanted_for: SiteConfig | None = None
         self._wanted: Holdings = {}
         self._held: Holdings = {}
+        """What the lease session holds now."""
+        self._reported: Holdings = {}
+        """What the poller runs: what it was last told."""
         self._connection: Any = None
         self._failing = False
         self._wake = threading.Event()
@@ -144,21 +155,26 @@ class LeaseKeeper:
         config = self._config
         if config is None:
             return
-        before = self._held
+        before = self._reported
         try:
             held = self._lock(self._wanted_units(config))
             gained = {name: units - before.get(name, frozenset()) for name, units in held.items()}
             statuses = self._statuses(config, gained)
-            if self._failing:
-                log.info("leases: the database answers again")
-            self._failing = False
         except (DatabaseError, OSError, psycopg.Error) as error:
             if not self._failing:
-                log.error("leases: lost the lease connection (%s); stopping every link", error)
-            self._failing = True
+                log.error(
+                    "leases: lost the lease connection (%s); polling on alone until it is back",
+                    error,
+                )
+                self._failing = True
+                self._on_connection(False)
             self._disconnect()
-            held, statuses = {}, {}
-        self._held = held
+            return
+        if self._failing:
+            log.info("leases: the lease connection is back")
+            self._failing = False
+            self._on_connection(True)
+        self._reported = held
         if held != before:
             for name in sorted(set(held) | set(before)):
                 now, was = held.get(name, frozenset()), before.get(name, frozenset())
@@ -203,7 +219,8 @@ class LeaseKeeper:
                     taken = {row[0] for row in cursor.fetchall()}
                 held[name] = frozenset((have & units) | taken)
             cursor.execute("SELECT 1")  # the connection is alive: the leases still hold
-        return {name: units for name, units in held.items() if units}
+        self._held = {name: units for name, units in held.items() if units}
+        return self._held
 
     def _statuses(self, config: SiteConfig, gained: Holdings) -> Statuses:
         statuses: Statuses = {}

@@ -98,6 +98,7 @@ def run_poller(
             shards,
             options.lease_interval,
             lambda held, statuses: threads.callFromThread(service.leases_changed, held, statuses),
+            lambda up: threads.callFromThread(service.lease_connection, up),
         )
     service = AcquisitionService(
         reactor,
@@ -161,6 +162,7 @@ class AcquisitionService:
         self._feeders = [factory(reactor, self.sources) for factory in request_feeder_factories()]
         self._stopping = False
         self._leases = leases
+        self._commit_wait = leases is not None
         self._config: SiteConfig | None = None
         self._statuses: Mapping[str, Mapping[int, LinkStatus]] = {}
         self.held: Holdings | None = {} if leases is not None else None
@@ -254,6 +256,14 @@ class AcquisitionService:
         self.held = held
         self._run_config(statuses)
 
+    def lease_connection(self, up: bool) -> None:
+        """The lease connection was lost (``up`` False) or is back. While it is lost the
+        poller goes on alone with what it runs, and an answer counts as stored once
+        journaled, as with a single poller: nothing waits for a commit that cannot come."""
+        self._commit_wait = up
+        if not up:
+            self._commits.release_all()
+
     def _run_config(self, fresh: Statuses) -> None:
         config = self._config
         if config is None:
@@ -272,7 +282,9 @@ class AcquisitionService:
         self.writer.submit(number, batch)
         self._metrics.spool_depth.set(self.journal.pending)
 
-    def _committed(self) -> Deferred[None]:
+    def _committed(self) -> Deferred[None] | None:
+        if not self._commit_wait:
+            return None
         return self._commits.wait(self.journal.last_entry)
 
     def _journal_statuses(self) -> None:
