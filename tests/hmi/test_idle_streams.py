@@ -5,7 +5,7 @@ on PostgreSQL, with the feed listening to the database as in production."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 import pytest
@@ -86,7 +86,7 @@ def test_open_streams_are_counted_until_the_client_goes() -> None:
 
     closed = []
 
-    async def events() -> AsyncIterator[bytes]:
+    async def events() -> AsyncGenerator[bytes, None]:
         try:
             yield b"retry: 1000\n\n"
             yield b"id: 1\ndata: {}\n\n"
@@ -99,6 +99,7 @@ def test_open_streams_are_counted_until_the_client_goes() -> None:
     async def scenario() -> None:
         before = open_now()
         stream = stream_module.counted(events(), "screen")
+        assert isinstance(stream, AsyncGenerator)
         await anext(stream)
         assert open_now() == before + 1
         await stream.aclose()  # the client went away
