@@ -169,6 +169,7 @@ class LeaseKeeper:
                 self._failing = True
                 self._on_connection(False)
             self._disconnect()
+            connection.close()  # Django's, used for shards and states: a fresh one next time
             return
         if self._failing:
             log.info("leases: the lease connection is back")
