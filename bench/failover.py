@@ -109,8 +109,10 @@ def run(workdir: Path, takeovers: int, drive: float) -> None:
     try:
         for round_number in range(takeovers):
             drive_field(simulator, setup["profile"], seconds=drive, seed=round_number)
+            killed_at = time.monotonic()
             pollers[active].stop(signal.SIGKILL)
-            takeover_times.append(wait(partial(owned_by, standby), f"{standby} taking over"))
+            wait(partial(owned_by, standby), f"{standby} taking over")
+            takeover_times.append(time.monotonic() - killed_at)
             restarted = time.monotonic()
             pollers[active].start()
             wait(partial(standing_by, active), f"{active} back", step=0.02)

@@ -88,8 +88,8 @@ def test_a_standby_takes_over_within_ten_seconds_and_no_event_is_lost(postgres_s
     for seed in range(3):
         wait_until(partial(standing_by, standby), 60, f"{standby} standing by")
         drive_field(simulator, site.profile, seconds=1.5, seed=seed)
-        pollers[active].stop(signal.SIGKILL)
         killed_at = time.monotonic()
+        pollers[active].stop(signal.SIGKILL)
         wait_until(partial(owned_by, standby), TAKEOVER_SECONDS, f"{standby} taking over")
         takeovers.append(time.monotonic() - killed_at)
         drive_field(simulator, site.profile, seconds=1.0, seed=10 + seed)
