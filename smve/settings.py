@@ -49,6 +49,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ops.middleware.RequestTimingMiddleware",  # outermost: times the whole request
     "smve.api_errors.JsonApiErrorsMiddleware",  # first: it sees every error under /api/
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

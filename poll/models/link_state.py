@@ -60,6 +60,14 @@ class LinkStateModel(LinkState):
     host = models.CharField(
         max_length=255, validators=[validate_host], help_text="IP address or host name."
     )
+    shard = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text=(
+            "The pollers that may poll it: those started with poll --shard of this name "
+            "(empty: any poller)."
+        ),
+    )
     attempts = models.PositiveSmallIntegerField(
         default=3,
         validators=between(1, MAX_ATTEMPTS, "tries of a request, the first included"),

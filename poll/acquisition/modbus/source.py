@@ -14,7 +14,7 @@ from poll.acquisition.modbus.mapping import ModbusLayout, ModbusMapper
 from poll.acquisition.modbus.recorder import MODBUS_DEVICES, ModbusRecorder
 from poll.acquisition.options import PollerOptions
 from poll.acquisition.sources import SourceContext
-from poll.models import Profile
+from poll.models import ModbusDevice, Profile
 from protocols.modbus.client import ModbusClient
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ class ModbusSource:
 
     name = "modbus"
     link_kind = MODBUS_DEVICES
+    lease_model = ModbusDevice
 
     def load(self, profile: Profile, options: PollerOptions, names: Sequence[str]) -> ModbusSite:
         return load_modbus_site(profile, options, names)
