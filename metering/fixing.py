@@ -6,11 +6,16 @@ boundary is the reading (measured); otherwise, with good samples on both sides n
 it is missing. Never a zero, never a guess across a silence. The reading's status is its
 import register's.
 
+A register that goes backwards, or forwards by more than ``METERING_MAX_DEMAND_W`` (100 kW)
+could draw since the previous reading, was reset or swapped: the reading starts a new series
+instead of counting a negative or impossible consumption.
+
 The poller writes a counter's sample when it moves past its deadband and at least every 15
 minutes (``POLL_SAMPLE_MAX_INTERVAL``), so a live meter always has reads around a boundary.
 A boundary is fixed as soon as it passed and fixed again while later reads may still come in
 (``METERING_MAX_GAP`` after it): every fix is an upsert on (meter, time), so runs are
-idempotent and a job that was down catches up from where it got to.
+idempotent and a job that was down catches up from where it got to. The very first run
+starts at most ``METERING_FIRST_RUN_DAYS`` (2) days back.
 """
 
 from __future__ import annotations
@@ -46,6 +51,14 @@ def on_time() -> float:
 
 def max_gap() -> float:
     return float(getattr(settings, "METERING_MAX_GAP", 1800))
+
+
+def max_demand_w() -> float:
+    return float(getattr(settings, "METERING_MAX_DEMAND_W", 100_000))
+
+
+def first_run_days() -> float:
+    return float(getattr(settings, "METERING_FIRST_RUN_DAYS", 2))
 
 
 @dataclass
@@ -193,7 +206,13 @@ def _fix_boundary(
         current = values["import_wh"]
         if current is not None:
             previous = last.get(meter)
-            if previous is None or previous.flat_id != assignment.flat_id or current < previous.import_wh:
+            hours = (boundary - previous.time).total_seconds() / 3600 if previous else 0.0
+            if (
+                previous is None
+                or previous.flat_id != assignment.flat_id
+                or current < previous.import_wh
+                or current - previous.import_wh > max_demand_w() * hours
+            ):
                 reading.new_series = True
             else:
                 reading.consumption_wh = current - previous.import_wh
@@ -215,7 +234,7 @@ def fix_due(now: datetime) -> str:
         first = MeterAssignment.objects.order_by("start").values_list("start", flat=True).first()
         if first is None:
             return "no meter is assigned to a flat"
-        after = floor_quarter(first) - QUARTER
+        after = max(floor_quarter(first), until - timedelta(days=first_run_days())) - QUARTER
     else:
         after = min(progress.until, until) - timedelta(seconds=max_gap())
     written = fix_range(after, until)

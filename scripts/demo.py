@@ -34,7 +34,7 @@ MODBUS_SIMULATORS = (
         ["meters", "--count", "6", "--port-base", "5021", "--control-port", "9771"],
     ),
 )
-LOGINS = ("viewer", "operator", "engineer", "admin")
+LOGINS = ("viewer", "operator", "engineer", "provider", "admin")
 STOP_SECONDS = 10.0
 
 

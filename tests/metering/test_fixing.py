@@ -75,6 +75,13 @@ def test_a_register_going_backwards_starts_a_new_series(meter):
     assert [r.consumption_wh for r in rows] == [None, 1000, None, 500]
 
 
+def test_a_register_jumping_beyond_what_a_flat_can_draw_starts_a_new_series(meter):
+    write(meter, [(T0, 500.0), (T0 + QUARTER, 501.0), (T0 + 2 * QUARTER, 90_000.0)])
+    fix_range(T0 - QUARTER, T0 + 2 * QUARTER)
+    last = reading(meter, T0 + 2 * QUARTER)
+    assert (last.new_series, last.consumption_wh) == (True, None)
+
+
 def test_fixing_again_gives_the_same_rows(meter):
     write(meter, [(T0 + n * 5 * M, 100.0 + n) for n in range(13)])
     fix_range(T0 - QUARTER, T0 + 4 * QUARTER)
