@@ -75,4 +75,6 @@ def _mail(recipient: str, alarms: list[Alarm], now: datetime) -> None:
             AlarmNotice(alarm=a, recipient=recipient, activation=a.state_since or now, sent_at=now)
             for a in alarms
         )
-        enqueue(f"alarms:{recipient}:{now.isoformat()}", subject, "\n".join(lines), [recipient], now=now)
+        enqueue(
+            f"alarms:{recipient}:{now.isoformat()}", subject, "\n".join(lines), [recipient], now=now
+        )

@@ -38,7 +38,9 @@ def metering_report(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(DOWNLOAD_PERMISSION):
         raise PermissionDenied("Reports are the service provider's.")
     text = request.GET.get("building", "")
-    building = Building.objects.filter(pk=int(text)).first() if text.isdigit() and len(text) < 12 else None
+    building = (
+        Building.objects.filter(pk=int(text)).first() if text.isdigit() and len(text) < 12 else None
+    )
     if building is None:
         raise Http404("No such building.")
     today = local_day(timezone.now())

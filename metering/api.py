@@ -112,12 +112,24 @@ class ReadingsView(_Base):
     @extend_schema(
         operation_id="metering_readings",
         parameters=[
-            OpenApiParameter("flat", int, many=True, required=True, description="A flat's id; repeat for more."),
-            OpenApiParameter("start", OpenApiTypes.DATETIME, required=True, description="ISO 8601; without offset, site time."),
-            OpenApiParameter("end", OpenApiTypes.DATETIME, required=True, description="ISO 8601, after start."),
+            OpenApiParameter(
+                "flat", int, many=True, required=True, description="A flat's id; repeat for more."
+            ),
+            OpenApiParameter(
+                "start",
+                OpenApiTypes.DATETIME,
+                required=True,
+                description="ISO 8601; without offset, site time.",
+            ),
+            OpenApiParameter(
+                "end", OpenApiTypes.DATETIME, required=True, description="ISO 8601, after start."
+            ),
             FORMAT_PARAMETER,
         ],
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The readings."), **DOWNLOADS},
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The readings."),
+            **DOWNLOADS,
+        },
     )
     def get(self, request: Request) -> Any:
         texts = request.query_params.getlist("flat")
@@ -136,13 +148,19 @@ class ReadingsView(_Base):
         fmt = _format(request)
         limit = MAX_JSON_DAYS if fmt == "json" else MAX_DAYS
         if end - start > timedelta(days=limit):
-            raise ValidationError({"end": [f"At most {limit} days ({fmt}); download CSV or XLSX for more."]})
+            raise ValidationError(
+                {"end": [f"At most {limit} days ({fmt}); download CSV or XLSX for more."]}
+            )
         rows = exports.reading_rows(ids, start, end)
         if fmt == "csv":
-            response = StreamingHttpResponse(exports.readings_csv(rows), content_type="text/csv; charset=utf-8")
+            response = StreamingHttpResponse(
+                exports.readings_csv(rows), content_type="text/csv; charset=utf-8"
+            )
             return _attachment(response, "readings.csv")
         if fmt == "xlsx":
-            book = exports.xlsx_file("readings", exports.readings_header(), exports.READING_COLUMNS, rows)
+            book = exports.xlsx_file(
+                "readings", exports.readings_header(), exports.READING_COLUMNS, rows
+            )
             return _attachment(FileResponse(book, content_type=XLSX), "readings.xlsx")
         return Response(
             {
@@ -170,7 +188,10 @@ class ReportView(_Base):
             OpenApiParameter("month", str, required=True, description="YYYY-MM (site time)."),
             FORMAT_PARAMETER,
         ],
-        responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The report."), **DOWNLOADS},
+        responses={
+            200: OpenApiResponse(OpenApiTypes.OBJECT, description="The report."),
+            **DOWNLOADS,
+        },
     )
     def get(self, request: Request) -> Any:
         building_id = _id(request.query_params.get("building", ""), "building")
@@ -184,11 +205,16 @@ class ReportView(_Base):
         report = monthly_report(building, int(match[1]), int(match[2]))
         name = f"report-{building.pk}-{report.month}"
         if fmt == "csv":
-            response = StreamingHttpResponse(exports.report_csv(report), content_type="text/csv; charset=utf-8")
+            response = StreamingHttpResponse(
+                exports.report_csv(report), content_type="text/csv; charset=utf-8"
+            )
             return _attachment(response, f"{name}.csv")
         if fmt == "xlsx":
             book = exports.xlsx_file(
-                report.month, exports.report_header(report), exports.REPORT_COLUMNS, exports.report_rows(report)
+                report.month,
+                exports.report_header(report),
+                exports.REPORT_COLUMNS,
+                exports.report_rows(report),
             )
             return _attachment(FileResponse(book, content_type=XLSX), f"{name}.xlsx")
         return Response(
@@ -213,7 +239,9 @@ class DashboardView(_Base):
 
     @extend_schema(
         operation_id="metering_dashboard",
-        parameters=[OpenApiParameter("building", int, description="The building's id (default: the first).")],
+        parameters=[
+            OpenApiParameter("building", int, description="The building's id (default: the first).")
+        ],
         responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="Charts' data.")},
     )
     def get(self, request: Request) -> Response:

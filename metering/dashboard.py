@@ -61,13 +61,18 @@ def daily_energy(building: Building, today: date) -> dict[str, Any]:
         flat__building=building, time__gt=start, time__lte=end, consumption_wh__isnull=False
     ).values_list("flat_id", "time", "consumption_wh")
     for flat_id, time, wh in rows.iterator(chunk_size=5000):
-        totals[(flat_id, local_day(time - QUARTER))] += wh
+        totals[(flat_id, local_day(time - QUARTER))] += wh or 0
     days = [first + timedelta(days=n) for n in range(HEAT_DAYS)]
     flats = Flat.objects.filter(building=building).order_by("name")
     return {
         "days": [d.isoformat() for d in days],
         "flats": [
-            {"name": f.name, "kwh": [totals.get((f.pk, d), 0) / 1000 if (f.pk, d) in totals else None for d in days]}
+            {
+                "name": f.name,
+                "kwh": [
+                    totals.get((f.pk, d), 0) / 1000 if (f.pk, d) in totals else None for d in days
+                ],
+            }
             for f in flats
         ],
     }
@@ -97,7 +102,9 @@ def meter_states(building: Building, now: datetime) -> list[dict[str, Any]]:
     for flat in Flat.objects.filter(building=building).order_by("name"):
         mine = assignments.get(flat.pk, [])
         current = next((a for a in mine if a.start <= now and (a.end is None or a.end > now)), None)
-        expected = expected_intervals(mine, month_start, min(now, month_range(today.year, today.month)[1]))
+        expected = expected_intervals(
+            mine, month_start, min(now, month_range(today.year, today.month)[1])
+        )
         states.append(
             {
                 "flat": flat.name,

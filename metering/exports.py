@@ -129,7 +129,9 @@ def report_text(report: MonthlyReport) -> str:
     return "\n".join(lines)
 
 
-def xlsx_file(title: str, header: str, columns: Sequence[str], rows: Iterable[list[Any]]) -> IO[bytes]:
+def xlsx_file(
+    title: str, header: str, columns: Sequence[str], rows: Iterable[list[Any]]
+) -> IO[bytes]:
     """An XLSX of one sheet, written row by row (constant memory) to a temporary file."""
     target = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it)
     book = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False})

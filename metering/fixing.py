@@ -73,9 +73,7 @@ class Track:
         before = i - 1 if i > 0 else None
         after = i if i < len(self.times) else None
         near = [
-            j
-            for j in (before, after)
-            if j is not None and abs(self.times[j] - when) <= tolerance
+            j for j in (before, after) if j is not None and abs(self.times[j] - when) <= tolerance
         ]
         if near:
             best = min(near, key=lambda j: abs(self.times[j] - when))
@@ -105,8 +103,11 @@ def _previous(meter_ids: list[int], before: datetime) -> dict[int, Last]:
         time__gte=before - timedelta(days=2),
         import_wh__isnull=False,
     ).order_by("time")
-    for meter_id, time, flat_id, wh in recent.values_list("meter_id", "time", "flat_id", "import_wh"):
-        found[meter_id] = Last(time, flat_id, wh)
+    for meter_id, time, flat_id, wh in recent.values_list(
+        "meter_id", "time", "flat_id", "import_wh"
+    ):
+        if wh is not None:  # the query asks for values only; the type says nullable
+            found[meter_id] = Last(time, flat_id, wh)
     for meter_id in meter_ids:
         if meter_id in found:
             continue
@@ -116,8 +117,8 @@ def _previous(meter_ids: list[int], before: datetime) -> dict[int, Last]:
             .values_list("time", "flat_id", "import_wh")
             .first()
         )
-        if row is not None:
-            found[meter_id] = Last(*row)
+        if row is not None and row[2] is not None:
+            found[meter_id] = Last(row[0], row[1], row[2])
     return found
 
 
@@ -141,9 +142,7 @@ def fix_range(after: datetime, until: datetime) -> int:
         chunk = todo[index : index + CHUNK]
         tracks = _tracks(points, chunk[0], chunk[-1])
         rows = [
-            row
-            for boundary in chunk
-            for row in _fix_boundary(boundary, assignments, tracks, last)
+            row for boundary in chunk for row in _fix_boundary(boundary, assignments, tracks, last)
         ]
         Reading.objects.bulk_create(
             rows,
@@ -173,6 +172,8 @@ def _tracks(
     )
     tracks: dict[tuple[int, str], Track] = defaultdict(Track)
     for point_id, time, value in samples.iterator(chunk_size=5000):
+        if value is None:
+            continue
         track = tracks[points[point_id]]
         track.times.append(time.timestamp())
         track.values.append(value)

@@ -112,8 +112,13 @@ def check_meters(now: datetime) -> str:
                 for m in sorted(hit, key=lambda m: devices[m].name)
             ]
             stamp = now.isoformat(timespec="seconds")
-            enqueue(f"metering-{change}:{host}:{port}:{stamp}", subject, "\n".join(lines),
-                    providers(), now=now)
+            enqueue(
+                f"metering-{change}:{host}:{port}:{stamp}",
+                subject,
+                "\n".join(lines),
+                providers(),
+                now=now,
+            )
     for meter in went:
         MeterState.objects.update_or_create(meter_id=meter, defaults={"silent_mailed": True})
     MeterState.objects.filter(meter_id__in=came).update(silent_mailed=False)
@@ -143,7 +148,9 @@ def queue_completeness(now: datetime) -> str:
         for flat_id, flat_assignments in assignments.items():
             missing = expected_intervals(flat_assignments, start, end) - counts.get(flat_id, 0)
             if missing > 0:
-                lines.append(f"{building.name} / {flat_assignments[0].flat.name}: {missing} missing")
+                lines.append(
+                    f"{building.name} / {flat_assignments[0].flat.name}: {missing} missing"
+                )
     if not lines:
         return f"{day}: complete"
     enqueue(

@@ -120,9 +120,7 @@ class Reading(models.Model):
     demand_w = models.BigIntegerField(null=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["meter", "time"], name="reading_meter_time")
-        ]
+        constraints = [models.UniqueConstraint(fields=["meter", "time"], name="reading_meter_time")]
         indexes = [models.Index(fields=["flat", "time"], name="reading_flat_time")]
         permissions = [("download_reading", "Can download readings and reports")]
 

@@ -48,7 +48,10 @@ def load(loader: Any, profile: Profile, entries: list[dict[str, Any]]) -> None:
             flat_where = f"{where}.flats[{flat_index}]"
             values = {f: flat_entry[f] for f in FLAT_FIELDS if f in flat_entry}
             flat = loader.upsert(
-                Flat, {"building": building, "name": flat_entry.get("name")}, values, flat_where,
+                Flat,
+                {"building": building, "name": flat_entry.get("name")},
+                values,
+                flat_where,
                 parent=building,
             )
             if flat.pk is None:
@@ -59,12 +62,17 @@ def load(loader: Any, profile: Profile, entries: list[dict[str, Any]]) -> None:
                 meter_where = f"{flat_where}.meters[{meter_index}]"
                 name = meter_entry.get("meter")
                 if name not in meters:
-                    loader.problems.append(f"{meter_where}: no Modbus device {name!r} in the profile")
+                    loader.problems.append(
+                        f"{meter_where}: no Modbus device {name!r} in the profile"
+                    )
                     continue
                 loader.upsert(
                     MeterAssignment,
-                    {"flat": flat, "meter_id": meters[name],
-                     "start": _time(loader, meter_entry.get("start"), meter_where)},
+                    {
+                        "flat": flat,
+                        "meter_id": meters[name],
+                        "start": _time(loader, meter_entry.get("start"), meter_where),
+                    },
                     {"end": _time(loader, meter_entry.get("end"), meter_where)},
                     meter_where,
                     parent=flat,

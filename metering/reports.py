@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
 
@@ -50,9 +51,7 @@ class MonthlyReport:
         return sum(line.missing for line in self.lines)
 
 
-def expected_intervals(
-    assignments: list[MeterAssignment], start: datetime, end: datetime
-) -> int:
+def expected_intervals(assignments: list[MeterAssignment], start: datetime, end: datetime) -> int:
     """How many boundaries in ``(start, end]`` fall while some meter measures the flat."""
     total = 0
     last_counted: datetime | None = None
@@ -75,8 +74,8 @@ def monthly_report(building: Building, year: int, month: int) -> MonthlyReport:
     start, end = month_range(year, month)
     in_month = Q(time__gt=start, time__lte=end)
     readings = Reading.objects.filter(in_month, flat__building=building)
-    figures = {
-        row["flat_id"]: row
+    figures: dict[int, dict[str, Any]] = {
+        row["flat_id"]: dict(row)
         for row in readings.values("flat_id").annotate(
             consumption=Sum("consumption_wh"),
             peak=Max("demand_w"),
@@ -95,7 +94,7 @@ def monthly_report(building: Building, year: int, month: int) -> MonthlyReport:
         assignments.setdefault(assignment.flat_id, []).append(assignment)
     lines = []
     for flat in flats:
-        row = figures.get(flat.pk, {})
+        row: dict[str, Any] = figures.get(flat.pk, {})
         measured, estimated = row.get("measured", 0), row.get("estimated", 0)
         expected = expected_intervals(assignments.get(flat.pk, []), start, end)
         lines.append(
@@ -106,11 +105,10 @@ def monthly_report(building: Building, year: int, month: int) -> MonthlyReport:
                 occupant=flat.occupant,
                 consumption_wh=row.get("consumption") or 0,
                 peak_demand_w=row.get("peak"),
-                peak_time=flat.peak_time if row.get("peak") is not None else None,  # type: ignore[attr-defined]
+                peak_time=flat.peak_time if row.get("peak") is not None else None,
                 measured=measured,
                 estimated=estimated,
                 missing=max(expected - measured - estimated, 0),
             )
         )
     return MonthlyReport(building, f"{year:04d}-{month:02d}", start, end, lines)
-

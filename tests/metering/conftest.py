@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from metering.models import Building, Flat, MeterAssignment
-from poll.models import AI, ModbusDevice, Point, Profile, Sample
 from metering.registers import REGISTERS
+from poll.models import AI, ModbusDevice, Point, Profile, Sample
 
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
@@ -56,7 +56,9 @@ def meter(make_meter, flat: Flat) -> ModbusDevice:
     return device
 
 
-def write(meter: ModbusDevice, reads: Iterable[tuple[datetime, float]], register: str = "IMP_KWH") -> None:
+def write(
+    meter: ModbusDevice, reads: Iterable[tuple[datetime, float]], register: str = "IMP_KWH"
+) -> None:
     """Samples of one register of ``meter``: (time, kWh)."""
     point = Point.objects.get(modbus_device=meter, tag=f"{meter.name}_{register}")
     Sample.objects.bulk_create(Sample(point=point, time=t, value=v, q=0) for t, v in reads)

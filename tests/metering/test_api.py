@@ -6,13 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import tracemalloc
-from datetime import UTC, datetime, timedelta
 
 import openpyxl
 import pytest
 from django.test import Client
 
-from metering.exports import READING_COLUMNS, reading_rows, xlsx_file
+from metering.exports import READING_COLUMNS, xlsx_file
 from metering.models import Reading
 from metering.quarters import QUARTER
 from tests.metering.conftest import T0
@@ -32,8 +31,12 @@ def readings(meter, flat):
         wh += consumption or 0
         rows.append(
             Reading(
-                meter=meter, flat=flat, time=time, status="x" if n == 5 else "m",
-                import_wh=None if n == 5 else wh, consumption_wh=None if n == 5 else consumption,
+                meter=meter,
+                flat=flat,
+                time=time,
+                status="x" if n == 5 else "m",
+                import_wh=None if n == 5 else wh,
+                consumption_wh=None if n == 5 else consumption,
                 demand_w=None if consumption is None or n in (5, 6) else consumption * 4,
                 new_series=n == 0,
             )
@@ -139,7 +142,11 @@ def test_bad_reading_parameters_are_named(login, readings, flat, params, key):
     ],
 )
 def test_bad_report_parameters_are_named(login, building, params, key):
-    params = {"building": str(building.pk), **params} if "building" not in params and key != "building" else params
+    params = (
+        {"building": str(building.pk), **params}
+        if "building" not in params and key != "building"
+        else params
+    )
     answer = login("provider").get(REPORT, params)
     assert answer.status_code == 400
     assert key in answer.json()
@@ -212,9 +219,14 @@ def test_a_provider_can_keep_flats_in_the_admin(login, building):
     answer = client.post(
         "/admin/metering/flat/add/",
         {
-            "building": building.pk, "name": "Flat 9", "floor": "3", "occupant": "Z",
-            "email": "z@example.com", "notes": "",
-            "assignments-TOTAL_FORMS": "0", "assignments-INITIAL_FORMS": "0",
+            "building": building.pk,
+            "name": "Flat 9",
+            "floor": "3",
+            "occupant": "Z",
+            "email": "z@example.com",
+            "notes": "",
+            "assignments-TOTAL_FORMS": "0",
+            "assignments-INITIAL_FORMS": "0",
         },
     )
     assert answer.status_code == 302

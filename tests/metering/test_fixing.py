@@ -3,7 +3,7 @@ register resets, replaced meters, and idempotent catch-up."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -68,7 +68,10 @@ def test_after_a_gap_consumption_spans_it_without_a_demand(meter):
 
 
 def test_a_register_going_backwards_starts_a_new_series(meter):
-    write(meter, [(T0, 500.0), (T0 + QUARTER, 501.0), (T0 + 2 * QUARTER, 0.5), (T0 + 3 * QUARTER, 1.0)])
+    write(
+        meter,
+        [(T0, 500.0), (T0 + QUARTER, 501.0), (T0 + 2 * QUARTER, 0.5), (T0 + 3 * QUARTER, 1.0)],
+    )
     fix_range(T0 - QUARTER, T0 + 3 * QUARTER)
     rows = list(Reading.objects.filter(meter=meter).order_by("time"))
     assert [r.new_series for r in rows] == [True, False, True, False]
@@ -134,7 +137,10 @@ def test_overlapping_assignments_are_refused(meter, make_meter, flat, building):
     MeterAssignment(flat=other, meter=meter, start=T0).full_clean()  # after its end: fine
 
 
-@pytest.mark.parametrize(("day", "quarters"), [(date(2026, 3, 29), 92), (date(2026, 10, 25), 100), (date(2026, 11, 2), 96)])
+@pytest.mark.parametrize(
+    ("day", "quarters"),
+    [(date(2026, 3, 29), 92), (date(2026, 10, 25), 100), (date(2026, 11, 2), 96)],
+)
 def test_dst_days_have_92_and_100_quarters(meter, settings, day, quarters):
     settings.TIME_ZONE = "Europe/Zurich"
     start, end = day_range(day)

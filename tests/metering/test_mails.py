@@ -60,7 +60,14 @@ DEC_1 = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
 
 def test_the_monthly_report_goes_once_even_after_a_restart(smtp, provider, meter, flat):
-    Reading.objects.create(meter=meter, flat=flat, time=datetime(2026, 11, 10, tzinfo=UTC), status="m", import_wh=5, consumption_wh=4321)
+    Reading.objects.create(
+        meter=meter,
+        flat=flat,
+        time=datetime(2026, 11, 10, tzinfo=UTC),
+        status="m",
+        import_wh=5,
+        consumption_wh=4321,
+    )
     assert "not final" in mails.queue_monthly_reports(datetime(2026, 12, 1, 0, 10, tzinfo=UTC))
     assert mails.queue_monthly_reports(DEC_1) == "1 monthly reports queued"
     assert mails.queue_monthly_reports(DEC_1 + timedelta(hours=1)) == "0 monthly reports queued"
@@ -75,11 +82,17 @@ def test_the_monthly_report_goes_once_even_after_a_restart(smtp, provider, meter
     assert len(smtp.mails) == 1
 
 
-def test_a_silent_meter_is_mailed_once_and_again_when_back(smtp, provider, meter, make_meter, flat, building):
+def test_a_silent_meter_is_mailed_once_and_again_when_back(
+    smtp, provider, meter, make_meter, flat, building
+):
     from metering.models import Flat
 
     neighbour = make_meter("F02", unit=2)
-    MeterAssignment.objects.create(flat=Flat.objects.create(building=building, name="Flat 2"), meter=neighbour, start=meter.assignments.get().start)
+    MeterAssignment.objects.create(
+        flat=Flat.objects.create(building=building, name="Flat 2"),
+        meter=neighbour,
+        start=meter.assignments.get().start,
+    )
     now = datetime(2026, 11, 2, 12, tzinfo=UTC)
     write(meter, [(now - timedelta(minutes=40), 1.0)])
     write(neighbour, [(now - timedelta(minutes=2), 1.0)])
@@ -97,7 +110,11 @@ def test_a_dead_gateway_is_one_mail_not_one_per_meter(smtp, provider, meter, mak
 
     for n in (2, 3):
         other = make_meter(f"F0{n}", unit=n)
-        MeterAssignment.objects.create(flat=Flat.objects.create(building=building, name=f"Flat {n}"), meter=other, start=meter.assignments.get().start)
+        MeterAssignment.objects.create(
+            flat=Flat.objects.create(building=building, name=f"Flat {n}"),
+            meter=other,
+            start=meter.assignments.get().start,
+        )
     now = datetime(2026, 11, 2, 12, tzinfo=UTC)
     assert mails.check_meters(now) == "3 meters silent, 0 back"
     deliver(now)
@@ -108,7 +125,9 @@ def test_a_dead_gateway_is_one_mail_not_one_per_meter(smtp, provider, meter, mak
 def test_the_completeness_summary_names_flats_with_missing_intervals(smtp, provider, meter, flat):
     day = datetime(2026, 11, 2, tzinfo=UTC)
     Reading.objects.bulk_create(
-        Reading(meter=meter, flat=flat, time=day + n * timedelta(minutes=15), status="m", import_wh=n)
+        Reading(
+            meter=meter, flat=flat, time=day + n * timedelta(minutes=15), status="m", import_wh=n
+        )
         for n in range(1, 95)
     )
     now = day + timedelta(days=1, hours=1)
@@ -142,5 +161,11 @@ def test_an_smtp_outage_delays_mail_loses_none_and_raises_one_alarm(db, settings
 
 def test_the_jobs_are_registered():
     names = {job.name for job in registered_jobs()}
-    assert {"metering-readings", "metering-monthly-report", "metering-meters", "metering-completeness", "outbox-delivery"} <= names
+    assert {
+        "metering-readings",
+        "metering-monthly-report",
+        "metering-meters",
+        "metering-completeness",
+        "outbox-delivery",
+    } <= names
     assert callable(run_due_jobs)

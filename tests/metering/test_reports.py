@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from metering.models import Flat, MeterAssignment, Reading
-from metering.reports import expected_intervals, monthly_report
 from metering.quarters import QUARTER, month_range
+from metering.reports import expected_intervals, monthly_report
 
 
 @pytest.fixture
@@ -18,8 +18,13 @@ def zurich(settings):
 
 def put(meter, flat, time, consumption, demand=None, status="m", wh=1):
     Reading.objects.create(
-        meter=meter, flat=flat, time=time, status=status, import_wh=wh,
-        consumption_wh=consumption, demand_w=demand,
+        meter=meter,
+        flat=flat,
+        time=time,
+        status=status,
+        import_wh=wh,
+        consumption_wh=consumption,
+        demand_w=demand,
     )
 
 
@@ -34,7 +39,9 @@ def test_report_totals_match_hand_computed_figures(zurich, meter, flat, make_met
     put(meter, flat, end + QUARTER, 5000, 20000)  # December
     second = Flat.objects.create(building=building, name="Flat 2")
     other = make_meter("F02", unit=2)
-    MeterAssignment.objects.create(flat=second, meter=other, start=datetime(2026, 11, 30, 23, tzinfo=UTC) - 4 * QUARTER)
+    MeterAssignment.objects.create(
+        flat=second, meter=other, start=datetime(2026, 11, 30, 23, tzinfo=UTC) - 4 * QUARTER
+    )
     put(other, second, end - QUARTER, 250, 1000)
     put(other, second, end, 250, 1000)
 
@@ -52,7 +59,9 @@ def test_report_totals_match_hand_computed_figures(zurich, meter, flat, make_met
 def test_expected_intervals_count_a_replacement_boundary_once(meter, flat, make_meter):
     start, end = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC)
     swap = datetime(2026, 11, 1, 12, tzinfo=UTC)
-    first = MeterAssignment(flat=flat, meter=meter, start=datetime(2026, 1, 1, tzinfo=UTC), end=swap)
+    first = MeterAssignment(
+        flat=flat, meter=meter, start=datetime(2026, 1, 1, tzinfo=UTC), end=swap
+    )
     second = MeterAssignment(flat=flat, meter=make_meter("F02"), start=swap)
     assert expected_intervals([first, second], start, end) == 96
     assert expected_intervals([first], start, end) == 48
