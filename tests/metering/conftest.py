@@ -10,6 +10,7 @@ import pytest
 from metering.models import Building, Flat, MeterAssignment
 from metering.registers import REGISTERS
 from poll.models import AI, ModbusDevice, Point, Profile, Sample
+from tests.console.conftest import browser  # noqa: F401 (the console's browser fixture)
 
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 

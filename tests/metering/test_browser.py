@@ -47,7 +47,9 @@ def metering_site(transactional_db: None) -> Iterator[Site]:
         yield Site(server)
 
 
-def test_the_provider_sees_the_charts_and_downloads_the_month(metering_site, browser: Browser, tmp_path):
+def test_the_provider_sees_the_charts_and_downloads_the_month(
+    metering_site, browser: Browser, tmp_path
+):
     from metering.models import Building
     from metering.quarters import local_day
     from metering.reports import monthly_report
