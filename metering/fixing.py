@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Max, Q
 
 from metering.models import MeterAssignment, Progress, Reading, Status
 from metering.quarters import QUARTER, boundaries, floor_quarter
@@ -95,19 +95,29 @@ class Last:
 
 
 def _previous(meter_ids: list[int], before: datetime) -> dict[int, Last]:
-    """Each meter's last reading with a value before ``before``."""
+    """Each meter's last reading with a value before ``before``.
+
+    The database finds each meter's last time within two days (one grouped query that
+    returns a row per meter); those readings are then read by their few distinct times
+    (usually one: the previous boundary). A meter silent for longer is looked up alone.
+    """
     found: dict[int, Last] = {}
-    recent = Reading.objects.filter(
-        meter_id__in=meter_ids,
-        time__lt=before,
-        time__gte=before - timedelta(days=2),
-        import_wh__isnull=False,
-    ).order_by("time")
-    for meter_id, time, flat_id, wh in recent.values_list(
-        "meter_id", "time", "flat_id", "import_wh"
-    ):
-        if wh is not None:  # the query asks for values only; the type says nullable
-            found[meter_id] = Last(time, flat_id, wh)
+    with_value = Reading.objects.filter(
+        meter_id__in=meter_ids, time__lt=before, import_wh__isnull=False
+    )
+    last_times = dict(
+        with_value.filter(time__gte=before - timedelta(days=2))
+        .values("meter_id")
+        .annotate(last=Max("time"))
+        .values_list("meter_id", "last")
+    )
+    if last_times:
+        rows = with_value.filter(time__in=set(last_times.values())).values_list(
+            "meter_id", "time", "flat_id", "import_wh"
+        )
+        for meter_id, time, flat_id, wh in rows:
+            if wh is not None and last_times.get(meter_id) == time:
+                found[meter_id] = Last(time, flat_id, wh)
     for meter_id in meter_ids:
         if meter_id in found:
             continue
@@ -171,7 +181,7 @@ def _tracks(
         .values_list("point_id", "time", "value")
     )
     tracks: dict[tuple[int, str], Track] = defaultdict(Track)
-    for point_id, time, value in samples.iterator(chunk_size=5000):
+    for point_id, time, value in samples.iterator(chunk_size=50_000):
         if value is None:
             continue
         track = tracks[points[point_id]]
