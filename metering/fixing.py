@@ -151,8 +151,11 @@ def fix_range(after: datetime, until: datetime) -> int:
     for index in range(0, len(todo), CHUNK):
         chunk = todo[index : index + CHUNK]
         tracks = _tracks(points, chunk[0], chunk[-1])
+        kept = _with_values(meter_ids, chunk[0], chunk[-1])
         rows = [
-            row for boundary in chunk for row in _fix_boundary(boundary, assignments, tracks, last)
+            row
+            for boundary in chunk
+            for row in _fix_boundary(boundary, assignments, tracks, last, kept)
         ]
         Reading.objects.bulk_create(
             rows,
@@ -163,6 +166,17 @@ def fix_range(after: datetime, until: datetime) -> int:
         )
         written += len(rows)
     return written
+
+
+def _with_values(
+    meter_ids: list[int], first: datetime, last: datetime
+) -> dict[tuple[int, datetime], tuple[int, int]]:
+    """The readings with a value already fixed in ``[first, last]``: (meter, time) -> (flat,
+    import Wh)."""
+    rows = Reading.objects.filter(
+        meter_id__in=meter_ids, time__gte=first, time__lte=last, import_wh__isnull=False
+    ).values_list("meter_id", "time", "flat_id", "import_wh")
+    return {(m, t): (f, wh) for m, t, f, wh in rows if wh is not None}
 
 
 def _tracks(
@@ -195,6 +209,7 @@ def _fix_boundary(
     assignments: Iterable[MeterAssignment],
     tracks: dict[tuple[int, str], Track],
     last: dict[int, Last],
+    kept: dict[tuple[int, datetime], tuple[int, int]],
 ) -> list[Reading]:
     when = boundary.timestamp()
     tolerance, gap = on_time(), max_gap()
@@ -215,6 +230,12 @@ def _fix_boundary(
             meter_id=meter, flat_id=assignment.flat_id, time=boundary, status=status, **values
         )
         current = values["import_wh"]
+        if current is None and (meter, boundary) in kept:
+            # Fixed with a value before (from samples since thinned, or a backfill): a fix
+            # again with less to go on does not turn it into a missing one.
+            flat_id, wh = kept[(meter, boundary)]
+            last[meter] = Last(boundary, flat_id, wh)
+            continue
         if current is not None:
             previous = last.get(meter)
             hours = (boundary - previous.time).total_seconds() / 3600 if previous else 0.0

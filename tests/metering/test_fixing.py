@@ -151,3 +151,10 @@ def test_dst_days_have_92_and_100_quarters(meter, settings, day, quarters):
     assert rows.count() == quarters
     assert set(rows.values_list("status", flat=True)) == {"m"}
     assert rows.filter(new_series=False).count() == quarters
+
+
+def test_a_reading_with_a_value_is_not_made_missing_by_a_later_fix(meter, flat):
+    Reading.objects.create(meter=meter, flat=flat, time=T0, status="m", import_wh=5000)
+    fix_range(T0 - QUARTER, T0 + QUARTER)  # no samples at all
+    assert (reading(meter, T0).status, reading(meter, T0).import_wh) == ("m", 5000)
+    assert reading(meter, T0 + QUARTER).status == "x"
