@@ -307,6 +307,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--flats", type=int, default=1000)
     parser.add_argument("--year-flats", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--parts", default="fixing,report,export", help="which figures (comma-separated)"
+    )
     parser.add_argument("--child", choices=["csv", "xlsx"], help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     setup(options.database_url)
@@ -317,9 +320,13 @@ def main(argv: list[str]) -> int:
 
     call_command("migrate", "--no-input", verbosity=0)
     build(options.meters, options.flats, options.year_flats)
-    bench_fixing(options.rounds)
-    bench_report(options.rounds)
-    bench_export(options.database_url, options.year_flats)
+    parts = options.parts.split(",")
+    if "fixing" in parts:
+        bench_fixing(options.rounds)
+    if "report" in parts:
+        bench_report(options.rounds)
+    if "export" in parts:
+        bench_export(options.database_url, options.year_flats)
     print("(the machine is shared with other builds: figures are indicative)")
     return 0
 
