@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "hmi",
     "alarms",
     "history",
+    "outbox",
+    "metering",
     "console",
     "commands",
     "ops",
