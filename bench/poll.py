@@ -313,6 +313,35 @@ class Usage:
         return int(match.group(1)) / 1024
 
 
+class BackendUsage:
+    """CPU seconds the poller's PostgreSQL backends spent over a window. Backends come and
+    go (a thread's connection closed and opened again): they are listed again every half
+    second, one that appears counts from 0, one that ends counts up to its last reading."""
+
+    def __init__(self) -> None:
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self._read(initial=True)
+
+    def follow(self, seconds: float, every: float = 0.5) -> None:
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(every, left))
+            self._read(initial=False)
+
+    def seconds(self) -> float:
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+    def _read(self, *, initial: bool) -> None:
+        for pid in backend_pids():
+            try:
+                used = Usage(pid).cpu()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            self.first.setdefault(pid, used if initial else 0.0)
+            self.last[pid] = used
+
+
 # Our poller
 
 
@@ -341,17 +370,17 @@ def measure_poller(args: argparse.Namespace, workdir: Path, control: Any) -> dic
         with vacuuming():
             wait_for(settled, 300, "the poller to settle")
             time.sleep(WARM_UP)
-            usage, backends = Usage(process.pid), [Usage(pid) for pid in backend_pids()]
-            updates0 = point_updates()
+            usage, backends = Usage(process.pid), BackendUsage()
+            updates0, links0 = point_updates(), point_updates("poll_comaster")
             start, t0 = metrics(metrics_port), time.monotonic()
-            cpu0, pg0 = usage.cpu(), sum(b.cpu() for b in backends)
-            time.sleep(args.seconds)
+            cpu0 = usage.cpu()
+            backends.follow(args.seconds)
             end, t1 = metrics(metrics_port), time.monotonic()
-            cpu1, pg1 = usage.cpu(), sum(b.cpu() for b in backends)
+            cpu1 = usage.cpu()
             result = rates(start, end, t1 - t0)
             result["cpu"] = (cpu1 - cpu0) / (t1 - t0)
-            result["pg_cpu"] = (pg1 - pg0) / (t1 - t0)
-            result["backends"] = len(backends)
+            result["pg_cpu"] = backends.seconds() / (t1 - t0)
+            result["backends"] = len(backends.first)
             result["rss"] = usage.rss_mb()
             result["spool"] = end.get("smve_poll_spool_depth", 0.0)
             result["batch_p50"] = quantile(start, end, "smve_poll_write_batch_seconds", 0.5)
@@ -361,6 +390,7 @@ def measure_poller(args: argparse.Namespace, workdir: Path, control: Any) -> dic
             wait_for(lambda: drained(metrics_port), 300, "the spool to drain")
             result["lost"] = lost_events(ledger)
             result["hot"] = hot_fraction(updates0, point_updates())
+            result["links_hot"] = hot_fraction(links0, point_updates("poll_comaster"))
     finally:
         stop(process)
     return result
@@ -491,14 +521,15 @@ def backend_pids() -> list[int]:
         return [pid for (pid,) in cursor.fetchall()]
 
 
-def point_updates() -> tuple[int, int]:
-    """``(updates, HOT updates)`` of poll_point so far, from pg_stat_user_tables."""
+def point_updates(table: str = "poll_point") -> tuple[int, int]:
+    """``(updates, HOT updates)`` of a table so far, from pg_stat_user_tables."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
-            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'poll_point'"
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = %s",
+            [table],
         )
         updates, hot = cursor.fetchone()
     return updates, hot
@@ -566,6 +597,7 @@ def report(args: argparse.Namespace, ours: dict[str, float], baseline: dict[str,
         f"   ({ours['backends']:.0f} backends of the poller)",
         f"{'CPU ms per stored reply':28}{per_reply:>14.2f}   (poller + PostgreSQL)",
         f"{'poll_point updates HOT':28}{ours['hot'] * 100:>13.0f}%",
+        f"{'poll_comaster updates HOT':28}{ours['links_hot'] * 100:>13.0f}%",
         f"{'memory (MB RSS)':28}{ours['rss']:>14.0f}{baseline.get('rss', float('nan')):>18.0f}",
         f"{'write batches/s':28}{ours['batches']:>14.1f}",
         f"{'write batch p50 (ms)':28}{ours['batch_p50'] * 1000:>14.1f}",
