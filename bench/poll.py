@@ -210,6 +210,7 @@ def clear_records() -> None:
 def simulator(profile: Path, workdir: Path) -> Iterator[Any]:
     """The simulator on ports the system picks; the COMasters in the database are pointed at
     them before the control connection is handed out."""
+    (workdir / "ledger.jsonl").unlink(missing_ok=True)  # a kept folder's earlier run
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.poll_load", "simulate", str(profile)]
         + ["--port-base", "0", "--control-port", "0"]
