@@ -10,9 +10,9 @@ every COMaster is polled once a second. Then:
    poller's CPU (in cores) and memory, the CPU of the PostgreSQL backends serving it
    (their pids from pg_stat_activity, their CPU from /proc), CPU per stored reply, the
    share of poll_point updates that were HOT (pg_stat_user_tables), the write-batch
-   time, and events late and lost: those the simulator's ledger says it handed out that
-   are not in the database at the window's end (late), and still not once the poller's
-   spool has drained and a minute more of polling has passed (lost).
+   time, and events late and lost: those the simulator's ledger says it handed out by the
+   window's end that are not in the database then (late), and those of them still not in
+   it once the poller's spool has drained and a minute more of polling has passed (lost).
 2. The baseline (how the original master stored data) polls the same simulator with the
    same client, but saves every value of every reply with its own ORM ``save()`` and
    every event with its own ``save()``, in the reactor thread. It prints the same figures
@@ -386,10 +386,12 @@ def measure_poller(args: argparse.Namespace, workdir: Path, control: Any) -> dic
             result["spool"] = end.get("smve_poll_spool_depth", 0.0)
             result["batch_p50"] = quantile(start, end, "smve_poll_write_batch_seconds", 0.5)
             control("flush_ledger")
-            ledger = workdir / "ledger.jsonl"
-            result["late"] = float(len(missing_events(ledger)))
+            late = missing_events(handed_out(workdir / "ledger.jsonl"))
+            result["late"] = float(len(late))
             wait_for(lambda: drained(metrics_port), 300, "the spool to drain")
-            result["lost"] = lost_events(ledger)
+            lost = lost_events(late)
+            result["lost"] = float(len(lost))
+            (workdir / "lost.json").write_text(json.dumps(sorted(lost)))  # for --keep
             result["hot"] = hot_fraction(updates0, point_updates())
             result["links_hot"] = hot_fraction(links0, point_updates("poll_comaster"))
     finally:
@@ -482,12 +484,21 @@ def quantile(start: dict[str, float], end: dict[str, float], histogram: str, q: 
     return lower
 
 
-def missing_events(ledger: Path) -> set[tuple[str, str]]:
-    """Events the simulator's ledger says it handed out that are not in the database now."""
+def handed_out(ledger: Path) -> set[tuple[str, str]]:
+    """Events the simulator's ledger says it handed out, as far as it was flushed: only
+    whole lines (the simulator goes on writing it)."""
+    with ledger.open("rb") as lines:
+        return {
+            (line["comaster"], line["raw"])
+            for line in map(json.loads, (raw for raw in lines if raw.endswith(b"\n")))
+        }
+
+
+def missing_events(events: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Those of ``events`` that are not in the database now."""
     from poll.models import Energy, Event
 
-    with ledger.open() as lines:
-        missing = {(line["comaster"], line["raw"]) for line in map(json.loads, lines)}
+    missing = set(events)
     missing -= set(Event.objects.values_list("comaster__name", "raw"))
     missing -= set(Energy.objects.values_list("comaster__name", "raw"))
     return missing
@@ -498,14 +509,16 @@ def drained(metrics_port: int) -> bool:
     return metrics(metrics_port).get("smve_poll_spool_depth", 0.0) == 0.0
 
 
-def lost_events(ledger: Path, patience: float = 60.0) -> float:
-    """Events handed out during the run that are still not in the database once the spool
-    has drained and ``patience`` seconds of polling on have passed (an answer lost on the
-    way is asked for again): lost, as against late (missing at the window's end)."""
+def lost_events(late: set[tuple[str, str]], patience: float = 60.0) -> set[tuple[str, str]]:
+    """The events missing at the window's end (``late``) that are still not in the
+    database once the spool has drained and ``patience`` seconds of polling on have passed
+    (an answer lost on the way is asked for again): lost. Only events handed out before
+    the window ended count: under overload those handed out since are always a second or
+    two behind, which is lateness, not loss."""
     deadline = time.monotonic() + patience
-    while (missing := missing_events(ledger)) and time.monotonic() < deadline:
+    while (missing := missing_events(late)) and time.monotonic() < deadline:
         time.sleep(1.0)
-    return float(len(missing))
+    return missing
 
 
 def backend_pids() -> list[int]:
