@@ -132,6 +132,7 @@ class JournalWriter(threading.Thread):
                 if not worked:
                     self._wait_for_entries()
         finally:
+            self._journal.save_checkpoint()
             if self._next <= self._journal.last_entry:
                 log.warning(
                     "stopping with %d journal entries to replay at the next start",
