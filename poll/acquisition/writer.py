@@ -189,9 +189,13 @@ class JournalWriter(threading.Thread):
         if last < self._next:
             return []
         if held and held[0][0] == self._next:
+            # Only an unbroken run: an entry the full queue could not take leaves a gap
+            # that is read back from the journal next time (see submit).
             entries: list[Entry] = []
-            while held and held[0][0] <= last and len(entries) < self._max_entries:
+            expected = self._next
+            while held and held[0][0] == expected <= last and len(entries) < self._max_entries:
                 entries.append(held.popleft())
+                expected += 1
             return entries
         if held:
             last = min(last, held[0][0] - 1)
