@@ -393,6 +393,9 @@ def measure_poller(args: argparse.Namespace, workdir: Path, control: Any) -> dic
             result["rss"] = usage.rss_mb()
             result["spool"] = end.get("smve_poll_spool_depth", 0.0)
             result["batch_p50"] = quantile(start, end, "smve_poll_write_batch_seconds", 0.5)
+            result["entries_p50"] = quantile(start, end, "smve_poll_write_batch_entries", 0.5)
+            timeouts = 'smve_poll_failures_total{reason="timeout"}'
+            result["timeouts"] = (end.get(timeouts, 0.0) - start.get(timeouts, 0.0)) / (t1 - t0)
             control("flush_ledger")
             late = missing_events(handed_out(workdir / "ledger.jsonl"))
             result["late"] = float(len(late))
@@ -628,6 +631,8 @@ def report(args: argparse.Namespace, ours: dict[str, float], baseline: dict[str,
         f"{'memory (MB RSS)':28}{ours['rss']:>14.0f}{baseline.get('rss', float('nan')):>18.0f}",
         f"{'write batches/s':28}{ours['batches']:>14.1f}",
         f"{'write batch p50 (ms)':28}{ours['batch_p50'] * 1000:>14.1f}",
+        f"{'entries per batch p50':28}{ours.get('entries_p50', float('nan')):>14.1f}",
+        f"{'reply timeouts/s':28}{ours.get('timeouts', float('nan')):>14.1f}",
         f"{'spool depth at the end':28}{ours['spool']:>14.0f}",
         f"{'events late (window end)':28}{ours['late']:>14.0f}",
         f"{'events lost (spool drained)':28}{ours['lost']:>14.0f}",

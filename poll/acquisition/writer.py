@@ -150,6 +150,7 @@ class JournalWriter(threading.Thread):
         started = time.perf_counter()
         self._apply(entries)
         self._metrics.batch_seconds.observe(time.perf_counter() - started)
+        self._metrics.batch_entries.observe(len(entries))
         seqs = {link: seq for _, batch in entries for link, seq in batch.seqs().items()}
         last = entries[-1][0]
         self._journal.mark_applied(last, seqs)

@@ -172,3 +172,16 @@ def test_an_entry_the_full_queue_dropped_is_read_back_not_skipped(running) -> No
     writer.start()
     wait_for(lambda: journal.applied == 3)
     assert [p for written in store.written for p in written] == [1, 2, 3]
+
+
+def test_how_many_entries_each_transaction_took_is_counted(running) -> None:
+    """The backlog shows in the metrics: batches grow when the writer falls behind."""
+    journal, store, writer, append, configs = running
+    for n in range(1, 4):
+        append(n)
+    writer.start()
+    wait_for(lambda: journal.applied == 3)
+    registry = writer._metrics.registry
+    assert registry.get_sample_value("smve_poll_write_batch_entries_sum") == 3
+    assert registry.get_sample_value("smve_poll_write_batch_entries_count") == 1
+    assert registry.get_sample_value("smve_poll_spool_depth") == 0
