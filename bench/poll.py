@@ -270,7 +270,7 @@ def _connect(port: int, process: subprocess.Popen, workdir: Path) -> socket.sock
         log = (workdir / "simulator.log").read_text()[-2000:]
         raise RuntimeError(f"the simulator exited:\n{log}")
     try:
-        return socket.create_connection(("127.0.0.1", port), timeout=30)
+        return socket.create_connection(("127.0.0.1", port), timeout=180)
     except OSError:
         return None
 
