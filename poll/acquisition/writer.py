@@ -38,7 +38,8 @@ from poll.acquisition.watcher import ConfigError, ConfigWatcher, SiteConfig, loa
 log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 20_000
-"""Entries held in memory for the writer; beyond this it reads them back from the journal."""
+"""Entries held in memory for the writer by default; beyond, it reads them back from the
+journal (``POLL_QUEUE_ENTRIES``)."""
 IDLE_WAIT = 0.5
 RETRY_FIRST, RETRY_MAX = 0.5, 5.0
 """Pause after a failed attempt to reach the database, doubling up to the maximum."""
@@ -68,6 +69,7 @@ class JournalWriter(threading.Thread):
         max_entries: int,
         config_interval: float,
         heartbeat: Heartbeat | None = None,
+        queue_size: int = QUEUE_SIZE,
     ) -> None:
         super().__init__(name="poll-writer", daemon=True)
         self._journal = journal
@@ -78,7 +80,7 @@ class JournalWriter(threading.Thread):
         self._on_fatal = on_fatal
         self._max_entries = max_entries
         self._config_interval = config_interval
-        self._queue: queue.Queue[Entry | None] = queue.Queue(QUEUE_SIZE)
+        self._queue: queue.Queue[Entry | None] = queue.Queue(queue_size)
         self._held: deque[Entry] = deque()
         self._next = journal.applied + 1
         self._stopping = threading.Event()
