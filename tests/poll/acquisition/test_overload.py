@@ -68,13 +68,13 @@ def hold_database(seconds: float) -> None:
     PostgreSQL, a write transaction (the whole file) on SQLite."""
     settings = connection.settings_dict
     if connection.vendor == "sqlite":
-        held = sqlite3.connect(settings["NAME"], timeout=30)
+        whole_file = sqlite3.connect(settings["NAME"], timeout=30)
         try:
-            held.execute("BEGIN IMMEDIATE")
+            whole_file.execute("BEGIN IMMEDIATE")
             threading.Event().wait(seconds)  # the fault lasts this long
-            held.rollback()
+            whole_file.rollback()
         finally:
-            held.close()
+            whole_file.close()
         return
     import psycopg
 
