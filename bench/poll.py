@@ -482,6 +482,8 @@ def quantile(start: dict[str, float], end: dict[str, float], histogram: str, q: 
         for name in end
         if (match := pattern.match(name))
     )
+    if not buckets:  # a poller without this histogram
+        return float("nan")
     total = buckets[-1][1]
     if not total:
         return float("nan")
