@@ -28,6 +28,9 @@ class PollerOptions:
     """Seconds between tries of the leases of links no poller holds (PostgreSQL)."""
     heartbeat_interval: float = 2.0
     """Seconds between the heartbeat row's updates."""
+    queue_entries: int = 20_000
+    """Journal entries held in memory for the writer; beyond, it reads them back from the
+    journal (POLL_QUEUE_ENTRIES)."""
 
     @classmethod
     def from_settings(cls) -> PollerOptions:
@@ -41,6 +44,7 @@ class PollerOptions:
             max_batch_entries=int(_number("POLL_MAX_BATCH_ENTRIES", 1000)),
             lease_interval=_number("POLL_LEASE_INTERVAL", 1.0),
             heartbeat_interval=_number("POLL_HEARTBEAT_INTERVAL", 2.0),
+            queue_entries=int(_number("POLL_QUEUE_ENTRIES", 20_000)),
         )
 
 

@@ -143,6 +143,7 @@ class AcquisitionService:
             on_config=self._config_from_writer,
             on_fatal=self._fatal_from_writer,
             max_entries=options.max_batch_entries,
+            queue_size=options.queue_entries,
             config_interval=options.config_check_interval,
             heartbeat=heartbeat or Heartbeat.from_settings(),
         )
