@@ -40,7 +40,7 @@ def fill_pages(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("poll", "0009_point_updates_hot"),
+        ("poll", "0012_link_leases"),
     ]
 
     operations = [
