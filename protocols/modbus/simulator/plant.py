@@ -5,9 +5,9 @@ of the program in use (registers 8..20, minutes), and starts again. While fillin
 rises to the high-level setpoint (register 25), reached as the fill ends; while discharging
 it falls back to the low mark, reached as the discharge ends, and the discharged volume adds
 to the treated-volume counters; oxygen approaches its aerated level while air is blown (the
-aerated phases, or a blower started by hand) and decays otherwise; turbidity drifts. State is integrated in steps of at most
-:data:`STEP` simulated seconds whenever the plant is asked, so phase changes land exactly
-on their boundaries whatever the clock speed.
+aerated phases, or a blower started by hand) and decays otherwise; turbidity drifts. State
+is integrated in steps of at most :data:`STEP` simulated seconds whenever the plant is
+asked, so phase changes land exactly on their boundaries whatever the clock speed.
 
 Alarm coils are either injected (control interface) or computed: high level in the SBR
 tank (coil 5), oxygen out of range (coil 20) and turbidity out of range (coil 21). Coil 0
