@@ -45,8 +45,12 @@ def store_with_outage(
 def series_of(client, point: Point, end: datetime, max_points: int) -> tuple[str, dict]:
     answer = client.get(
         "/api/history/",
-        {"tag": point.tag, "start": START.isoformat(), "end": end.isoformat(),
-         "max_points": max_points},
+        {
+            "tag": point.tag,
+            "start": START.isoformat(),
+            "end": end.isoformat(),
+            "max_points": max_points,
+        },
     )
     assert answer.status_code == 200, answer.content
     body = answer.json()
@@ -78,7 +82,10 @@ def test_an_outage_inside_one_raw_bucket_is_followed_by_a_null(viewer, point):
     # 36 s buckets: good every 2 s, no data from 13 s to 25 s, all in the first bucket.
     end = START + timedelta(hours=1)
     before, mark, after = store_with_outage(
-        point, timedelta(seconds=2), end, START + timedelta(seconds=13),
+        point,
+        timedelta(seconds=2),
+        end,
+        START + timedelta(seconds=13),
         START + timedelta(seconds=25),
     )
     resolution, series = series_of(viewer, point, end, 100)
@@ -90,7 +97,10 @@ def test_an_outage_inside_one_raw_bucket_is_followed_by_a_null(viewer, point):
 def test_an_outage_over_empty_raw_buckets_has_a_null_before_them(viewer, point):
     end = START + timedelta(hours=1)
     before, mark, after = store_with_outage(
-        point, timedelta(seconds=2), end, START + timedelta(seconds=101),
+        point,
+        timedelta(seconds=2),
+        end,
+        START + timedelta(seconds=101),
         START + timedelta(seconds=400),
     )
     resolution, series = series_of(viewer, point, end, 100)
