@@ -162,8 +162,8 @@ class HistoryView(APIView):
             OpenApiParameter(
                 "max_points",
                 {"type": "integer", "minimum": 1, "maximum": MAX_POINTS},
-                description=f"Most buckets per series (default {DEFAULT_POINTS}); a bucket"
-                " holding an outage or bad quality is followed by a null row on top.",
+                description=f"Most rows per series (default {DEFAULT_POINTS}); a bucket"
+                " holding an outage or bad quality is followed by a null row, counted in.",
             ),
             OpenApiParameter(
                 "resolution",

@@ -11,9 +11,9 @@ the last good value before it and the first after, whichever buckets they fall i
 that holds good values and also some time without one (a no-data mark, bad quality: for a
 rollup, a last sample without a value or a share of its covered time not good) is therefore
 followed by an extra null row, half a bucket after it. An outage that spans empty buckets
-starts with a mark in the bucket before them, so it is followed by a null too. These rows
-come on top of the buckets: a series has at most ``max_points`` buckets plus one null after
-each bucket with a gap.
+starts with a mark in the bucket before them, so it is followed by a null too. The series
+still has at most ``max_points`` rows, nulls included: when the buckets and their gaps'
+nulls would be more, the range is folded again into as many fewer buckets.
 """
 
 from __future__ import annotations
@@ -119,9 +119,24 @@ def read_series(
 ) -> Series:
     """The chart series of one point from ``start`` to ``end`` at ``resolution``: one
     query on the (point, resolution, start) or (point, time) index, folded by the
-    database into at most ``max_points`` rows."""
+    database into at most ``max_points`` rows, gaps' nulls included (folded again into
+    fewer buckets in the rare case they would be more)."""
+    buckets = max_points
+    while True:
+        series = _fold(point_id, start, end, buckets, resolution, gaps=max_points > 1)
+        over = len(series.t) - max_points
+        if over <= 0:
+            return series
+        buckets = max(1, buckets - over)
+
+
+def _fold(
+    point_id: int, start: datetime, end: datetime, buckets: int, resolution: str, gaps: bool
+) -> Series:
+    """The range folded into ``buckets`` chart buckets, with a null after each bucket
+    holding a gap when ``gaps``."""
     adapt = connection.ops.adapt_datetimefield_value
-    width = (end - start).total_seconds() / max_points
+    width = (end - start).total_seconds() / buckets
     bucket = [start.timestamp(), width]
     if resolution == "raw":
         rows = RAW_ROWS.format(bucket=_bucket("time"))
@@ -135,7 +150,7 @@ def read_series(
         for number, low, high, average, gap in cursor.fetchall():
             time = start + timedelta(seconds=int(number) * width)
             series.add(time, low, high, average)
-            if gap and average is not None:
+            if gaps and gap and average is not None:
                 series.add(time + timedelta(seconds=width / 2), None, None, None)
     return series
 

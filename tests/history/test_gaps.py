@@ -145,3 +145,24 @@ def test_no_outage_no_null(viewer, point):
     for max_points in (100, 1000, 5000):
         _, series = series_of(viewer, point, end, max_points)
         assert series["t"] and None not in series["avg"]
+
+
+def test_the_nulls_of_gaps_count_in_max_points(viewer, point):
+    # A sample every second for 100 s, every 10 s chart bucket full, and three outages of
+    # one second: 10 buckets and 3 nulls would be 13 rows; the series folds into fewer
+    # buckets instead, and still has a null after each outage.
+    end = START + timedelta(seconds=100)
+    marks = {15, 45, 75}
+    Sample.objects.bulk_create(
+        Sample(
+            point=point,
+            time=START + timedelta(seconds=second),
+            value=None if second in marks else float(second),
+            q=NO_DATA if second in marks else 0,
+        )
+        for second in range(100)
+    )
+    resolution, series = series_of(viewer, point, end, 10)
+    assert resolution == "raw"
+    assert len(series["t"]) <= 10
+    assert sum(is_null(series, index) for index in range(len(series["t"]))) == 3
