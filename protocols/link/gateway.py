@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from .keeper import Clock, Connecting, Dial, Keeper, Wire
@@ -98,7 +99,7 @@ class Gateway:
         line = Line(self, keeper)
         self._lines.append(line)
         if self._wire is not None and not self._closing:
-            self._clock.callLater(0, self._make, line)
+            self._clock.callLater(0, partial(self._make, line))
         elif self._connecting is None and self._wire is None:
             self._open_connection()
         return line
@@ -242,7 +243,10 @@ class Gateways:
             if gateway is None:
                 name = f"{settings.host}:{settings.port}"
                 opener = _tcp_opener(
-                    self._reactor, settings.host, settings.port, settings.connect_timeout,
+                    self._reactor,
+                    settings.host,
+                    settings.port,
+                    settings.connect_timeout,
                     new_reader,
                 )
                 gateway = self._gateways[key] = Gateway(name, self._reactor, opener)

@@ -100,9 +100,7 @@ class LinkProtocol(TwistedProtocol):
 class LinkFactory(ClientFactory):
     noisy = False  # a reconnecting keeper would log every attempt
 
-    def __init__(
-        self, keeper: Endpoint, new_reader: Callable[[], StreamReader], name: str
-    ) -> None:
+    def __init__(self, keeper: Endpoint, new_reader: Callable[[], StreamReader], name: str) -> None:
         self._keeper = keeper
         self._new_reader = new_reader
         self._name = name

@@ -137,7 +137,7 @@ def test_a_dead_device_goes_offline_alone_and_comes_back() -> None:
     g.advance(1.0)  # b keeps polling on its own schedule
     assert "b#1" in g.sent()
     g.reply("b=ok")
-    frames: list[str] = []
+    frames = []
     while "a#1" not in frames:  # a's backoff runs out: it gets its share again
         g.advance(0.05)
         frames = g.sent()
