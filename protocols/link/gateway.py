@@ -193,8 +193,8 @@ class Gateway:
         line.keeper.connection_made(line)
 
     def _next_turn(self) -> None:
-        if self._holder is not None or self._wire is None:
-            return
+        if self._holder is not None or self._wire is None or self._closing:
+            return  # a closing connection sends nothing more; its loss fails the waiting
         while self._turns:
             line, go = self._turns.popleft()
             if line in self._connected:
