@@ -15,7 +15,7 @@ part:
   block, or to the write's caller) and never decoded as data, and it is not retried. A
   reply that answers something else uses up a try; bytes that are no frame do not.
 - A connection closed by the device or the network puts its points offline at once.
-- Devices at the same host and port can share one connection (:class:`Gateways`, see
+- Devices at the same host and port can share one connection (:class:`ModbusGateways`, see
   :mod:`protocols.link.gateway`): their requests take turns, each with its own unit id,
   and a reply is taken only from the unit asked (over Modbus TCP too, for the transaction
   ids of the devices sharing a connection are counted apart).
@@ -51,7 +51,7 @@ from .stream import Dropped, stream_reader
 __all__ = [
     "DeviceSettings",
     "FailedTry",
-    "Gateways",
+    "ModbusGateways",
     "ModbusClient",
     "ModbusSink",
 ]
@@ -102,6 +102,19 @@ class ModbusSink(Protocol):
         """A new connection will be tried in ``delay`` seconds."""
 
 
+class ModbusGateways(Gateways):
+    """The shared connections of the Modbus devices of one reactor, and the unit ids
+    behind each, which its RTU reader expects (so that it resynchronises quickly)."""
+
+    def __init__(self, reactor: Any) -> None:
+        super().__init__(reactor)
+        self._units: dict[tuple[str, int], set[int]] = {}
+
+    def units(self, host: str, port: int) -> set[int]:
+        """The unit ids of the devices at ``host``:``port`` (live: a new device adds its own)."""
+        return self._units.setdefault((host, port), set())
+
+
 class ModbusClient(FieldClient[ReadBlock | WriteRequest, Reply]):
     """Keeps one Modbus device polled and carries out writes to it: the Modbus
     conversation of a :class:`Keeper` whose requests are read blocks and writes."""
@@ -116,7 +129,7 @@ class ModbusClient(FieldClient[ReadBlock | WriteRequest, Reply]):
         reactor: Any,
         *,
         random_fraction: Callable[[], float] = random.random,
-        gateways: Gateways | None = None,
+        gateways: ModbusGateways | None = None,
     ) -> None:
         """With ``gateways``, the client shares the connection of the other devices at
         its host and port; without, it has one of its own."""
@@ -130,8 +143,12 @@ class ModbusClient(FieldClient[ReadBlock | WriteRequest, Reply]):
             dial = tcp_dialer(
                 reactor, partial(stream_reader, settings.framing, Direction.RESPONSE, units)
             )
-        else:  # the connection reads the replies of every unit behind the gateway
-            dial = gateways.dialer(partial(stream_reader, settings.framing, Direction.RESPONSE))
+        else:  # the shared connection reads the replies of every unit behind the gateway
+            units = gateways.units(settings.host, settings.port)
+            units.add(settings.unit)
+            dial = gateways.dialer(
+                partial(stream_reader, settings.framing, Direction.RESPONSE, units)
+            )
         self._keeper: Keeper[ReadBlock | WriteRequest, Reply] = Keeper(
             settings, self, reactor, dial, random_fraction=random_fraction
         )

@@ -2,7 +2,7 @@
 on the poller's reactor, started, replaced and stopped as the configuration changes
 (:class:`~poll.acquisition.link_runner.LinkRunner`). Devices at the same host and port
 (meters behind one RS485-to-TCP gateway) share one connection
-(:class:`~protocols.modbus.client.Gateways`)."""
+(:class:`~protocols.modbus.client.ModbusGateways`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from poll.acquisition.modbus.recorder import MODBUS_DEVICES, ModbusRecorder
 from poll.acquisition.options import PollerOptions
 from poll.acquisition.sources import SourceContext
 from poll.models import ModbusDevice, Profile
-from protocols.modbus.client import Gateways, ModbusClient
+from protocols.modbus.client import ModbusClient, ModbusGateways
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class ModbusDevices(LinkRunner[ModbusDeviceConfig, ModbusRecorder, ModbusClient]
 
     def __init__(self, context: SourceContext) -> None:
         super().__init__(context)
-        self._gateways = Gateways(context.reactor)
+        self._gateways = ModbusGateways(context.reactor)
 
     def apply(self, site: ModbusSite, statuses: Mapping[int, LinkStatus]) -> None:
         super().apply(site, statuses)

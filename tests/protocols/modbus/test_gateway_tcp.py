@@ -14,7 +14,7 @@ import pytest
 from twisted.internet.threads import blockingCallFromThread
 
 from protocols.modbus import Framing, ReadPlan
-from protocols.modbus.client import DeviceSettings, Gateways, ModbusClient
+from protocols.modbus.client import DeviceSettings, ModbusClient, ModbusGateways
 from protocols.modbus.simulator import RunningSimulator, SimulatorOptions, start_meters
 from protocols.modbus.simulator.server import ModbusServerFactory
 
@@ -75,7 +75,7 @@ class Gateway:
         self.factory = factory
         self.clients: list[ModbusClient] = []
 
-    def poll(self, gateways: Gateways | None) -> dict[str, WatchedSink]:
+    def poll(self, gateways: ModbusGateways | None) -> dict[str, WatchedSink]:
         sinks = {"F01": WatchedSink(), "F02": WatchedSink()}
         meter = meter_map()
 
@@ -131,7 +131,7 @@ def test_without_sharing_the_second_connection_is_refused(gateway: Gateway) -> N
 def test_two_meters_share_one_connection_and_a_dead_one_stays_alone(
     thread_reactor: Any, gateway: Gateway
 ) -> None:
-    gateways = Gateways(thread_reactor)
+    gateways = ModbusGateways(thread_reactor)
     sinks = gateway.poll(gateways)
     f01, f02 = sinks["F01"], sinks["F02"]
     f01.wait(lambda s: s.cycles >= 3)
