@@ -27,9 +27,16 @@ def test_an_account_with_no_role_gets_nothing_of_the_api_description(path):
     assert api_client(boss).get(path).status_code == 200
 
 
-def test_only_engineers_and_admins_are_staff_among_the_demo_users():
+def test_only_engineers_providers_and_admins_are_staff_among_the_demo_users():
+    # A service provider keeps buildings, flats and meters in the admin (metering only).
     User.objects.create_user("viewer", is_staff=True)  # as an older demo left it
     call_command("create_demo_users", stdout=io.StringIO())
     staff = {user.username: user.is_staff for user in User.objects.all()}
-    assert staff == {"viewer": False, "operator": False, "engineer": True, "admin": True}
+    assert staff == {
+        "viewer": False,
+        "operator": False,
+        "engineer": True,
+        "provider": True,
+        "admin": True,
+    }
     assert User.objects.get(username="admin").is_superuser
