@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -15,7 +17,15 @@ from rest_framework.response import Response
 
 from commands import service
 from commands.audit_query import FILTERS, FilterError, filter_records
-from commands.models import AuditRecord, CommandDefinition, CommandRequest
+from commands.models import Action, AuditRecord, CommandDefinition, CommandRequest
+from poll.api import (
+    MAX_ID,
+    ApiFilterBackend,
+    ApiFilterSet,
+    ApiPagination,
+    WholeNumberFilter,
+    refuse_repeated_parameters,
+)
 
 
 class CommandSerializer(serializers.ModelSerializer[CommandDefinition]):
@@ -84,30 +94,30 @@ def client_address(request: Request) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("tag", str, description="Only the commands of this point."),
-            OpenApiParameter("profile", int, description="Only the commands of this profile."),
-        ]
+class CommandFilter(ApiFilterSet):
+    tag = filters.CharFilter(field_name="point__tag", label="Only the commands of this point.")
+    profile = WholeNumberFilter(
+        field_name="point__profile",
+        label="Only the commands of this profile.",
+        min_value=0,
+        max_value=MAX_ID,
     )
-)
+
+    class Meta:
+        model = CommandDefinition
+        fields = ("tag", "profile")
+
+
 class CommandViewSet(viewsets.ReadOnlyModelViewSet[CommandDefinition]):
-    queryset = CommandDefinition.objects.select_related("point")
+    """The commands, filtered and paged as every list of the API (a parameter that means
+    nothing, or given twice, is a 400)."""
+
+    queryset = CommandDefinition.objects.select_related("point").order_by("id")
     serializer_class = CommandSerializer
     permission_classes = [Readable]
-
-    def get_queryset(self) -> QuerySet[CommandDefinition]:
-        found = super().get_queryset()
-        if self.action != "list":
-            return found
-        tag = self.request.query_params.get("tag")
-        if tag is not None:
-            found = found.filter(point__tag=tag)
-        profile = self.request.query_params.get("profile", "")
-        if profile.isdigit():
-            found = found.filter(point__profile_id=int(profile))
-        return found
+    filter_backends = [ApiFilterBackend]
+    filterset_class = CommandFilter
+    pagination_class = ApiPagination
 
     def _run(self, request: Request, step: Any, *args: Any) -> Response:
         definition = self.get_object()
@@ -161,6 +171,15 @@ class CommandRequestViewSet(viewsets.ReadOnlyModelViewSet[CommandRequest]):
         return found
 
 
+#: The command log's parameters that are not free text, as the schema states them.
+LOG_PARAMETER_TYPES: dict[str, Any] = {
+    "from": OpenApiTypes.DATETIME,
+    "to": OpenApiTypes.DATETIME,
+    "request": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    "action": {"type": "string", "enum": list(Action.values)},
+}
+
+
 class CommandLogViewSet(viewsets.GenericViewSet[AuditRecord]):
     """The audit trail grouped by request, newest first; rows without a request (config
     edits, refusals before any request) are entries of their own."""
@@ -171,9 +190,13 @@ class CommandLogViewSet(viewsets.GenericViewSet[AuditRecord]):
 
     @extend_schema(
         responses=CommandLogEntrySerializer(many=True),
-        parameters=[OpenApiParameter(key, str, description=hint) for key, hint in FILTERS.items()],
+        parameters=[
+            OpenApiParameter(key, LOG_PARAMETER_TYPES.get(key, str), description=hint)
+            for key, hint in FILTERS.items()
+        ],
     )
     def list(self, request: Request) -> Response:
+        refuse_repeated_parameters(request)
         try:
             ordered = filter_records(request.query_params)
         except FilterError as error:
