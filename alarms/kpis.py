@@ -2,8 +2,11 @@
 
 The database aggregates: activations per 10-minute bucket, per alarm, per priority, the
 chattering windows and the times to acknowledge all come back as a few rows, never one row
-per transition. Python then only walks the per-bucket counts to find flood episodes (a
-flood starts in a bucket above 10 activations and lasts until a bucket below 5).
+per transition. The activation counts are summed from the per-bucket counts the database
+keeps as the journal is written (``ActivationCount``, migration 0005): a month is a few
+thousand rows, not every activation. Python then only walks the per-bucket counts to find
+flood episodes (a flood starts in a bucket above 10 activations and lasts until a bucket
+below 5).
 
 An activation is a transition into ``unack`` by the process (``activate``): what an operator
 is called for. Buckets are 10-minute windows aligned on the epoch.
@@ -19,7 +22,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 
-from alarms.models import Alarm, AlarmTransition
+from alarms.models import ActivationCount, Alarm, AlarmTransition
 from alarms.states import State
 from poll.acquisition.batch import EPOCH
 
@@ -58,6 +61,7 @@ def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 
 
 _TABLE = AlarmTransition._meta.db_table
+_COUNTS = ActivationCount._meta.db_table
 _ALARM = Alarm._meta.db_table
 _DEFINITION = "alarms_alarmdefinition"
 _ACTIVATIONS = f"""
@@ -83,7 +87,7 @@ def compute(period: Period) -> dict[str, Any]:
 def _compute(period: Period) -> dict[str, Any]:
     adapt = connection.ops.adapt_datetimefield_value
     params = [adapt(period.start), adapt(period.end)]
-    buckets, by_alarm, by_priority = _activation_counts(params)
+    buckets, by_alarm, by_priority = _activation_counts(period)
     total = sum(count for _, count in buckets)
     bucket_count = max(1, int(-(-period.seconds // BUCKET_S)))
     floods = _floods(buckets)
@@ -135,31 +139,53 @@ def _at(bucket: int) -> datetime:
 _BUCKET = f"CAST(FLOOR({{epoch}} / {BUCKET_S}) AS BIGINT)"
 
 
-def _activation_counts(
-    params: list[Any],
-) -> tuple[list[tuple[Any, ...]], dict[int, int], dict[str, int]]:
-    """Activations per bucket (in bucket order), per alarm and per priority. On
-    PostgreSQL one scan of the activations' index (``GROUPING SETS``); elsewhere three."""
+def _bucket_of(when: datetime) -> float:
+    return (when - EPOCH).total_seconds() / BUCKET_S
+
+
+def _counted(period: Period) -> tuple[str, list[Any]]:
+    """SQL of rows (b, alarm_id, priority, n) whose sums are the period's activations, and
+    its parameters: the stored counts of the buckets the period covers whole, and the
+    journal's activations in the partial buckets at its edges (at most 20 minutes)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    first, last = math.ceil(_bucket_of(period.start)), math.floor(_bucket_of(period.end))
+    if first < last:  # journal before the first whole bucket and after the last one
+        edges = [period.start, _at(first), _at(last), period.end]
+    else:  # no whole bucket: all from the journal
+        first = last = 0
+        edges = [period.start, period.end, period.end, period.end]
     bucket = _BUCKET.format(epoch=_epoch("time"))
+    sql = (
+        f"SELECT bucket AS b, alarm_id, priority, activations AS n FROM {_COUNTS} "
+        "WHERE bucket >= %s AND bucket < %s UNION ALL "
+        f"SELECT {bucket} AS b, alarm_id, priority, 1 AS n FROM {_TABLE} "
+        "WHERE event = 'activate' AND to_state = 'unack' "
+        "AND ((time >= %s AND time < %s) OR (time >= %s AND time < %s))"
+    )
+    return sql, [first, last, *(adapt(edge) for edge in edges)]
+
+
+def _activation_counts(
+    period: Period,
+) -> tuple[list[tuple[Any, ...]], dict[int, int], dict[str, int]]:
+    """Activations per bucket (in bucket order), per alarm and per priority, summed from
+    the stored counts (:func:`_counted`). On PostgreSQL in one query (``GROUPING SETS``);
+    elsewhere three."""
+    counted, params = _counted(period)
     if connection.vendor == "postgresql":
         rows = _rows(
-            f"SELECT GROUPING(b, alarm_id, priority), b, alarm_id, priority, COUNT(*) FROM ("
-            f"SELECT {bucket} AS b, alarm_id, priority FROM ({_ACTIVATIONS}) s) a "
-            "GROUP BY GROUPING SETS ((b), (alarm_id), (priority))",
+            "SELECT GROUPING(b, alarm_id, priority), b, alarm_id, priority, SUM(n) "
+            f"FROM ({counted}) a GROUP BY GROUPING SETS ((b), (alarm_id), (priority))",
             params,
         )
         # GROUPING's bits, b first: 3 = grouped by b only, 5 by alarm_id, 6 by priority.
-        buckets = sorted((b, n) for g, b, _, _, n in rows if g == 3)
-        by_alarm = {alarm: n for g, _, alarm, _, n in rows if g == 5}
-        by_priority = {priority: n for g, _, _, priority, n in rows if g == 6}
+        buckets = sorted((b, int(n)) for g, b, _, _, n in rows if g == 3)
+        by_alarm = {alarm: int(n) for g, _, alarm, _, n in rows if g == 5}
+        by_priority = {priority: int(n) for g, _, _, priority, n in rows if g == 6}
         return buckets, by_alarm, by_priority
-    buckets = _rows(
-        f"SELECT {bucket} AS b, COUNT(*) FROM ({_ACTIVATIONS}) a GROUP BY b ORDER BY b", params
-    )
-    alarms = _rows(f"SELECT alarm_id, COUNT(*) FROM ({_ACTIVATIONS}) a GROUP BY alarm_id", params)
-    priorities = _rows(
-        f"SELECT priority, COUNT(*) FROM ({_ACTIVATIONS}) a GROUP BY priority", params
-    )
+    buckets = _rows(f"SELECT b, SUM(n) FROM ({counted}) a GROUP BY b ORDER BY b", params)
+    alarms = _rows(f"SELECT alarm_id, SUM(n) FROM ({counted}) a GROUP BY alarm_id", params)
+    priorities = _rows(f"SELECT priority, SUM(n) FROM ({counted}) a GROUP BY priority", params)
     return buckets, dict(alarms), dict(priorities)
 
 
