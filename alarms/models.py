@@ -233,24 +233,38 @@ class AlarmTransition(models.Model):
 
 
 class ActivationCount(models.Model):
-    """Activations per 10-minute bucket, alarm and priority: what the KPIs count, kept by
-    the database as journal rows are inserted (a trigger, migration 0005), so that KPIs
+    """Activations per 10-minute bucket and priority, kept by the database as journal rows
+    are inserted (a trigger, migration 0005): the KPIs' counts per bucket and priority
     over a month read a few thousand rows instead of every activation."""
 
     bucket = models.BigIntegerField(help_text="10-minute windows since the epoch.")
-    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="+")
     priority = models.CharField(max_length=6, choices=Priority.choices)
     activations = models.IntegerField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["bucket", "alarm", "priority"], name="alarm_activation_count"
-            )
+            models.UniqueConstraint(fields=["bucket", "priority"], name="alarm_activation_count")
         ]
 
     def __str__(self) -> str:
-        return f"bucket {self.bucket}: alarm {self.alarm_id} {self.priority} x{self.activations}"
+        return f"bucket {self.bucket} {self.priority}: {self.activations}"
+
+
+class AlarmDayCount(models.Model):
+    """An alarm's activations in a day (UTC), and how many of them had their second
+    predecessor within 60 s (chattering windows), kept by the same trigger: the KPIs'
+    top ten and chattering alarms."""
+
+    day = models.BigIntegerField(help_text="Days since the epoch.")
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="+")
+    activations = models.IntegerField()
+    chattering = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "alarm"], name="alarm_day_count")]
+
+    def __str__(self) -> str:
+        return f"day {self.day}: alarm {self.alarm_id} x{self.activations}"
 
 
 class NotificationRule(models.Model):
