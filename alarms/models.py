@@ -176,7 +176,10 @@ class Alarm(models.Model):
             ("shelve_alarm", "Shelve and unshelve alarms"),
             ("remove_alarm_from_service", "Put alarms out of service and back"),
         ]
-        indexes = [models.Index(fields=["state"], name="alarm_state")]
+        # No index on the state or any column a transition sets: the poller's batches
+        # update thousands of alarms, and with none of their columns indexed PostgreSQL
+        # updates them in place (HOT), without touching an index. The reads by state scan
+        # one row per definition, which is cheap (migration 0006 dropped ``alarm_state``).
 
     def __str__(self) -> str:
         return f"{self.definition.tag}: {self.state}"
