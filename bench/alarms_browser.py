@@ -88,8 +88,9 @@ class Field:
         self.processor = AlarmProcessor()
         self.processor.configure(profile_id)
 
-    def commit(self, values: dict[int, float]) -> float:
-        """Commit one batch setting ``values`` (by point id); the wall time of the commit."""
+    def commit(self, values: dict[int, float], then: Any = None) -> float:
+        """Commit one batch setting ``values`` (by point id), calling ``then(revision)`` in
+        its transaction; the wall time of the commit."""
         from django.db import connection, transaction
 
         from poll.acquisition.batch import PointChange, to_micros
@@ -102,17 +103,18 @@ class Field:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REVISION_LOCK_KEY])
             revision = Revision.objects.create(source="bench").pk
             self.processor.process(changes, revision)
+            if then is not None:
+                then(revision)
             cursor.execute("SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, str(revision)])
         return time.time() * 1000
 
 
-def acknowledge_all() -> None:
-    """Acknowledge every alarm (so that cleared ones leave the summary), committing a
-    revision so that pages read again."""
+def acknowledge_all(revision: int) -> None:
+    """Acknowledge every cleared alarm, so that the summary is empty again (with the
+    batch's revision: the site stream announces only revisions that changed something)."""
     from alarms.models import Alarm
 
-    Alarm.objects.filter(state="rtn_unack").update(state="normal")
-    Alarm.objects.filter(state="unack").update(state="ack")
+    Alarm.objects.filter(state="rtn_unack").update(state="normal", revision=revision)
 
 
 def watched(page: Any, selector: str, kind: str, expected: Any, commit: Any) -> float:
@@ -157,9 +159,7 @@ def flood(page: Any, field: Field, points: list[int], count: int, floods: int) -
         long_frames.append(sum(1 for f in frames if f > LONG_FRAME_MS))
         frame_counts.append(len(frames))
         longest.append(max(frames, default=0.0))
-        field.commit(dict.fromkeys(points, 0.0))
-        acknowledge_all()
-        field.commit({})  # a revision, so that the page reads the emptied list
+        field.commit(dict.fromkeys(points, 0.0), then=acknowledge_all)
         expect(page.locator("#alarms-empty")).to_be_visible(timeout=WAIT_MS)
     print(
         f"browser flood: {count:,} alarms in one batch listed by the summary page in median "
