@@ -160,6 +160,8 @@ def flood(page: Any, field: Field, points: list[int], count: int, floods: int) -
         frame_counts.append(len(frames))
         longest.append(max(frames, default=0.0))
         field.commit(dict.fromkeys(points, 0.0), then=acknowledge_all)
+        page.reload()  # the reset is not measured (a live page did not always empty: see
+        # the report of the alarms2 branch)
         expect(page.locator("#alarms-empty")).to_be_visible(timeout=WAIT_MS)
     print(
         f"browser flood: {count:,} alarms in one batch listed by the summary page in median "
