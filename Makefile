@@ -25,6 +25,7 @@ demo: $(STAMP)
 	DEBUG=1 $(PY) manage.py load_formulas fixtures/detector_formulas.json
 	DEBUG=1 $(PY) manage.py create_demo_users > /dev/null
 	DEBUG=1 $(PY) manage.py history_backfill --days 30 --if-empty
+	DEBUG=1 $(PY) manage.py metering_backfill --days 60 --if-empty
 	DEBUG=1 $(PY) scripts/demo.py
 
 test: $(STAMP)

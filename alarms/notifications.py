@@ -5,8 +5,9 @@
 than its delay, and were not yet mailed to them for this activation, go out in one digest
 mail, unless that recipient had a mail within the rule's period. In a flood a recipient so
 gets one digest per period, not a mail per alarm. Run it from a scheduler
-(``manage.py alarm_notifications`` loops on it); mail goes through Django's e-mail settings
-(SMTP from the environment).
+(``manage.py alarm_notifications`` loops on it). Digests go through the outbox
+(``outbox/sending.py``): queued with the notices in one transaction, then delivered with
+retries, so an SMTP outage delays them and loses none.
 """
 
 from __future__ import annotations
@@ -14,17 +15,17 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from alarms.models import Alarm, AlarmNotice, NotificationRule
 from alarms.states import State
+from outbox.sending import deliver, enqueue
 
 
 def send_due(now: datetime | None = None) -> int:
-    """Send the digests due at ``now``; answer how many mails went out."""
+    """Queue the digests due at ``now`` and deliver the outbox; answer how many were queued."""
     now = now or timezone.now()
     due: dict[str, dict[int, Alarm]] = defaultdict(dict)
     periods: dict[str, timedelta] = {}
@@ -53,6 +54,7 @@ def send_due(now: datetime | None = None) -> int:
             continue
         _mail(recipient, fresh, now)
         sent += 1
+    deliver(now)
     return sent
 
 
@@ -73,4 +75,6 @@ def _mail(recipient: str, alarms: list[Alarm], now: datetime) -> None:
             AlarmNotice(alarm=a, recipient=recipient, activation=a.state_since or now, sent_at=now)
             for a in alarms
         )
-        send_mail(subject, "\n".join(lines), None, [recipient])
+        enqueue(
+            f"alarms:{recipient}:{now.isoformat()}", subject, "\n".join(lines), [recipient], now=now
+        )

@@ -10,9 +10,10 @@ every COMaster is polled once a second. Then:
    poller's CPU (in cores) and memory, the CPU of the PostgreSQL backends serving it
    (their pids from pg_stat_activity, their CPU from /proc), CPU per stored reply, the
    share of poll_point updates that were HOT (pg_stat_user_tables), the write-batch
-   time, and events late and lost: those the simulator's ledger says it handed out that
-   are not in the database at the window's end (late), and still not once the poller's
-   spool has drained and a minute more of polling has passed (lost).
+   time, and events late and lost: those the simulator's ledger says it handed out by the
+   window's end that are not in the database then (late), and those of them still not in
+   it once every COMaster has had a later reply stored (lost: SEQ moves on only once an
+   answer is stored, so every earlier answer's events are in by then).
 2. The baseline (how the original master stored data) polls the same simulator with the
    same client, but saves every value of every reply with its own ORM ``save()`` and
    every event with its own ``save()``, in the reactor thread. It prints the same figures
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -38,6 +40,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +55,9 @@ AI_SPREAD = 4.0
 DI events, about a tenth of the 96 values change per reply."""
 LATENESS_GOAL = 0.2
 WARM_UP = 10.0
+SETTLE_TIMEOUT = 180.0
+"""Seconds to wait for every COMaster online and the first replies written; an overloaded
+poller that never gets there is measured all the same, and the report says so."""
 """Seconds of polling after the first replies are written and before measuring."""
 SECONDS_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -210,6 +216,7 @@ def clear_records() -> None:
 def simulator(profile: Path, workdir: Path) -> Iterator[Any]:
     """The simulator on ports the system picks; the COMasters in the database are pointed at
     them before the control connection is handed out."""
+    (workdir / "ledger.jsonl").unlink(missing_ok=True)  # a kept folder's earlier run
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.poll_load", "simulate", str(profile)]
         + ["--port-base", "0", "--control-port", "0"]
@@ -266,7 +273,7 @@ def _connect(port: int, process: subprocess.Popen, workdir: Path) -> socket.sock
         log = (workdir / "simulator.log").read_text()[-2000:]
         raise RuntimeError(f"the simulator exited:\n{log}")
     try:
-        return socket.create_connection(("127.0.0.1", port), timeout=30)
+        return socket.create_connection(("127.0.0.1", port), timeout=180)
     except OSError:
         return None
 
@@ -313,6 +320,35 @@ class Usage:
         return int(match.group(1)) / 1024
 
 
+class BackendUsage:
+    """CPU seconds the poller's PostgreSQL backends spent over a window. Backends come and
+    go (a thread's connection closed and opened again): they are listed again every half
+    second, one that appears counts from 0, one that ends counts up to its last reading."""
+
+    def __init__(self) -> None:
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self._read(initial=True)
+
+    def follow(self, seconds: float, every: float = 0.5) -> None:
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(every, left))
+            self._read(initial=False)
+
+    def seconds(self) -> float:
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+    def _read(self, *, initial: bool) -> None:
+        for pid in backend_pids():
+            try:
+                used = Usage(pid).cpu()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            self.first.setdefault(pid, used if initial else 0.0)
+            self.last[pid] = used
+
+
 # Our poller
 
 
@@ -339,28 +375,39 @@ def measure_poller(args: argparse.Namespace, workdir: Path, control: Any) -> dic
 
     try:
         with vacuuming():
-            wait_for(settled, 300, "the poller to settle")
+            try:
+                wait_for(settled, SETTLE_TIMEOUT, "the poller to settle")
+                result_settled = 1.0
+            except RuntimeError:  # overloaded: measure it as it is, and say so
+                result_settled = 0.0
             time.sleep(WARM_UP)
-            usage, backends = Usage(process.pid), [Usage(pid) for pid in backend_pids()]
-            updates0 = point_updates()
+            usage, backends = Usage(process.pid), BackendUsage()
+            updates0, links0 = point_updates(), point_updates("poll_comaster")
             start, t0 = metrics(metrics_port), time.monotonic()
-            cpu0, pg0 = usage.cpu(), sum(b.cpu() for b in backends)
-            time.sleep(args.seconds)
+            cpu0 = usage.cpu()
+            backends.follow(args.seconds)
             end, t1 = metrics(metrics_port), time.monotonic()
-            cpu1, pg1 = usage.cpu(), sum(b.cpu() for b in backends)
+            cpu1 = usage.cpu()
             result = rates(start, end, t1 - t0)
             result["cpu"] = (cpu1 - cpu0) / (t1 - t0)
-            result["pg_cpu"] = (pg1 - pg0) / (t1 - t0)
-            result["backends"] = len(backends)
+            result["pg_cpu"] = backends.seconds() / (t1 - t0)
+            result["backends"] = len(backends.first)
+            result["settled"] = result_settled
             result["rss"] = usage.rss_mb()
             result["spool"] = end.get("smve_poll_spool_depth", 0.0)
             result["batch_p50"] = quantile(start, end, "smve_poll_write_batch_seconds", 0.5)
+            result["entries_p50"] = quantile(start, end, "smve_poll_write_batch_entries", 0.5)
+            timeouts = 'smve_poll_failures_total{reason="timeout"}'
+            result["timeouts"] = (end.get(timeouts, 0.0) - start.get(timeouts, 0.0)) / (t1 - t0)
+            window_end = time.time()
             control("flush_ledger")
-            ledger = workdir / "ledger.jsonl"
-            result["late"] = float(len(missing_events(ledger)))
-            wait_for(lambda: drained(metrics_port), 300, "the spool to drain")
-            result["lost"] = lost_events(ledger)
+            late = missing_events(handed_out(workdir / "ledger.jsonl"))
+            result["late"] = float(len(late))
+            lost = lost_events(late, window_end)
+            result["lost"] = float("nan") if lost is None else float(len(lost))
+            (workdir / "lost.json").write_text(json.dumps(sorted(lost or ())))  # for --keep
             result["hot"] = hot_fraction(updates0, point_updates())
+            result["links_hot"] = hot_fraction(links0, point_updates("poll_comaster"))
     finally:
         stop(process)
     return result
@@ -438,6 +485,8 @@ def quantile(start: dict[str, float], end: dict[str, float], histogram: str, q: 
         for name in end
         if (match := pattern.match(name))
     )
+    if not buckets:  # a poller without this histogram
+        return float("nan")
     total = buckets[-1][1]
     if not total:
         return float("nan")
@@ -451,30 +500,53 @@ def quantile(start: dict[str, float], end: dict[str, float], histogram: str, q: 
     return lower
 
 
-def missing_events(ledger: Path) -> set[tuple[str, str]]:
-    """Events the simulator's ledger says it handed out that are not in the database now."""
+def handed_out(ledger: Path) -> set[tuple[str, str]]:
+    """Events the simulator's ledger says it handed out, as far as it was flushed: only
+    whole lines (the simulator goes on writing it)."""
+    with ledger.open("rb") as lines:
+        return {
+            (line["comaster"], line["raw"])
+            for line in map(json.loads, (raw for raw in lines if raw.endswith(b"\n")))
+        }
+
+
+def missing_events(events: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Those of ``events`` that are not in the database now."""
     from poll.models import Energy, Event
 
-    with ledger.open() as lines:
-        missing = {(line["comaster"], line["raw"]) for line in map(json.loads, lines)}
+    missing = set(events)
     missing -= set(Event.objects.values_list("comaster__name", "raw"))
     missing -= set(Energy.objects.values_list("comaster__name", "raw"))
     return missing
 
 
-def drained(metrics_port: int) -> bool:
-    """The poller's spool is empty: whatever it acquired is in the database."""
-    return metrics(metrics_port).get("smve_poll_spool_depth", 0.0) == 0.0
+def lost_events(
+    late: set[tuple[str, str]], window_end: float, patience: float = 300.0
+) -> set[tuple[str, str]] | None:
+    """The events missing at the window's end (``late``) that are still not in the
+    database once every COMaster has had a reply stored since the window ended: lost.
 
+    SEQ moves on only once an answer is stored, so a COMaster's reply stored after the
+    window means that every answer it handed out before, with its events, is in the
+    database (the writer commits entries in order). Until then an event may be late: its
+    answer is asked for again (BufRetry). None if some COMaster did not get there within
+    ``patience`` seconds (an overload that never ended: lost and late cannot be told
+    apart, and the report says so)."""
+    from django.db.models import Min
 
-def lost_events(ledger: Path, patience: float = 60.0) -> float:
-    """Events handed out during the run that are still not in the database once the spool
-    has drained and ``patience`` seconds of polling on have passed (an answer lost on the
-    way is asked for again): lost, as against late (missing at the window's end)."""
-    deadline = time.monotonic() + patience
-    while (missing := missing_events(ledger)) and time.monotonic() < deadline:
-        time.sleep(1.0)
-    return float(len(missing))
+    from poll.models import COMaster
+
+    since = datetime.fromtimestamp(window_end, UTC)
+
+    def caught_up() -> bool:
+        oldest = COMaster.objects.aggregate(oldest=Min("last_poll_at"))["oldest"]
+        return oldest is not None and oldest > since
+
+    try:
+        wait_for(caught_up, patience, "a reply from every COMaster after the window")
+    except RuntimeError:
+        return None
+    return missing_events(late)
 
 
 def backend_pids() -> list[int]:
@@ -491,14 +563,15 @@ def backend_pids() -> list[int]:
         return [pid for (pid,) in cursor.fetchall()]
 
 
-def point_updates() -> tuple[int, int]:
-    """``(updates, HOT updates)`` of poll_point so far, from pg_stat_user_tables."""
+def point_updates(table: str = "poll_point") -> tuple[int, int]:
+    """``(updates, HOT updates)`` of a table so far, from pg_stat_user_tables."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
-            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'poll_point'"
+            "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = %s",
+            [table],
         )
         updates, hot = cursor.fetchone()
     return updates, hot
@@ -550,10 +623,16 @@ def report(args: argparse.Namespace, ours: dict[str, float], baseline: dict[str,
     ratio = ours["replies"] / max(baseline["replies"], 1e-9)
     per_reply = (ours["cpu"] + ours["pg_cpu"]) * 1000 / max(ours["replies"], 1e-9)
     load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    unsettled = "   (UNSETTLED: a COMaster never answered again)" * math.isnan(ours["lost"])
     lines = [
         f"Poller bench: {args.comasters} COMasters x ({IEDS} IEDs, {IEDS * DIS_PER_IED} DIs, "
         f"{IEDS * AIS_PER_IED} AIs) polled every 1 s, PostgreSQL, {args.seconds:g} s window",
         f"machine: {os.cpu_count()} cores, load average {load} at the end",
+        *(
+            []
+            if ours.get("settled", 1.0)
+            else [f"NOT SETTLED: not every COMaster online within {SETTLE_TIMEOUT:g} s"]
+        ),
         "",
         f"{'':28}{'poller':>14}{'save() baseline':>18}",
         f"{'replies/s stored':28}{ours['replies']:>14.1f}{baseline['replies']:>18.1f}"
@@ -566,12 +645,15 @@ def report(args: argparse.Namespace, ours: dict[str, float], baseline: dict[str,
         f"   ({ours['backends']:.0f} backends of the poller)",
         f"{'CPU ms per stored reply':28}{per_reply:>14.2f}   (poller + PostgreSQL)",
         f"{'poll_point updates HOT':28}{ours['hot'] * 100:>13.0f}%",
+        f"{'poll_comaster updates HOT':28}{ours['links_hot'] * 100:>13.0f}%",
         f"{'memory (MB RSS)':28}{ours['rss']:>14.0f}{baseline.get('rss', float('nan')):>18.0f}",
         f"{'write batches/s':28}{ours['batches']:>14.1f}",
         f"{'write batch p50 (ms)':28}{ours['batch_p50'] * 1000:>14.1f}",
+        f"{'entries per batch p50':28}{ours.get('entries_p50', float('nan')):>14.1f}",
+        f"{'reply timeouts/s':28}{ours.get('timeouts', float('nan')):>14.1f}",
         f"{'spool depth at the end':28}{ours['spool']:>14.0f}",
         f"{'events late (window end)':28}{ours['late']:>14.0f}",
-        f"{'events lost (spool drained)':28}{ours['lost']:>14.0f}",
+        f"{'events lost':28}{ours['lost']:>14.0f}" + unsettled,
         "",
         f"replies/s ratio poller / baseline: {ratio:.1f}x",
         f"goal p99 lateness < {LATENESS_GOAL * 1000:.0f} ms: "

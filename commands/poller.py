@@ -27,7 +27,9 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.python.failure import Failure
 
 from commands import dispatch, mqtt_target
+from commands.models import CommandRequest
 from commands.notify import NOTIFY_CHANNEL
+from poll.acquisition.leases import lease_owners
 from poll.acquisition.link_runner import LinkRunner
 from poll.acquisition.sources import SourceRunner
 from poll.acquisition.store import NOTIFY_CHANNEL as REVISION_CHANNEL
@@ -123,9 +125,30 @@ class CommandFeeder:
         # The listening connection stays open (closing it would drop the LISTEN and leave
         # the feeder checking at its interval only).
         for request_id in dispatch.pending():
+            if not self._ours(request_id):
+                continue
             claimed = dispatch.claim(request_id)
             if claimed is not None:
                 self._reactor.callFromThread(self._send, claimed, route(claimed))
+
+    def _ours(self, request_id: int) -> bool:
+        """Whether this poller sends the request: its link runs here, or no poller holds
+        the link's lease (then it fails here, "link not polled"). With several pollers
+        (:mod:`poll.acquisition.leases`) a request goes only to its link's owner."""
+        found = CommandRequest.objects.filter(pk=request_id).values_list(
+            "definition__kind", "point_id"
+        )
+        row = found.first()
+        if row is None:
+            return True
+        where = route_of(*row)
+        if where.link_id is None:
+            return True
+        runner = self._runners.get(where.source)
+        # A look at the reactor's dict of running links: one atomic read.
+        if isinstance(runner, LinkRunner) and runner.client(where.link_id) is not None:
+            return True
+        return (where.source, where.link_id) not in lease_owners()
 
     # The reactor thread.
 
@@ -197,25 +220,28 @@ class CommandFeeder:
 
 def route(claimed: dispatch.Claimed) -> Route:
     """The source and link that own the request's point (database work: feeder thread)."""
-    if claimed.kind in MARA_KINDS:
+    return route_of(claimed.kind, claimed.point_id)
+
+
+def route_of(kind: str, point_id: int) -> Route:
+    """The source and link of a command of ``kind`` on the point ``point_id``."""
+    if kind in MARA_KINDS:
         comaster_id = (
-            Point.objects.filter(pk=claimed.point_id)
-            .values_list("ied__comaster_id", flat=True)
-            .first()
+            Point.objects.filter(pk=point_id).values_list("ied__comaster_id", flat=True).first()
         )
         if comaster_id is None:
             return Route("mara", None, "the point is on no COMaster")
         return Route("mara", comaster_id)
-    if claimed.kind in MODBUS_TABLES:
-        found = Point.objects.filter(pk=claimed.point_id).values_list("modbus_device_id", "tag")
+    if kind in MODBUS_TABLES:
+        found = Point.objects.filter(pk=point_id).values_list("modbus_device_id", "tag")
         device_id, tag = found.first() or (None, "")
         if device_id is None:
             return Route("modbus", None, "the point is on no Modbus device")
         return Route("modbus", device_id, tag=tag)
-    if claimed.kind in mqtt_target.MQTT_KINDS:
-        device_id, problem = mqtt_target.device_of(claimed.point_id)
+    if kind in mqtt_target.MQTT_KINDS:
+        device_id, problem = mqtt_target.device_of(point_id)
         return Route(mqtt_target.SOURCE, device_id, problem)
-    return Route("", None, f"commands of kind {claimed.kind!r} are not sent by the poller yet")
+    return Route("", None, f"commands of kind {kind!r} are not sent by the poller yet")
 
 
 def modbus_write(

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from console import alarm_views, command_log_views, trends, views
+from console import alarm_views, command_log_views, metering_views, trends, views
 from console.element_info import element_info
 
 app_name = "console"
@@ -22,6 +22,8 @@ urlpatterns = [
     path("trends/points", trends.trend_points, name="trend-points"),
     path("trends/views", trends.trend_views, name="trend-views"),
     path("trends/views/<int:view_id>", trends.trend_view, name="trend-view"),
+    path("metering", metering_views.metering, name="metering"),
+    path("metering/report", metering_views.metering_report, name="metering-report"),
     path("alarms", alarm_views.summary, name="alarms"),
     path("alarms/journal", alarm_views.journal, name="alarm-journal"),
     path("alarms/kpis", alarm_views.kpis, name="alarm-kpis"),

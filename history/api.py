@@ -2,7 +2,8 @@
 
 The contract (issue 12) is fixed: ``tag`` (repeated), ``start``, ``end`` (ISO 8601; a time
 without offset is in the site's time zone), ``max_points``; the answer is columnar:
-``{"resolution", "series": [{"tag", "unit", "t", "avg", "min", "max"}]}``. ``format=csv``
+``{"resolution", "series": [{"tag", "unit", "t", "avg", "min", "max"}]}``; nulls are gaps
+(``history.series``: a null row follows each bucket holding an outage). ``format=csv``
 gives the same series as CSV, and with ``resolution=raw`` every raw sample of the range,
 streamed in constant memory. Viewer role and up.
 """
@@ -161,7 +162,8 @@ class HistoryView(APIView):
             OpenApiParameter(
                 "max_points",
                 {"type": "integer", "minimum": 1, "maximum": MAX_POINTS},
-                description=f"Most buckets per series (default {DEFAULT_POINTS}).",
+                description=f"Most rows per series (default {DEFAULT_POINTS}); a bucket"
+                " holding an outage or bad quality is followed by a null row, counted in.",
             ),
             OpenApiParameter(
                 "resolution",

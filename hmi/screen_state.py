@@ -9,7 +9,7 @@ around each batch, so revisions commit in order and "all revisions up to R" is w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypedDict
 
@@ -60,6 +60,23 @@ def revision_error(name: str, raw: str) -> str:
 def latest_revision() -> int:
     """The newest committed revision (0 before the first batch)."""
     return Revision.objects.aggregate(latest=Max("id"))["latest"] or 0
+
+
+def touched_screens(
+    screen_ids: Iterable[int], profile_ids: Iterable[int], after: int
+) -> tuple[set[int], int]:
+    """Which of these screens have an element changed after revision ``after``, and the
+    latest revision, read in one snapshot: the live streams' one check per revision,
+    whatever the number of streams (an element of several screens touches each)."""
+    with consistent_snapshot():
+        latest = latest_revision()
+        links = GraphicElement.screens.through.objects.filter(
+            screen_id__in=list(screen_ids),
+            graphicelement__profile_id__in=list(profile_ids),
+            graphicelement__revision__gt=after,
+        )
+        touched = set(links.values_list("screen_id", flat=True).distinct())
+    return touched, latest
 
 
 def read_state(screen_id: int, profile_id: int, since: int | None = None) -> ScreenState:

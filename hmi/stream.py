@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +31,7 @@ from rest_framework.request import Request
 from hmi.models import Screen
 from hmi.revision_feed import RevisionFeed, read_database, revision_feed
 from hmi.screen_state import ScreenState, parse_revision, read_state
+from smve.web_metrics import STREAM_MESSAGES, STREAMS_OPEN
 
 RECONNECT_MILLISECONDS = 1000
 
@@ -69,24 +70,25 @@ def _reads_for_loop() -> SharedStateReads:
 
 def format_message(state: ScreenState) -> bytes:
     data = json.dumps(state, separators=(",", ":"))
+    STREAM_MESSAGES.labels("screen").inc()
     return f"id: {state['revision']}\ndata: {data}\n\n".encode()
 
 
 async def screen_events(
     screen_id: int, profile_id: int, last_event_id: int | None, feed: RevisionFeed
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """The stream's bytes: the state after ``last_event_id`` (all of it when None), then
     each change, with heartbeats while nothing changes."""
     heartbeat = getattr(settings, "STREAM_HEARTBEAT_SECONDS", 15.0)
     reads = _reads_for_loop()
     yield f"retry: {RECONNECT_MILLISECONDS}\n\n".encode()
-    async with feed.subscription():
+    async with feed.screen_watch(screen_id, profile_id) as watch:
         state = await reads.read(screen_id, profile_id, last_event_id, feed.latest)
         if last_event_id is None or state["elements"] or state["revision"] < last_event_id:
             yield format_message(state)
         seen = state["revision"]
         while True:
-            latest = await feed.wait_beyond(seen, heartbeat)
+            latest = await feed.wait_screen(watch, seen, heartbeat)
             if latest <= seen:
                 yield b": heartbeat\n\n"
                 continue
@@ -99,7 +101,7 @@ async def screen_events(
 SITE_TOPIC = "site"
 
 
-async def site_events(last_event_id: int | None, feed: RevisionFeed) -> AsyncIterator[bytes]:
+async def site_events(last_event_id: int | None, feed: RevisionFeed) -> AsyncGenerator[bytes, None]:
     """The site channel's bytes: the latest revision at once when it is not the one the
     client has, then each newer one, with heartbeats while nothing is committed."""
     heartbeat = getattr(settings, "STREAM_HEARTBEAT_SECONDS", 15.0)
@@ -114,7 +116,21 @@ async def site_events(last_event_id: int | None, feed: RevisionFeed) -> AsyncIte
                 yield b": heartbeat\n\n"
                 continue
             seen = latest
+            STREAM_MESSAGES.labels(SITE_TOPIC).inc()
             yield f'id: {latest}\ndata: {{"revision":{latest}}}\n\n'.encode()
+
+
+async def counted(events: AsyncGenerator[bytes, None], channel: str) -> AsyncIterator[bytes]:
+    """``events``, counted among the open streams while the client stays (and closed
+    with it, so that its subscription ends at once)."""
+    gauge = STREAMS_OPEN.labels(channel)
+    gauge.inc()
+    try:
+        async for chunk in events:
+            yield chunk
+    finally:
+        gauge.dec()
+        await events.aclose()
 
 
 @require_GET
@@ -134,7 +150,8 @@ async def stream(request: HttpRequest) -> HttpResponseBase:
         if screen_id is None
         else screen_events(screen_id, profile_id, last_event_id, revision_feed())
     )
-    response = StreamingHttpResponse(events, content_type="text/event-stream")
+    channel = "screen" if screen_id is not None else SITE_TOPIC
+    response = StreamingHttpResponse(counted(events, channel), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each message on at once
     return response

@@ -1,7 +1,8 @@
 """Every field link of a profile alike (COMasters, Modbus devices; MQTT connections when
 they exist): its state, counters and last error, as the poller keeps them on the
-LinkStateModel rows. Feeds the console's Communication page (``GET /api/links``) and the
-operations page."""
+LinkStateModel rows, and which poller runs it now (``poller``: the holder of its lease, on
+PostgreSQL; empty when none does, and always on SQLite). Feeds the console's Communication
+page (``GET /api/links``) and the operations page."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from ops.api import READ_PERMISSION
+from poll.acquisition.leases import lease_owners
 from poll.models import COMaster, ModbusDevice, Profile
 
 COUNTERS = ("polls", "timeouts", "bad_frames", "reconnects", "events_received")
@@ -31,12 +33,13 @@ def link_rows(profile: Profile | int | None) -> list[dict[str, Any]]:
     if profile is None:
         return []
     now = timezone.now()
+    owners = lease_owners()
     rows = []
-    kinds: tuple[tuple[str, type[COMaster] | type[ModbusDevice]], ...] = (
-        ("COMaster", COMaster),
-        ("Modbus", ModbusDevice),
+    kinds: tuple[tuple[str, str, type[COMaster] | type[ModbusDevice]], ...] = (
+        ("COMaster", "mara", COMaster),
+        ("Modbus", "modbus", ModbusDevice),
     )
-    for kind, model in kinds:
+    for kind, source, model in kinds:
         for device in model.objects.filter(profile=profile).order_by("name"):
             last = device.last_poll_at
             rows.append(
@@ -56,6 +59,8 @@ def link_rows(profile: Profile | int | None) -> list[dict[str, Any]]:
                     **{counter: getattr(device, counter) for counter in COUNTERS},
                     "exceptions": getattr(device, "exceptions", None),
                     "last_error": device.last_error,
+                    "shard": device.shard,
+                    "poller": owners.get((source, device.pk), ""),
                 }
             )
     return rows

@@ -1,6 +1,8 @@
 """``GET /metrics``: Prometheus metrics of the site read from the database, the same for
 every kind of field link (the LinkStateModel rows the poller keeps: COMasters, Modbus
-devices, later MQTT connections), plus the pollers' heartbeats and journal backlog.
+devices, later MQTT connections), plus the pollers' heartbeats and journal backlog, the
+jobs' last runs (history.models.JobRun), and the web tier's own: live streams open,
+messages sent, request latency (smve.web_metrics).
 
 The poller's own process metrics (poll latency, lateness, write batches) stay on its
 ``--metrics-port``; these are what any web server can tell, so one scrape of the site
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hmac
 import os
 from collections.abc import Iterator
+from datetime import datetime
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,8 +26,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from history.models import JobRun
 from ops.links import COUNTERS, link_rows
 from poll.models import PollerHeartbeat, Profile
+from smve.web_metrics import web_collector
 
 LABELS = ["kind", "name"]
 
@@ -67,6 +72,31 @@ class SiteCollector(Collector):
             age.add_metric([beat.name], (now - beat.beat_at).total_seconds())
             backlog.add_metric([beat.name], float(beat.backlog))
         yield from (age, backlog)
+        yield from job_metrics(now)
+
+
+def job_metrics(now: datetime) -> Iterator[Metric]:
+    """Each job's last run: how long ago it started, how long it took, whether it
+    succeeded (one query per job; there are a handful)."""
+    labels = ["job"]
+    started = GaugeMetricFamily(
+        "smve_job_last_run_age_seconds", "Seconds since the job's last run started", labels=labels
+    )
+    took = GaugeMetricFamily(
+        "smve_job_last_run_duration_seconds", "How long the job's last finished run took",
+        labels=labels,
+    )  # fmt: skip
+    ok = GaugeMetricFamily("smve_job_last_run_ok", "1 if the last run succeeded", labels=labels)
+    names = JobRun.objects.order_by().values_list("name", flat=True).distinct()
+    for name in sorted(names):
+        run = JobRun.objects.filter(name=name).order_by("-started_at").first()
+        if run is None:
+            continue
+        started.add_metric([name], (now - run.started_at).total_seconds())
+        if run.finished_at is not None:
+            took.add_metric([name], (run.finished_at - run.started_at).total_seconds())
+            ok.add_metric([name], float(run.ok))
+    yield from (started, took, ok)
 
 
 def metrics_token() -> str:
@@ -84,4 +114,5 @@ def metrics(request: HttpRequest) -> HttpResponse:
         return HttpResponse("A bearer token is needed.\n", status=401, content_type="text/plain")
     registry = CollectorRegistry()
     registry.register(SiteCollector())
+    registry.register(web_collector())
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

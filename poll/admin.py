@@ -82,7 +82,7 @@ class COMasterAdmin(admin.ModelAdmin):
     inlines = [IEDInline]
     readonly_fields = COMM_STATE_FIELDS
     fieldsets = (
-        (None, {"fields": ("profile", "name", "description", "enabled")}),
+        (None, {"fields": ("profile", "name", "description", "enabled", "shard")}),
         ("Connection", {"fields": ("host", "port", "address", "master_address")}),
         (
             "Polling",
@@ -151,7 +151,7 @@ class ModbusDeviceAdmin(admin.ModelAdmin):
     inlines = [ModbusPointInline]
     readonly_fields = (*COMM_STATE_FIELDS, "exceptions")
     fieldsets = (
-        (None, {"fields": ("profile", "name", "description", "enabled")}),
+        (None, {"fields": ("profile", "name", "description", "enabled", "shard")}),
         ("Connection", {"fields": ("host", "port", "unit", "framing")}),
         ("Polling", {"fields": ("poll_interval", "reply_timeout", "attempts")}),
         ("Communication state", {"fields": (*COMM_STATE_FIELDS, "exceptions")}),
@@ -179,7 +179,7 @@ class MqttBrokerAdmin(admin.ModelAdmin):
     list_filter = ("profile", "enabled", "tls")
     search_fields = ("name", "host", "description")
     fieldsets = (
-        (None, {"fields": ("profile", "name", "description", "enabled")}),
+        (None, {"fields": ("profile", "name", "description", "enabled", "shard")}),
         ("Connection", {"fields": ("host", "port", "client_id", "keepalive", "clean_session")}),
         (
             "Security",

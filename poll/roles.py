@@ -1,4 +1,5 @@
-"""Roles as Django groups: viewer, operator, engineer (superusers have every right).
+"""Roles as Django groups: viewer, operator, engineer, and the service provider of energy
+metering (superusers have every right).
 
 The table below is the single statement of who may do what. A data migration creates the
 groups, and after every ``migrate`` they are brought in line with it again, so that the
@@ -13,7 +14,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 # Apps whose data every role may read.
-READABLE_APPS = ("poll", "hmi", "alarms")
+READABLE_APPS = ("poll", "hmi", "alarms", "metering")
 
 # Rights added to reading, per role; each role also has the rights of the one before it.
 OPERATOR_PERMISSIONS = (
@@ -43,11 +44,16 @@ CONFIG_MODELS = (
     "alarms.notificationrule",
 )
 
-ROLE_NAMES = ("viewer", "operator", "engineer")
+# The service provider reads like a viewer, keeps the metering models (buildings, flats,
+# which meter measures which flat) and downloads readings and reports.
+PROVIDER_MODELS = ("metering.building", "metering.flat", "metering.meterassignment")
+PROVIDER_PERMISSIONS = ("metering.download_reading",)
+
+ROLE_NAMES = ("viewer", "operator", "engineer", "provider")
 
 # Roles whose users are staff, i.e. may open the admin, where the configuration is edited:
 # a viewer or an operator has nothing to edit there, and the console shows them the rest.
-STAFF_ROLES = ("engineer",)
+STAFF_ROLES = ("engineer", "provider")
 
 
 def has_role(user: Any) -> bool:
@@ -71,14 +77,18 @@ def role_permission_codes(app_models: dict[str, list[str]]) -> dict[str, set[str
     viewer = {f"{app}.view_{model}" for app in READABLE_APPS for model in app_models.get(app, [])}
     operator = viewer | set(OPERATOR_PERMISSIONS)
     existing = {f"{app}.{model}" for app, models in app_models.items() for model in models}
-    configuration = {
+    engineer = operator | set(ENGINEER_PERMISSIONS) | _editing(CONFIG_MODELS, existing)
+    provider = viewer | set(PROVIDER_PERMISSIONS) | _editing(PROVIDER_MODELS, existing)
+    return {"viewer": viewer, "operator": operator, "engineer": engineer, "provider": provider}
+
+
+def _editing(labels: tuple[str, ...], existing: set[str]) -> set[str]:
+    return {
         f"{label.split('.')[0]}.{action}_{label.split('.')[1]}"
-        for label in CONFIG_MODELS
+        for label in labels
         if label in existing
         for action in ("add", "change", "delete")
     }
-    engineer = operator | set(ENGINEER_PERMISSIONS) | configuration
-    return {"viewer": viewer, "operator": operator, "engineer": engineer}
 
 
 def sync_roles(apps: Any) -> None:

@@ -42,7 +42,7 @@ MODBUS_SIMULATORS = (
 )
 MQTT_HOST = "127.0.0.1"
 MQTT_PORT = 1883
-LOGINS = ("viewer", "operator", "engineer", "admin")
+LOGINS = ("viewer", "operator", "engineer", "provider", "admin")
 STOP_SECONDS = 10.0
 
 

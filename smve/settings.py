@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "hmi",
     "alarms",
     "history",
+    "outbox",
+    "metering",
     "console",
     "commands",
     "ops",
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ops.middleware.RequestTimingMiddleware",  # outermost: times the whole request
     "smve.api_errors.JsonApiErrorsMiddleware",  # first: it sees every error under /api/
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -15,7 +15,11 @@ Files, under the spool directory:
 - ``applied.json``: the checkpoint, ``{"applied": N, "seqs": {link id: seq}}``: the last
   entry in the database and the ``seq`` of each link's last stored answer, for protocols
   that number their requests (so that a restarted poller asks a COMaster again for an
-  answer it may have lost: see PollClient).
+  answer it may have lost: see PollClient). It is rewritten at most once every
+  :data:`CHECKPOINT_INTERVAL` seconds, and when the journal closes, not after every
+  commit (at 1,000 links it is 20 kB): it may lag behind the database by that much, which
+  only means a few entries applied again after a crash, and the SEQs of those entries
+  are read back from the journal itself.
 
 An append is a ``write`` to the operating system, which survives the poller being killed;
 it does not wait for the disk (no fsync), so a power cut may lose the last entries.
@@ -26,6 +30,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
+import time
 from collections.abc import Iterator
 from io import FileIO
 from pathlib import Path
@@ -35,6 +41,8 @@ from poll.acquisition.batch import WriteBatch
 log = logging.getLogger(__name__)
 
 SEGMENT_BYTES = 16 * 1024 * 1024
+CHECKPOINT_INTERVAL = 1.0
+"""Seconds between two rewrites of the checkpoint (see the module's docstring)."""
 CHECKPOINT = "applied.json"
 SEGMENT_PREFIX, SEGMENT_SUFFIX = "journal-", ".log"
 
@@ -42,14 +50,23 @@ SEGMENT_PREFIX, SEGMENT_SUFFIX = "journal-", ".log"
 class Journal:
     """Appends on one thread, reads and checkpoints on another."""
 
-    def __init__(self, directory: Path, segment_bytes: int = SEGMENT_BYTES) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        segment_bytes: int = SEGMENT_BYTES,
+        checkpoint_interval: float = CHECKPOINT_INTERVAL,
+    ) -> None:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         self._segment_bytes = segment_bytes
+        self._checkpoint_interval = checkpoint_interval
+        self._checkpoint_due = 0.0
+        self._checkpoint_lock = threading.Lock()
+        self._saved = -1
         checkpoint = self._read_checkpoint()
         self.applied: int = checkpoint["applied"]
         self._seqs = {int(key): value for key, value in checkpoint["seqs"].items()}
-        self.last_entry = self.applied
+        self.last_entry = self._saved = self.applied
         self._recover()
         self._file = self._open_segment(self.last_entry + 1, reuse_last=True)
 
@@ -98,18 +115,32 @@ class Journal:
                         log.error("journal entry %d in %s is unreadable: %s", number, path, error)
 
     def mark_applied(self, number: int, seqs: dict[int, int]) -> None:
-        """Entries up to ``number`` are in the database; ``seqs`` are the SEQs they stored."""
-        self._seqs.update(seqs)
-        temporary = self.directory / f"{CHECKPOINT}.tmp"
-        temporary.write_text(json.dumps({"applied": number, "seqs": self._seqs}))
-        os.replace(temporary, self.directory / CHECKPOINT)
-        self.applied = number
+        """Entries up to ``number`` are in the database; ``seqs`` are the SEQs they stored.
+        The checkpoint file follows within :data:`CHECKPOINT_INTERVAL` seconds."""
+        with self._checkpoint_lock:
+            self._seqs.update(seqs)
+            self.applied = number
+        if time.monotonic() >= self._checkpoint_due:
+            self.save_checkpoint()
+
+    def save_checkpoint(self) -> None:
+        """Write the checkpoint now (if it moved) and delete the segments it covers."""
+        with self._checkpoint_lock:
+            number = self.applied
+            self._checkpoint_due = time.monotonic() + self._checkpoint_interval
+            if number == self._saved:
+                return
+            temporary = self.directory / f"{CHECKPOINT}.tmp"
+            temporary.write_text(json.dumps({"applied": number, "seqs": self._seqs}))
+            os.replace(temporary, self.directory / CHECKPOINT)
+            self._saved = number
         segments = self._segments()
         for (_, path), (following, _) in zip(segments, segments[1:], strict=False):
             if following - 1 <= number:
                 path.unlink(missing_ok=True)
 
     def close(self) -> None:
+        self.save_checkpoint()
         self._file.close()
 
     def _read_checkpoint(self) -> dict:

@@ -11,7 +11,7 @@ says how to make a recorder and a client, and what a change of configuration nee
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -79,6 +79,15 @@ class LinkRunner(ABC, Generic[ConfigT, RecorderT, ClientT]):
         """Stop every client; the Deferreds fire once their connections are closed."""
         self._stopping = True
         return [running.client.stop() for running in self._running.values()]
+
+    def hand_over(self, link_ids: Collection[int]) -> None:
+        """Stop these links' clients without recording anything (no offline state, no
+        link event): another poller polls them now (:mod:`poll.acquisition.leases`), and
+        what it writes must not be overwritten."""
+        for link_id in link_ids:
+            running = self._running.pop(link_id, None)
+            if running is not None:
+                running.client.stop()
 
     def client(self, link_id: int) -> ClientT | None:
         """The running client of link ``link_id``, if it runs (to hand it a request)."""

@@ -13,6 +13,7 @@ LATENESS_BUCKETS = (
     *(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25),
     *(0.3, 0.4, 0.5, 0.75, 1.0, 2.0, 5.0),
 )
+ENTRY_BUCKETS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
 BATCH_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 
 
@@ -57,6 +58,12 @@ class PollerMetrics:
             "smve_poll_write_batch_seconds",
             "Time to write one batch, commit included",
             buckets=BATCH_BUCKETS,
+            registry=registry,
+        )
+        self.batch_entries = Histogram(
+            "smve_poll_write_batch_entries",
+            "Journal entries coalesced into one transaction (they grow when the writer is behind)",
+            buckets=ENTRY_BUCKETS,
             registry=registry,
         )
         self.spool_depth = Gauge(

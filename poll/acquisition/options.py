@@ -24,6 +24,13 @@ class PollerOptions:
     """Seconds between looks at the profile's configuration counter."""
     max_batch_entries: int
     """Journal entries coalesced into one transaction at most."""
+    lease_interval: float = 1.0
+    """Seconds between tries of the leases of links no poller holds (PostgreSQL)."""
+    heartbeat_interval: float = 2.0
+    """Seconds between the heartbeat row's updates."""
+    queue_entries: int = 20_000
+    """Journal entries held in memory for the writer; beyond, it reads them back from the
+    journal (POLL_QUEUE_ENTRIES)."""
 
     @classmethod
     def from_settings(cls) -> PollerOptions:
@@ -35,6 +42,9 @@ class PollerOptions:
             status_interval=_number("POLL_STATUS_INTERVAL", 2.0),
             config_check_interval=_number("POLL_CONFIG_CHECK_INTERVAL", 2.0),
             max_batch_entries=int(_number("POLL_MAX_BATCH_ENTRIES", 1000)),
+            lease_interval=_number("POLL_LEASE_INTERVAL", 1.0),
+            heartbeat_interval=_number("POLL_HEARTBEAT_INTERVAL", 2.0),
+            queue_entries=int(_number("POLL_QUEUE_ENTRIES", 20_000)),
         )
 
 

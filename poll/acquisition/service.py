@@ -8,13 +8,17 @@ Threads and what they own:
   it never touches the database;
 - the writer thread (:class:`~poll.acquisition.writer.JournalWriter`) is the only one that
   talks to the database: it applies journal entries and reads configuration changes,
-  which it hands back to the reactor with ``callFromThread``.
+  which it hands back to the reactor with ``callFromThread``;
+- on PostgreSQL, the lease thread (:class:`~poll.acquisition.leases.LeaseKeeper`) holds the
+  leases of the links this poller runs, on a connection of its own, and hands the reactor
+  the links it took or lost; the reactor runs only the configuration's links it holds.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import socket
 import sys
 import time
 import zoneinfo
@@ -22,14 +26,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
-from twisted.internet.defer import DeferredList
+from django.db import connection
+from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.task import LoopingCall
 from twisted.internet.threads import deferToThread
 from twisted.logger import STDLibLogObserver, globalLogBeginner
 
 from poll.acquisition.batch import LinkStatus, WriteBatch
+from poll.acquisition.commits import CommittingJournal, CommitWaiters
 from poll.acquisition.heartbeat import Heartbeat
-from poll.acquisition.journal import Journal
+from poll.acquisition.leases import Holdings, LeaseKeeper, Statuses, claim_sqlite
 from poll.acquisition.metrics import PollerMetrics
 from poll.acquisition.options import PollerOptions
 from poll.acquisition.processors import BatchProcessor, batch_processor_factories
@@ -59,10 +65,22 @@ def install_reactor() -> None:
 
 
 def run_poller(
-    profile: str | None = None, names: Sequence[str] = (), metrics_port: int | None = None
+    profile: str | None = None,
+    names: Sequence[str] = (),
+    metrics_port: int | None = None,
+    poller_name: str | None = None,
+    shards: Sequence[str] = (),
 ) -> str | None:
-    """Poll until SIGTERM or SIGINT (only the links called ``names``, when given). Returns
-    None after a clean stop, or why it could not run."""
+    """Poll until SIGTERM or SIGINT (only the links called ``names``, when given; on
+    PostgreSQL only those whose lease this poller holds, of ``shards`` when given).
+    Returns None after a clean stop, or why it could not run."""
+    name = poller_name or socket.gethostname()
+    if connection.vendor != "postgresql":
+        if shards:
+            return "--shard needs PostgreSQL: on SQLite one poller runs every link"
+        refused = claim_sqlite(connection.settings_dict["NAME"])
+        if refused:
+            return refused
     install_reactor()
     from twisted.internet import reactor
 
@@ -72,8 +90,24 @@ def run_poller(
     if metrics_port is not None:
         metrics.serve(metrics_port)
     processors = [factory() for factory in batch_processor_factories()]
+    leases = None
+    threads: Any = reactor
+    if connection.vendor == "postgresql":
+        leases = LeaseKeeper(
+            name,
+            shards,
+            options.lease_interval,
+            lambda held, statuses: threads.callFromThread(service.leases_changed, held, statuses),
+            lambda up: threads.callFromThread(service.lease_connection, up),
+        )
     service = AcquisitionService(
-        reactor, options, metrics, ConfigWatcher(options, profile, names), processors
+        reactor,
+        options,
+        metrics,
+        ConfigWatcher(options, profile, names),
+        processors,
+        leases=leases,
+        heartbeat=Heartbeat(name, options.heartbeat_interval),
     )
     reactor.callWhenRunning(service.start)
     reactor.addSystemEventTrigger("before", "shutdown", service.stop)
@@ -92,11 +126,15 @@ class AcquisitionService:
         metrics: PollerMetrics,
         watcher: ConfigWatcher,
         processors: Sequence[BatchProcessor] = (),
+        leases: LeaseKeeper | None = None,
+        heartbeat: Heartbeat | None = None,
     ) -> None:
         self._reactor = reactor
         self._options = options
         self._metrics = metrics
-        self.journal = Journal(options.spool_dir)
+        self._commits = CommitWaiters(reactor)
+        self.journal = CommittingJournal(options.spool_dir, self._commits.applied)
+        self._commits.applied(self.journal.applied)
         self.writer = JournalWriter(
             self.journal,
             BatchStore(processors),
@@ -105,8 +143,9 @@ class AcquisitionService:
             on_config=self._config_from_writer,
             on_fatal=self._fatal_from_writer,
             max_entries=options.max_batch_entries,
+            queue_size=options.queue_entries,
             config_interval=options.config_check_interval,
-            heartbeat=Heartbeat.from_settings(),
+            heartbeat=heartbeat or Heartbeat.from_settings(),
         )
         context = SourceContext(
             reactor=reactor,
@@ -116,17 +155,26 @@ class AcquisitionService:
             wall_clock=_wall_clock_micros,
             zone=zoneinfo.ZoneInfo(settings.TIME_ZONE),
             resume_seqs=self.journal.stored_seqs(),
+            committed=self._committed if leases is not None else lambda: None,
         )
         self.sources: dict[str, SourceRunner] = {
             source.name: source.run(context) for source in registered_sources()
         }
         self._feeders = [factory(reactor, self.sources) for factory in request_feeder_factories()]
         self._stopping = False
+        self._leases = leases
+        self._commit_wait = leases is not None
+        self._config: SiteConfig | None = None
+        self._statuses: Mapping[str, Mapping[int, LinkStatus]] = {}
+        self.held: Holdings | None = {} if leases is not None else None
+        """The lease units this poller runs, by source (None: every unit, without leases)."""
         self.failure: str | None = None
         self._status_loop = LoopingCall(self._journal_statuses)
         self._status_loop.clock = reactor
 
     def start(self) -> None:
+        if self._leases is not None:
+            self._leases.start()
         self.writer.start()
         self._status_loop.start(self._options.status_interval, now=False)
         self._metrics.spool_depth.set(self.journal.pending)
@@ -156,6 +204,9 @@ class AcquisitionService:
         return done
 
     def _stopped(self, result: object) -> object:
+        # Last: the standby that takes the links next resumes from what the writer wrote.
+        if self._leases is not None:
+            self._leases.close()
         self.journal.close()
         log.info("stopped")
         return result
@@ -183,14 +234,47 @@ class AcquisitionService:
         changed."""
         if self._stopping:
             return
-        for name, runner in self.sources.items():
-            if name in config.sources:
-                runner.apply(config.sources[name], statuses.get(name, {}))
+        self._config, self._statuses = config, statuses
+        if self._leases is not None:
+            self._leases.want(config)
+        self._run_config({})
         log.info("polling profile %s (configuration %d)", config.profile_name, config.version)
         # What exists now (Django, Twisted, configuration, layouts) lives as long as the
         # process: keep it out of the garbage collector's full passes, which otherwise
         # stall the reactor for a tenth of a second or more with a large site.
         gc.freeze()
+
+    def leases_changed(self, held: Holdings, statuses: Statuses) -> None:
+        """The lease thread took or lost units: stop the lost ones quietly (their new
+        poller writes their state now), start the taken ones from ``statuses``, the state
+        last written for them."""
+        if self._stopping or self.held is None:
+            return
+        for name, runner in self.sources.items():
+            lost = self.held.get(name, frozenset()) - held.get(name, frozenset())
+            if lost:
+                runner.hand_over(lost)
+        self.held = held
+        self._run_config(statuses)
+
+    def lease_connection(self, up: bool) -> None:
+        """The lease connection was lost (``up`` False) or is back. While it is lost the
+        poller goes on alone with what it runs, and an answer counts as stored once
+        journaled, as with a single poller: nothing waits for a commit that cannot come."""
+        self._commit_wait = up
+        if not up:
+            self._commits.release_all()
+
+    def _run_config(self, fresh: Statuses) -> None:
+        config = self._config
+        if config is None:
+            return
+        for name, runner in self.sources.items():
+            if name in config.sources:
+                part = config.sources[name]
+                if self.held is not None:
+                    part = part.only(self.held.get(name, frozenset()))
+                runner.apply(part, {**self._statuses.get(name, {}), **fresh.get(name, {})})
 
     # Journal
 
@@ -198,6 +282,11 @@ class AcquisitionService:
         number = self.journal.append(batch)
         self.writer.submit(number, batch)
         self._metrics.spool_depth.set(self.journal.pending)
+
+    def _committed(self) -> Deferred[None] | None:
+        if not self._commit_wait:
+            return None
+        return self._commits.wait(self.journal.last_entry)
 
     def _journal_statuses(self) -> None:
         """Journal the counters of links that changed without an answer."""

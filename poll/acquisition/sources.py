@@ -4,11 +4,12 @@ in the package's docstring (:mod:`poll.acquisition`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any, Protocol
 
+from django.db.models import Model
 from twisted.internet.defer import Deferred
 
 from poll.acquisition.batch import LinkStatus, WriteBatch
@@ -33,6 +34,10 @@ class SourceContext:
     """The site's time zone (``TIME_ZONE``)."""
     resume_seqs: Mapping[int, int]
     """The journal's last stored ``seq`` of each link that has one."""
+    committed: Callable[[], Deferred[None] | None] = lambda: None
+    """For an answer just journaled, a Deferred that fires once it is in the database,
+    when a protocol that numbers its answers must wait for that (several pollers:
+    :mod:`poll.acquisition.commits`); None when journaled is stored enough."""
 
 
 class SourceConfig(Protocol):
@@ -41,6 +46,13 @@ class SourceConfig(Protocol):
 
     def link_names(self) -> Mapping[int, str]:
         """The links to run: id -> name."""
+
+    def lease_units(self) -> frozenset[int]:
+        """The ids of what one poller owns at a time (:mod:`poll.acquisition.leases`): a
+        link, or what several links share (an MQTT broker connection)."""
+
+    def only(self, units: Collection[int]) -> SourceConfig:
+        """The same configuration with only the lease units ``units``."""
 
 
 class SourceRunner(Protocol):
@@ -53,6 +65,9 @@ class SourceRunner(Protocol):
     def add_statuses(self, batch: WriteBatch) -> None:
         """Put into ``batch`` the states that changed since they were last journaled."""
 
+    def hand_over(self, units: Collection[int]) -> None:
+        """Stop the lease units ``units`` quietly: another poller owns them now."""
+
     def stop(self) -> list[Deferred[Any]]:
         """Stop every link; the Deferreds fire once their connections are closed."""
 
@@ -61,6 +76,10 @@ class Source(Protocol):
     name: str
     """Key of the source's part of the configuration."""
     link_kind: LinkKind
+
+    @property
+    def lease_model(self) -> type[Model]:
+        """The model whose rows are the source's lease units, with their ``shard``."""
 
     def load(self, profile: Profile, options: PollerOptions, names: Sequence[str]) -> Any:
         """The source's enabled links of ``profile`` (only those in ``names``, when given),

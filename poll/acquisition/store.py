@@ -28,12 +28,12 @@ from poll.acquisition.batch import WriteBatch
 from poll.acquisition.processors import BatchProcessor, run_processor
 from poll.acquisition.sources import link_kind
 from poll.acquisition.sql import Statements, statements_for
-from poll.models import Revision
+from poll.acquisition.sql.statements import REVISION_LOCK_KEY
 
 log = logging.getLogger(__name__)
 
-REVISION_LOCK_KEY = 0x534D5645
-"""``pg_advisory_xact_lock`` key every writer of revisions takes before it numbers one."""
+__all__ = ["NOTIFY_CHANNEL", "REVISION_LOCK_KEY", "REVISION_SOURCE", "BatchStore"]
+
 NOTIFY_CHANNEL = "smve_revision"
 REVISION_SOURCE = "poll"
 
@@ -57,9 +57,7 @@ class BatchStore:
             self._statements = statements_for(connection)
         statements = self._statements
         with transaction.atomic(), self._cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REVISION_LOCK_KEY])
-            revision = Revision.objects.create(source=REVISION_SOURCE).pk
+            revision = statements.new_revision(cursor, REVISION_SOURCE)
             statements.update_points(cursor, batch.points.values(), revision)
             for processor in self.processors:
                 self._process(processor, batch, revision)

@@ -68,6 +68,8 @@ class Profile(LiveStateModel):
 class COMaster(LinkStateModel):
     """A Mara concentrator reached over TCP, with its communication state."""
 
+    LIVE_FIELDS = (*LinkStateModel.LIVE_FIELDS, "seq")
+
     profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="comasters")
     name = models.CharField(max_length=60)
     port = models.PositiveIntegerField(default=9761, validators=PORT)
@@ -95,6 +97,12 @@ class COMaster(LinkStateModel):
         help_text="Seconds between time-set (PEH) broadcasts.",
     )
     description = models.TextField(blank=True)
+    seq = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="SEQ of the last reply stored: where any poller that takes the link resumes.",
+    )
 
     class Meta:
         ordering = ["profile", "name"]

@@ -43,7 +43,10 @@ class LinkState(LiveStateModel):
     events_received = models.BigIntegerField(default=0, editable=False)
     reconnects = models.BigIntegerField(default=0, editable=False)
     latency_ms = models.FloatField(null=True, blank=True, editable=False)
-    revision = models.BigIntegerField(default=0, db_index=True, editable=False)
+    # Not indexed, like every live-state column: the poller rewrites the state of every
+    # link that answered in each batch, and an update that touches no indexed column can
+    # be HOT (see Point). No reader looks links up by revision.
+    revision = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         abstract = True
@@ -59,6 +62,14 @@ class LinkStateModel(LinkState):
 
     host = models.CharField(
         max_length=255, validators=[validate_host], help_text="IP address or host name."
+    )
+    shard = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text=(
+            "The pollers that may poll it: those started with poll --shard of this name "
+            "(empty: any poller)."
+        ),
     )
     attempts = models.PositiveSmallIntegerField(
         default=3,

@@ -24,6 +24,14 @@ class MqttBroker(models.Model):
     profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="mqtt_brokers")
     name = models.CharField(max_length=60)
     enabled = models.BooleanField(default=True)
+    shard = models.CharField(
+        max_length=60,
+        blank=True,
+        help_text=(
+            "The pollers that may connect to it: those started with poll --shard of this "
+            "name (empty: any poller)."
+        ),
+    )
     host = models.CharField(
         max_length=255, validators=[validate_host], help_text="IP address or host name."
     )

@@ -31,6 +31,14 @@ The rules:
 - When the connection is lost, the poll request in flight keeps its place and its count of
   tries, and the cycle goes on after the reconnect; commands fail, for a command is never
   carried across a reconnect (its sender sees it failed and decides).
+- Every try waits for its turn on the wire (:meth:`Wire.take_turn`) and gives the turn back
+  once it is over (answered, timed out, unusable); the reply timeout starts only when the
+  try goes out. A connection of its own grants the turn at once; a connection shared by
+  several devices behind one gateway (:mod:`.gateway`) grants it to one try at a time, so
+  that no two frames are ever in flight on it.
+- A device given up after bad frames resets the connection (:meth:`Wire.reset`): garbage
+  may have broken the framing. After timeouts it only closes its own use of it
+  (:meth:`Wire.close`), which on a shared connection leaves its neighbours polling.
 """
 
 from __future__ import annotations
@@ -151,6 +159,17 @@ class Wire(Protocol):
     def discard_partial_frame(self) -> None:
         """Forget a frame left incomplete (its end will not come after a timeout)."""
 
+    def reset(self) -> None:
+        """Close the connection itself, even when other devices share it (garbage broke
+        its framing); the keeper hears of it through ``connection_lost``."""
+
+    def take_turn(self, go: Callable[[], None]) -> None:
+        """Call ``go`` once this device may send its next frame (at once, on a
+        connection of its own)."""
+
+    def end_turn(self) -> None:
+        """The try that had the turn is over; another device may send."""
+
 
 class Connecting(Protocol):
     """A connection being opened (Twisted's ``IConnector``)."""
@@ -210,6 +229,7 @@ class Keeper(Generic[R, A]):
         self._commands: deque[_Request[R, A]] = deque()
         self._flight: _Request[R, A] | None = None
         self._answering = False
+        self._waiting_turn = False  # the request in flight waits for its turn on the wire
         self._cycle: tuple[float, float] | None = None  # (due, started) of the running cycle
         self._sent_at = 0.0
         self._failures = 0
@@ -288,6 +308,7 @@ class Keeper(Generic[R, A]):
 
     def connection_lost(self, detail: str) -> None:
         self._wire = None
+        waited, self._waiting_turn = self._waiting_turn, False
         _cancel(self._tick_call, self._timeout_call)
         self._tick_call = self._timeout_call = None
         closed, self._closed = self._closed, []
@@ -297,7 +318,9 @@ class Keeper(Generic[R, A]):
         if self._stopped:
             return
         flight, self._flight = self._flight, None
-        if flight is not None:
+        if flight is not None and waited:  # it had not gone out: no try was used
+            (self._polls if flight.done is None else self._commands).appendleft(flight)
+        elif flight is not None:
             self._conversation.try_failed(
                 flight.request, flight.attempt, FailedTry.CONNECTION_LOST, detail
             )
@@ -319,7 +342,7 @@ class Keeper(Generic[R, A]):
             return
         unusable: str | None = None
         for item in items:
-            flight = self._flight
+            flight = None if self._waiting_turn else self._flight
             verdict = self._conversation.examine(
                 flight.request if flight is not None else None, item
             )
@@ -330,7 +353,7 @@ class Keeper(Generic[R, A]):
                 self._answer(flight, verdict.value)
             else:
                 unusable = verdict.reason
-        if unusable is not None and self._flight is not None:
+        if unusable is not None and self._flight is not None and not self._waiting_turn:
             self._try_failed(FailedTry.BAD_FRAME, unusable)
 
     # Polling.
@@ -366,8 +389,18 @@ class Keeper(Generic[R, A]):
             self._conversation.cycle_completed(started - due, now - started)
 
     def _send_try(self) -> None:
+        """Wait for the turn on the wire, then send the next try of the request in flight."""
+        assert self._wire is not None
+        self._waiting_turn = True
+        self._wire.take_turn(self._turn_granted)
+
+    def _turn_granted(self) -> None:
+        self._waiting_turn = False
         flight, wire = self._flight, self._wire
-        assert flight is not None and wire is not None
+        if flight is None or wire is None:  # stopped or lost while it waited
+            if wire is not None:
+                wire.end_turn()
+            return
         flight.attempt += 1
         self._sent_at = self._clock.seconds()
         wire.send(self._conversation.encode(flight.request, flight.attempt))
@@ -378,6 +411,7 @@ class Keeper(Generic[R, A]):
     def _answer(self, flight: _Request[R, A], answer: A) -> None:
         _cancel(self._timeout_call)
         self._timeout_call = None
+        self._end_turn()
         self._flight = None
         self._failures = 0
         latency = self._clock.seconds() - self._sent_at
@@ -408,6 +442,7 @@ class Keeper(Generic[R, A]):
         assert flight is not None
         _cancel(self._timeout_call)
         self._timeout_call = None
+        self._end_turn()
         self._conversation.try_failed(flight.request, flight.attempt, why, detail)
         if flight.attempt < self.settings.attempts:
             self._send_try()
@@ -415,7 +450,7 @@ class Keeper(Generic[R, A]):
         self._flight = None
         self._give_up(flight, why, detail)
         if self._wire is not None:
-            self._close()
+            self._close(reset=why is FailedTry.BAD_FRAME)
 
     def _give_up(self, flight: _Request[R, A], why: FailedTry, detail: str) -> None:
         """The last try of ``flight`` failed: the device is down, its cycle is over."""
@@ -452,10 +487,17 @@ class Keeper(Generic[R, A]):
         self._conversation.reconnect_scheduled(delay)
         self._reconnect_call = self._clock.callLater(delay, self._connect)
 
-    def _close(self) -> None:
+    def _close(self, *, reset: bool = False) -> None:
         assert self._wire is not None
         self._closing = True
-        self._wire.close()
+        if reset:
+            self._wire.reset()
+        else:
+            self._wire.close()
+
+    def _end_turn(self) -> None:
+        if self._wire is not None:
+            self._wire.end_turn()
 
     @property
     def _name(self) -> str:

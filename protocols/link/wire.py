@@ -3,7 +3,9 @@
 :class:`LinkProtocol` is the only place where a field client's bytes meet a socket: it
 feeds what it reads to the field protocol's stream reader and hands the items (frames and
 dropped bytes) to the :class:`~.keeper.Keeper`; it writes the frames the keeper sends.
-:func:`tcp_dialer` opens such connections for a keeper.
+:func:`tcp_dialer` opens such connections for a keeper. The protocol reports to an
+:class:`Endpoint`: a keeper, or a :class:`~.gateway.Gateway` that shares one connection
+among the keepers of the devices behind it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from twisted.internet.protocol import ClientFactory, connectionDone
 from twisted.internet.protocol import Protocol as TwistedProtocol
 from twisted.python.failure import Failure
 
-from .keeper import Dial, Keeper
+from .keeper import Dial, Keeper, Wire
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +41,25 @@ class _Transport(Protocol):
     def loseConnection(self) -> None: ...
 
 
-class LinkProtocol(TwistedProtocol):
-    """One TCP connection to a device: bytes in and out, reader items to the keeper."""
+class Endpoint(Protocol):
+    """What a connection reports to (a :class:`~.keeper.Keeper` or a gateway)."""
 
-    def __init__(self, keeper: Keeper[Any, Any], reader: StreamReader) -> None:
+    def connection_made(self, wire: Wire) -> None: ...
+
+    def connection_failed(self, detail: str) -> None: ...
+
+    def connection_lost(self, detail: str) -> None: ...
+
+    def received(self, items: Sequence[object]) -> None: ...
+
+
+class LinkProtocol(TwistedProtocol):
+    """One TCP connection to a device: bytes in and out, reader items to its endpoint."""
+
+    def __init__(self, keeper: Endpoint, reader: StreamReader, name: str) -> None:
         self._keeper = keeper
         self._reader = reader
-        self._name = f"{keeper.settings.host}:{keeper.settings.port}"
+        self._name = name
 
     def connectionMade(self) -> None:
         set_no_delay = getattr(self.transport, "setTcpNoDelay", None)
@@ -69,20 +83,30 @@ class LinkProtocol(TwistedProtocol):
     def close(self) -> None:
         cast(_Transport, self.transport).loseConnection()
 
+    def reset(self) -> None:
+        self.close()
+
     def discard_partial_frame(self) -> None:
         if self._reader.clear() is not None:
             log.debug("%s: discarded a partial frame", self._name)
+
+    def take_turn(self, go: Callable[[], None]) -> None:
+        go()  # one device on this connection: its keeper has one try at a time already
+
+    def end_turn(self) -> None:
+        pass
 
 
 class LinkFactory(ClientFactory):
     noisy = False  # a reconnecting keeper would log every attempt
 
-    def __init__(self, keeper: Keeper[Any, Any], new_reader: Callable[[], StreamReader]) -> None:
+    def __init__(self, keeper: Endpoint, new_reader: Callable[[], StreamReader], name: str) -> None:
         self._keeper = keeper
         self._new_reader = new_reader
+        self._name = name
 
     def buildProtocol(self, addr: Any) -> LinkProtocol:
-        return LinkProtocol(self._keeper, self._new_reader())
+        return LinkProtocol(self._keeper, self._new_reader(), self._name)
 
     def clientConnectionFailed(self, connector: IConnector, reason: Failure) -> None:
         self._keeper.connection_failed(reason.getErrorMessage())
@@ -94,7 +118,7 @@ def tcp_dialer(reactor: Any, new_reader: Callable[[], StreamReader]) -> Dial:
 
     def dial(keeper: Keeper[Any, Any]) -> IConnector:
         settings = keeper.settings
-        factory = LinkFactory(keeper, new_reader)
+        factory = LinkFactory(keeper, new_reader, f"{settings.host}:{settings.port}")
         connector: IConnector = reactor.connectTCP(
             settings.host, settings.port, factory, timeout=settings.connect_timeout
         )

@@ -15,6 +15,10 @@ part:
   block, or to the write's caller) and never decoded as data, and it is not retried. A
   reply that answers something else uses up a try; bytes that are no frame do not.
 - A connection closed by the device or the network puts its points offline at once.
+- Devices at the same host and port can share one connection (:class:`ModbusGateways`, see
+  :mod:`protocols.link.gateway`): their requests take turns, each with its own unit id,
+  and a reply is taken only from the unit asked (over Modbus TCP too, for the transaction
+  ids of the devices sharing a connection are counted apart).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from twisted.python.failure import Failure
 
 from ..link import errors as link_errors
 from ..link.client import FieldClient
+from ..link.gateway import Gateways
 from ..link.keeper import Answer, FailedTry, Keeper, LinkSettings, Unusable
 from ..link.wire import tcp_dialer
 from .datatypes import Value
@@ -46,6 +51,7 @@ from .stream import Dropped, stream_reader
 __all__ = [
     "DeviceSettings",
     "FailedTry",
+    "ModbusGateways",
     "ModbusClient",
     "ModbusSink",
 ]
@@ -96,6 +102,19 @@ class ModbusSink(Protocol):
         """A new connection will be tried in ``delay`` seconds."""
 
 
+class ModbusGateways(Gateways):
+    """The shared connections of the Modbus devices of one reactor, and the unit ids
+    behind each, which its RTU reader expects (so that it resynchronises quickly)."""
+
+    def __init__(self, reactor: Any) -> None:
+        super().__init__(reactor)
+        self._units: dict[tuple[str, int], set[int]] = {}
+
+    def units(self, host: str, port: int) -> set[int]:
+        """The unit ids of the devices at ``host``:``port`` (live: a new device adds its own)."""
+        return self._units.setdefault((host, port), set())
+
+
 class ModbusClient(FieldClient[ReadBlock | WriteRequest, Reply]):
     """Keeps one Modbus device polled and carries out writes to it: the Modbus
     conversation of a :class:`Keeper` whose requests are read blocks and writes."""
@@ -110,21 +129,28 @@ class ModbusClient(FieldClient[ReadBlock | WriteRequest, Reply]):
         reactor: Any,
         *,
         random_fraction: Callable[[], float] = random.random,
+        gateways: ModbusGateways | None = None,
     ) -> None:
+        """With ``gateways``, the client shares the connection of the other devices at
+        its host and port; without, it has one of its own."""
         self.settings = settings
         self.plan = plan
         self.sink = sink
         self._transaction = 0
         self._transactions: set[int] = set()  # the ids of the tries of the request in flight
+        if gateways is None:
+            units = {settings.unit}
+            dial = tcp_dialer(
+                reactor, partial(stream_reader, settings.framing, Direction.RESPONSE, units)
+            )
+        else:  # the shared connection reads the replies of every unit behind the gateway
+            units = gateways.units(settings.host, settings.port)
+            units.add(settings.unit)
+            dial = gateways.dialer(
+                partial(stream_reader, settings.framing, Direction.RESPONSE, units)
+            )
         self._keeper: Keeper[ReadBlock | WriteRequest, Reply] = Keeper(
-            settings,
-            self,
-            reactor,
-            tcp_dialer(
-                reactor,
-                partial(stream_reader, settings.framing, Direction.RESPONSE, {settings.unit}),
-            ),
-            random_fraction=random_fraction,
+            settings, self, reactor, dial, random_fraction=random_fraction
         )
 
     def write(self, tag: str, value: Value) -> Deferred[None]:
@@ -192,9 +218,9 @@ class ModbusClient(FieldClient[ReadBlock | WriteRequest, Reply]):
     # Modbus's own rules.
 
     def _answers_in_flight(self, adu: Adu) -> bool:
-        if adu.transaction is None:
-            return adu.unit == self.settings.unit
-        return adu.transaction in self._transactions
+        if adu.unit != self.settings.unit:
+            return False
+        return adu.transaction is None or adu.transaction in self._transactions
 
     @property
     def _name(self) -> str:

@@ -107,11 +107,12 @@ class TcpStreamReader:
 class RtuStreamReader:
     """RTU frames from a byte stream. ``direction`` says whether the stream carries
     requests (a server reads it) or responses (a client reads it); ``units``, when given,
-    are the only unit ids a frame may start with."""
+    are the only unit ids a frame may start with. The reader keeps the collection it is
+    given, not a copy: the units behind a shared gateway connection grow as devices join."""
 
     def __init__(self, direction: Direction, units: Collection[int] | None = None) -> None:
         self._direction = direction
-        self._units = None if units is None else frozenset(units)
+        self._units = units
         self._buffer = bytearray()
 
     @property

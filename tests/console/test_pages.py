@@ -31,7 +31,7 @@ def demo_screens(db):
     reports, refused = import_files(profile, SCREENS)
     assert not refused
     assert not [problem for report in reports for problem in report.problems]
-    for name in ("demo_formulas", "plant_formulas", "meters_formulas"):
+    for name in ("demo_formulas", "plant_formulas", "meters_formulas", "detector_formulas"):
         report = load_formulas(profile, read_formula_file(ROOT / "fixtures" / f"{name}.json"))
         assert not report.problems
     return {screen.name: screen for screen in Screen.objects.filter(profile=profile)}

@@ -4,12 +4,15 @@ Prometheus with a bearer token; and the example alert rules use only metrics tha
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import yaml
 from django.test import Client
+from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
+from history.models import JobRun
 from poll.models import COMaster, ModbusDevice
 from poll.profiles import load_profile, read_profile_file
 from tests.conftest import ROOT
@@ -26,6 +29,11 @@ def scraped(settings) -> dict[str, list]:
     COMaster.objects.filter(name="E4").update(online=True, polls=12)
     ModbusDevice.objects.update(timeouts=3)
     beat(4, "poller-a")
+    ended = timezone.now() - timedelta(seconds=28)
+    JobRun.objects.create(
+        name="rollups", started_at=ended - timedelta(seconds=2), finished_at=ended, ok=True
+    )
+    assert Client().get("/healthz").status_code == 200  # a request, timed
     response = Client().get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
     assert response.status_code == 200
     return {
@@ -46,6 +54,20 @@ def test_every_link_kind_is_measured(scraped) -> None:
     assert age.labels == {"poller": "poller-a"} and 4 <= age.value < 60
 
 
+def test_the_web_tier_and_the_jobs_are_measured(scraped) -> None:
+    seconds = {
+        (s.labels["method"], s.labels["status"]): s.value
+        for s in scraped["smve_web_request_seconds"]
+        if s.name == "smve_web_request_seconds_count"
+    }
+    assert seconds[("GET", "2xx")] >= 1
+    assert "smve_web_streams_open" in scraped and "smve_web_stream_messages" in scraped
+    (took,) = scraped["smve_job_last_run_duration_seconds"]
+    assert took.labels == {"job": "rollups"} and took.value == pytest.approx(2.0)
+    (ok,) = scraped["smve_job_last_run_ok"]
+    assert ok.value == 1.0
+
+
 def test_metrics_need_the_token(settings) -> None:
     assert Client().get("/metrics").status_code == 404  # no token configured: no endpoint
     settings.METRICS_TOKEN = TOKEN
@@ -57,6 +79,7 @@ def test_the_alert_rules_name_only_metrics_the_site_or_the_poller_exports(scrape
     from poll.acquisition.metrics import PollerMetrics
 
     exported = {f"{name}_total" for name in scraped} | set(scraped) | {"up"}
+    exported |= {sample.name for samples in scraped.values() for sample in samples}
     exported |= {
         sample.name for metric in PollerMetrics().registry.collect() for sample in metric.samples
     }

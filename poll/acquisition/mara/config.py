@@ -6,7 +6,7 @@ nothing that matters to the poller changed; reconfiguration diffs them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from poll.acquisition.history_policy import HistoryPolicy, history_policy
@@ -59,6 +59,14 @@ class MaraSite:
 
     def link_names(self) -> Mapping[int, str]:
         return {comaster.id: comaster.name for comaster in self.comasters.values()}
+
+    def lease_units(self) -> frozenset[int]:
+        """What a poller leases: each COMaster (its id)."""
+        return frozenset(self.comasters)
+
+    def only(self, units: Collection[int]) -> MaraSite:
+        """This configuration with only the COMasters ``units``."""
+        return MaraSite({cm: c for cm, c in self.comasters.items() if cm in units})
 
 
 def load_mara_site(profile: Profile, options: PollerOptions, names: Sequence[str] = ()) -> MaraSite:

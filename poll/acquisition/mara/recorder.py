@@ -10,6 +10,9 @@ append succeeded. The counters and going online and offline are every link's
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+
+from twisted.internet.defer import Deferred
 
 from poll.acquisition.batch import WriteBatch
 from poll.acquisition.link_recorder import LinkRecorder
@@ -36,7 +39,11 @@ class ComasterRecorder(LinkRecorder):
         if lateness is not None:
             self._metrics.lateness.observe(lateness)
 
-    def reply_received(self, seq: int, reply: PollReply, latency: float) -> None:
+    committed: Callable[[], Deferred[None] | None] = staticmethod(lambda: None)
+    """What the client waits for before the next SEQ (set by the source: with leases, the
+    commit of the answer's entry; see :mod:`poll.acquisition.commits`)."""
+
+    def reply_received(self, seq: int, reply: PollReply, latency: float) -> Deferred[None] | None:
         now = self._now()
         batch = WriteBatch()
         status = self._answered(now, batch)
@@ -50,6 +57,7 @@ class ComasterRecorder(LinkRecorder):
         self._journal(batch, status)
         self._metrics.replies.inc()
         self._metrics.latency.observe(latency)
+        return self.committed()
 
     def try_failed(self, seq: int, attempt: int, why: FailedTry, detail: str) -> None:
         self._failed(why, detail)

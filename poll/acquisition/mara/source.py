@@ -22,7 +22,7 @@ from poll.acquisition.mara.mapping import ReplyMapper
 from poll.acquisition.mara.recorder import COMASTERS, ComasterRecorder
 from poll.acquisition.options import PollerOptions
 from poll.acquisition.sources import SourceContext
-from poll.models import Profile
+from poll.models import COMaster, Profile
 from protocols.mara.client import SEQ_FIRST, PollClient, next_seq
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ class MaraSource:
 
     name = "mara"
     link_kind = COMASTERS
+    lease_model = COMaster
 
     def load(self, profile: Profile, options: PollerOptions, names: Sequence[str]) -> MaraSite:
         return load_mara_site(profile, options, names)
@@ -64,12 +65,16 @@ class Comasters(LinkRunner[ComasterConfig, ComasterRecorder, PollClient]):
         context = self._context
         layout = ComasterLayout(config)
         mapper = ReplyMapper(layout, context.zone)
-        return ComasterRecorder(mapper, status, context.append, context.metrics, context.wall_clock)
+        recorder = ComasterRecorder(
+            mapper, status, context.append, context.metrics, context.wall_clock
+        )
+        recorder.committed = context.committed
+        return recorder
 
     def _client(
         self, config: ComasterConfig, recorder: ComasterRecorder, previous: PollClient | None
     ) -> PollClient:
-        seq = previous.resume_seq if previous else self._resume.pop(config.id, SEQ_FIRST)
+        seq = previous.resume_seq if previous else self._first_seq(config.id, recorder)
         reactor = self._context.reactor
         return PollClient(config.client, recorder, reactor, self._field_now, first_seq=seq)
 
@@ -86,6 +91,19 @@ class Comasters(LinkRunner[ComasterConfig, ComasterRecorder, PollClient]):
     def _retire(self, running: Running[ComasterConfig, ComasterRecorder, PollClient]) -> None:
         super()._retire(running)
         self._resume[running.config.id] = running.client.resume_seq
+
+    def _first_seq(self, comaster_id: int, recorder: ComasterRecorder) -> int:
+        """Where a new client starts: after the SEQ of the last reply in the database
+        (whichever poller stored it: this one before a restart, or the one it takes the
+        COMaster over from), else after the journal's, else from the start.
+
+        The database's may be behind this poller's journal, never ahead of what the
+        COMaster last answered: asking again for an answer already journaled gets it
+        repeated (its events are stored once, by ``dedup_key``), and an answer only in the
+        journal is written from there."""
+        journaled = self._resume.pop(comaster_id, SEQ_FIRST)
+        stored = recorder.status.seq
+        return next_seq(stored) if stored is not None else journaled
 
     def _field_now(self) -> datetime:
         """The site's local time, as COMasters keep it."""

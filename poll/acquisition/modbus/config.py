@@ -10,7 +10,7 @@ they do not have (the SDM630 does), and one refused read would blind all its poi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from poll.acquisition.history_policy import HistoryPolicy, history_policy
@@ -81,6 +81,14 @@ class ModbusSite:
 
     def link_names(self) -> Mapping[int, str]:
         return {device.id: device.name for device in self.devices.values()}
+
+    def lease_units(self) -> frozenset[int]:
+        """What a poller leases: each device (its id)."""
+        return frozenset(self.devices)
+
+    def only(self, units: Collection[int]) -> ModbusSite:
+        """This configuration with only the devices ``units``."""
+        return ModbusSite({dev: d for dev, d in self.devices.items() if dev in units})
 
 
 def load_modbus_site(

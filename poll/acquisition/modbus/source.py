@@ -1,6 +1,8 @@
 """The Modbus source: a :class:`~protocols.modbus.client.ModbusClient` per enabled device
 on the poller's reactor, started, replaced and stopped as the configuration changes
-(:class:`~poll.acquisition.link_runner.LinkRunner`)."""
+(:class:`~poll.acquisition.link_runner.LinkRunner`). Devices at the same host and port
+(meters behind one RS485-to-TCP gateway) share one connection
+(:class:`~protocols.modbus.client.ModbusGateways`)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from poll.acquisition.modbus.mapping import ModbusLayout, ModbusMapper
 from poll.acquisition.modbus.recorder import MODBUS_DEVICES, ModbusRecorder
 from poll.acquisition.options import PollerOptions
 from poll.acquisition.sources import SourceContext
-from poll.models import Profile
-from protocols.modbus.client import ModbusClient
+from poll.models import ModbusDevice, Profile
+from protocols.modbus.client import ModbusClient, ModbusGateways
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,7 @@ class ModbusSource:
 
     name = "modbus"
     link_kind = MODBUS_DEVICES
+    lease_model = ModbusDevice
 
     def load(self, profile: Profile, options: PollerOptions, names: Sequence[str]) -> ModbusSite:
         return load_modbus_site(profile, options, names)
@@ -35,6 +38,10 @@ class ModbusSource:
 
 class ModbusDevices(LinkRunner[ModbusDeviceConfig, ModbusRecorder, ModbusClient]):
     """Keeps one client running per enabled Modbus device of the configuration."""
+
+    def __init__(self, context: SourceContext) -> None:
+        super().__init__(context)
+        self._gateways = ModbusGateways(context.reactor)
 
     def apply(self, site: ModbusSite, statuses: Mapping[int, LinkStatus]) -> None:
         super().apply(site, statuses)
@@ -52,7 +59,13 @@ class ModbusDevices(LinkRunner[ModbusDeviceConfig, ModbusRecorder, ModbusClient]
     def _client(
         self, config: ModbusDeviceConfig, recorder: ModbusRecorder, previous: ModbusClient | None
     ) -> ModbusClient:
-        return ModbusClient(config.settings, config.read_plan(), recorder, self._context.reactor)
+        return ModbusClient(
+            config.settings,
+            config.read_plan(),
+            recorder,
+            self._context.reactor,
+            gateways=self._gateways,
+        )
 
     def _update(
         self,

@@ -7,7 +7,7 @@ connection subscribes to the topics of all its enabled devices; a device is a li
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from poll.acquisition.history_policy import HistoryPolicy, history_policy
@@ -83,6 +83,17 @@ class MqttSite:
 
     def link_names(self) -> Mapping[int, str]:
         return {device.id: device.name for device in self.devices.values()}
+
+    def lease_units(self) -> frozenset[int]:
+        """What a poller leases: each broker connection (its id), with its devices."""
+        return frozenset(self.brokers)
+
+    def only(self, units: Collection[int]) -> MqttSite:
+        """This configuration with only the brokers ``units`` and their devices."""
+        return MqttSite(
+            {broker: b for broker, b in self.brokers.items() if broker in units},
+            {dev: d for dev, d in self.devices.items() if d.broker_id in units},
+        )
 
 
 def load_mqtt_site(profile: Profile, options: PollerOptions, names: Sequence[str] = ()) -> MqttSite:

@@ -78,7 +78,7 @@ class MqttMapper:
     def online(self, online: bool, now: int, batch: WriteBatch) -> None:
         """Set the ``$online`` DIs (a change only when the state changed)."""
         for point in self.layout.online_points:
-            self.points.set(point.id, float(online ^ point.inverted), 0, now, batch)
+            self.points.update(point.id, float(online ^ point.inverted), 0, now, batch)
 
     def message(self, topic: str, payload: bytes, now: int, batch: WriteBatch) -> Heard:
         """The changes one message makes; the points whose value it did not hold are named."""

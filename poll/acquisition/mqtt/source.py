@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from twisted.internet.defer import Deferred, fail
@@ -28,7 +28,7 @@ from poll.acquisition.mqtt.mapping import MqttLayout, MqttMapper
 from poll.acquisition.mqtt.recorder import MQTT_DEVICES, MqttRecorder
 from poll.acquisition.options import PollerOptions
 from poll.acquisition.sources import SourceContext
-from poll.models import Profile
+from poll.models import MqttBroker, Profile
 from protocols.link.scheduling import Backoff
 from protocols.mqtt.client import BrokerConnection
 
@@ -50,6 +50,7 @@ class MqttSource:
 
     name = "mqtt"
     link_kind = MQTT_DEVICES
+    lease_model = MqttBroker
 
     def load(self, profile: Profile, options: PollerOptions, names: Sequence[str]) -> MqttSite:
         return load_mqtt_site(profile, options, names)
@@ -156,6 +157,14 @@ class MqttDevices:
                 len(self._recorders),
                 len(self._connections),
             )
+
+    def hand_over(self, units: Collection[int]) -> None:
+        """Close the connections to brokers ``units`` and forget their devices, without
+        recording anything: another poller has them now (:mod:`poll.acquisition.leases`)."""
+        for device_id in [d for d, r in self._recorders.items() if r.config.broker_id in units]:
+            del self._recorders[device_id]
+        for broker_id in [known for known in self._connections if known in units]:
+            self._drop(broker_id)
 
     def add_statuses(self, batch: WriteBatch) -> None:
         for recorder in self._recorders.values():

@@ -5,6 +5,11 @@ The rows travel as one array per column and ``unnest`` turns them back into a ta
 (``UPDATE ... FROM unnest(...)``, ``INSERT ... SELECT ... FROM unnest(...)``). That is the
 multi-row ``VALUES`` idea with a statement text that never changes, so the server parses and
 plans it once. Parameters are bound server-side in binary (``%b``).
+
+Times travel as the batch holds them, integer microseconds since the epoch (``bigint``
+arrays), and the statement turns them into ``timestamptz`` (:func:`_at`): exact, and no
+``datetime`` is made in Python for a row. (The samples' statement, the historian's, binds
+``timestamptz`` arrays.)
 """
 
 from __future__ import annotations
@@ -27,26 +32,45 @@ from poll.acquisition.batch import (
     WriteBatch,
 )
 from poll.acquisition.links import LinkKind
-from poll.acquisition.sql.statements import as_datetime, columns, insert_link_events
+from poll.acquisition.sql.statements import (
+    REVISION_LOCK_KEY,
+    TIME_FIELDS,
+    as_datetime,
+    columns,
+    insert_link_events,
+    same_time,
+)
 
 LINK_TYPES = {
     "online": "bool",
-    "state_since": "timestamptz",
-    "last_poll_at": "timestamptz",
     "last_error": "text",
     "latency_ms": "float8",
 }
-"""PostgreSQL types of the link state columns; the counters are ``bigint``."""
+"""PostgreSQL types of the link state columns; times and the counters are ``bigint``."""
+
+
+def _at(micros: str) -> str:
+    """SQL for the ``timestamptz`` of a ``bigint`` of microseconds since the epoch (NULL
+    stays NULL). Whole seconds and the microseconds apart: a ``bigint`` times an interval
+    goes through ``float8``, exact only up to 2**53 microseconds (the year 2255)."""
+    return (
+        f"('1970-01-01 00:00:00+00'::timestamptz + ({micros} / 1000000) * interval '1 second'"
+        f" + ({micros} %% 1000000) * interval '1 microsecond')"
+    )
 
 
 class PostgresStatements:
-    POINTS = """
+    REVISION = """
+        INSERT INTO poll_revision (created_at, source)
+        SELECT now(), %b FROM (SELECT pg_advisory_xact_lock(%b)) AS locked
+        RETURNING id"""
+    POINTS = f"""
         UPDATE poll_point AS p
         SET value = COALESCE(v.value, p.value), q = COALESCE(v.q, p.q), current = v.current,
-            updated_at = v.at, revision = %b
-        FROM unnest(%b::bigint[], %b::float8[], %b::int[], %b::bool[], %b::timestamptz[])
+            updated_at = {_at("v.at")}, revision = %b
+        FROM unnest(%b::bigint[], %b::float8[], %b::int[], %b::bool[], %b::bigint[])
             AS v(id, value, q, current, at)
-        WHERE p.id = v.id"""
+        WHERE p.id = v.id"""  # noqa: S608 - time expressions from code, values bound
     SAMPLES = """
         INSERT INTO poll_sample (point_id, time, value, q)
         SELECT v.point_id, v.time, v.value, v.q
@@ -56,51 +80,56 @@ class PostgresStatements:
         ON CONFLICT (point_id, time) DO NOTHING"""
     LOCK_POINTS = "SELECT id FROM poll_point WHERE id = ANY(%b::bigint[]) FOR KEY SHARE"
     COPY_SAMPLES = "COPY poll_sample (point_id, time, value, q) FROM STDIN (FORMAT BINARY)"
-    EVENTS = """
+    EVENTS = f"""
         INSERT INTO poll_event (profile_id, comaster_id, di_id, ied_address, port, bit, time,
             value, q, raw, dedup_key, received_at, revision)
-        SELECT v.profile_id, c.id, d.id, v.ied_address, v.port, v.bit, v.time, v.value, v.q,
-            v.raw, v.dedup_key, v.received_at, %b
+        SELECT v.profile_id, c.id, d.id, v.ied_address, v.port, v.bit, {_at("v.time")},
+            v.value, v.q, v.raw, v.dedup_key, {_at("v.received_at")}, %b
         FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::int[], %b::int[], %b::int[],
-                    %b::timestamptz[], %b::int[], %b::int[], %b::text[], %b::text[],
-                    %b::timestamptz[])
+                    %b::bigint[], %b::int[], %b::int[], %b::text[], %b::text[],
+                    %b::bigint[])
             AS v(profile_id, comaster_id, di_id, ied_address, port, bit, time, value, q, raw,
                  dedup_key, received_at)
         JOIN poll_profile pr ON pr.id = v.profile_id
         LEFT JOIN poll_comaster c ON c.id = v.comaster_id
         LEFT JOIN poll_point d ON d.id = v.di_id
-        ON CONFLICT (dedup_key) DO NOTHING"""
-    ENERGY = """
+        ON CONFLICT (dedup_key) DO NOTHING"""  # noqa: S608 - time expressions from code, values bound
+    ENERGY = f"""
         INSERT INTO poll_energy (profile_id, comaster_id, ai_id, ied_address, channel, time,
             code, value, q, raw, dedup_key, received_at, revision)
-        SELECT v.profile_id, c.id, a.id, v.ied_address, v.channel, v.time, v.code, v.value,
-            v.q, v.raw, v.dedup_key, v.received_at, %b
+        SELECT v.profile_id, c.id, a.id, v.ied_address, v.channel, {_at("v.time")}, v.code,
+            v.value, v.q, v.raw, v.dedup_key, {_at("v.received_at")}, %b
         FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::int[], %b::int[],
-                    %b::timestamptz[], %b::int[], %b::bigint[], %b::int[], %b::text[],
-                    %b::text[], %b::timestamptz[])
+                    %b::bigint[], %b::int[], %b::bigint[], %b::int[], %b::text[],
+                    %b::text[], %b::bigint[])
             AS v(profile_id, comaster_id, ai_id, ied_address, channel, time, code, value, q,
                  raw, dedup_key, received_at)
         JOIN poll_profile pr ON pr.id = v.profile_id
         LEFT JOIN poll_comaster c ON c.id = v.comaster_id
         LEFT JOIN poll_point a ON a.id = v.ai_id
-        ON CONFLICT (dedup_key) DO NOTHING"""
-    COM_EVENTS = """
+        ON CONFLICT (dedup_key) DO NOTHING"""  # noqa: S608 - time expressions from code, values bound
+    COM_EVENTS = f"""
         INSERT INTO poll_comevent (profile_id, comaster_id, ied_id, source, ied_address, code,
             reason, text, time, raw, dedup_key, received_at, revision)
         SELECT v.profile_id, c.id, i.id, v.source, v.ied_address, v.code, v.reason, v.text,
-            v.time, v.raw, v.dedup_key, v.received_at, %b
+            {_at("v.time")}, v.raw, v.dedup_key, {_at("v.received_at")}, %b
         FROM unnest(%b::bigint[], %b::bigint[], %b::bigint[], %b::text[], %b::int[],
-                    %b::int[], %b::int[], %b::text[], %b::timestamptz[], %b::text[],
-                    %b::text[], %b::timestamptz[])
+                    %b::int[], %b::int[], %b::text[], %b::bigint[], %b::text[],
+                    %b::text[], %b::bigint[])
             AS v(profile_id, comaster_id, ied_id, source, ied_address, code, reason, text,
                  time, raw, dedup_key, received_at)
         JOIN poll_profile pr ON pr.id = v.profile_id
         LEFT JOIN poll_comaster c ON c.id = v.comaster_id
         LEFT JOIN poll_ied i ON i.id = v.ied_id
-        ON CONFLICT (dedup_key) DO NOTHING"""
+        ON CONFLICT (dedup_key) DO NOTHING"""  # noqa: S608 - time expressions from code, values bound
+
+    def new_revision(self, cursor: Any, source: str) -> int:
+        cursor.execute(self.REVISION, [source, REVISION_LOCK_KEY])
+        revision: int = cursor.fetchone()[0]
+        return revision
 
     def update_points(self, cursor: Any, rows: Collection[PointChange], revision: int) -> None:
-        arrays = columns(rows, PointChange._fields, as_datetime)
+        arrays = columns(rows, PointChange._fields, same_time)
         if arrays:
             cursor.execute(self.POINTS, [revision, *arrays])
 
@@ -111,7 +140,7 @@ class PostgresStatements:
             (self.ENERGY, batch.energy, EnergyRow),
             (self.COM_EVENTS, batch.com_events, ComEventRow),
         ):
-            arrays = columns(rows, kind._fields, as_datetime)
+            arrays = columns(rows, kind._fields, same_time)
             if arrays:
                 cursor.execute(sql, [revision, *arrays])
                 inserted += cursor.rowcount
@@ -148,7 +177,7 @@ class PostgresStatements:
         self, cursor: Any, kind: LinkKind, rows: Collection[LinkStatus], revision: int
     ) -> None:
         names = kind.columns
-        arrays = columns(rows, ("link_id", *names), as_datetime)
+        arrays = columns(rows, ("link_id", *names), same_time)
         if arrays:
             cursor.execute(_update_links(kind.table, names), [revision, *arrays])
 
@@ -190,8 +219,10 @@ def copy_data(rows: Sequence[SampleRow]) -> bytes:
 def _update_links(table: str, names: tuple[str, ...]) -> str:
     """One statement for the states of every link of a table."""
     types = ", ".join(f"%b::{LINK_TYPES.get(name, 'bigint')}[]" for name in names)
+    values = (_at(f"v.{name}") if name in TIME_FIELDS else f"v.{name}" for name in names)
     return f"""
         UPDATE {table} AS t
-        SET {", ".join(f"{name} = v.{name}" for name in names)}, revision = %b
+        SET {", ".join(f"{name} = {value}" for name, value in zip(names, values, strict=True))},
+            revision = %b
         FROM unnest(%b::bigint[], {types}) AS v(id, {", ".join(names)})
         WHERE t.id = v.id"""  # noqa: S608 - names from code, values bound

@@ -8,6 +8,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from django.utils import timezone
+
 from poll.acquisition.batch import (
     ComEventRow,
     EnergyRow,
@@ -23,6 +25,7 @@ from poll.acquisition.sql.statements import as_datetime, columns, insert_link_ev
 
 
 class SqliteStatements:
+    REVISION = "INSERT INTO poll_revision (created_at, source) VALUES (%s, %s)"
     POINTS = """
         UPDATE poll_point SET value = COALESCE(%s, value), q = COALESCE(%s, q), current = %s,
             updated_at = %s, revision = %s
@@ -61,6 +64,11 @@ class SqliteStatements:
 
     def _rows(self, rows: Collection[Any], names: Sequence[str]) -> list[tuple[Any, ...]]:
         return list(zip(*columns(rows, names, self._time), strict=True))
+
+    def new_revision(self, cursor: Any, source: str) -> int:
+        cursor.execute(self.REVISION, [self._adapt(timezone.now()), source])
+        revision: int = cursor.lastrowid
+        return revision
 
     def update_points(self, cursor: Any, rows: Collection[PointChange], revision: int) -> None:
         names = ("value", "q", "current", "at", "point_id")

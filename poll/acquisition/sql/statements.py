@@ -23,6 +23,9 @@ from poll.acquisition.batch import (
 )
 from poll.acquisition.links import LinkKind
 
+REVISION_LOCK_KEY = 0x534D5645
+"""``pg_advisory_xact_lock`` key every writer of revisions takes before it numbers one."""
+
 TIME_FIELDS = frozenset({"at", "time", "received_at", "state_since", "last_poll_at"})
 """Row fields that hold microseconds since the epoch and are stored as times."""
 
@@ -30,6 +33,10 @@ TimeAdapter = Callable[[int | None], Any]
 
 
 class Statements(Protocol):
+    def new_revision(self, cursor: Any, source: str) -> int:
+        """Number the batch: a new ``poll_revision`` row (on PostgreSQL under the revision
+        lock, so that revisions commit in their order)."""
+
     def update_points(self, cursor: Any, rows: Collection[PointChange], revision: int) -> None: ...
 
     def insert_records(self, cursor: Any, batch: WriteBatch, revision: int) -> int:
@@ -51,19 +58,34 @@ def as_datetime(micros: int | None) -> datetime | None:
     return None if micros is None else from_micros(micros)
 
 
+def same_time(micros: int | None) -> int | None:
+    """Times left as microseconds (PostgreSQL turns them into times itself)."""
+    return micros
+
+
 def columns(
     rows: Collection[NamedTuple], names: Sequence[str], time: TimeAdapter
 ) -> list[list[Any]]:
     """The ``names`` columns of ``rows`` (all of one row type), one list each, times passed
-    through ``time``; no lists when there are no rows."""
+    through ``time``; no lists when there are no rows.
+
+    Each distinct time is converted once: the rows of one reply share its time, so a batch
+    of thousands of rows holds a few hundred distinct times at most."""
     if not rows:
         return []
     fields = type(next(iter(rows)))._fields
     by_name = dict(zip(fields, zip(*rows, strict=True), strict=True))
     return [
-        [time(value) for value in by_name[name]] if name in TIME_FIELDS else list(by_name[name])
+        _times(by_name[name], time) if name in TIME_FIELDS else list(by_name[name])
         for name in names
     ]
+
+
+def _times(values: Sequence[int | None], time: TimeAdapter) -> list[Any]:
+    if time is same_time:
+        return list(values)
+    converted = {value: time(value) for value in set(values)}
+    return [converted[value] for value in values]
 
 
 def insert_link_events(

@@ -26,6 +26,20 @@ class Command(BaseCommand):
             help="poll only the COMasters and devices of these names",
         )
         parser.add_argument(
+            "--name",
+            metavar="NAME",
+            help="this poller's name in leases and heartbeats (default: the host name)",
+        )
+        parser.add_argument(
+            "--shard",
+            dest="shards",
+            metavar="NAME",
+            nargs="+",
+            action="extend",
+            default=[],
+            help="take only the links of these shards, and those of none (PostgreSQL)",
+        )
+        parser.add_argument(
             "--metrics-port",
             type=int,
             metavar="PORT",
@@ -39,6 +53,8 @@ class Command(BaseCommand):
             profile=options["profile"],
             names=options["comasters"],
             metrics_port=options["metrics_port"],
+            poller_name=options["name"],
+            shards=options["shards"],
         )
         if failure:
             raise CommandError(failure)

@@ -35,6 +35,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--per-port", type=int, help="meters behind each port (default: all behind one)"
     )
     meters.add_argument("--first-unit", type=int, default=1, help="unit id of the first meter")
+    meters.add_argument(
+        "--one-connection",
+        action="store_true",
+        help="each port takes one connection at a time and refuses others, like many gateways",
+    )
     for sub in (plant, meters):
         sub.add_argument("--count", type=int, default=1, help="how many devices")
         add_common_arguments(
@@ -75,6 +80,7 @@ def _starter(
         framing=Framing(arguments.framing),
         per_port=arguments.per_port,
         first_unit=arguments.first_unit,
+        one_connection=arguments.one_connection,
     )
 
 

@@ -99,9 +99,11 @@ def start_meters(
     per_port: int | None = None,
     first_unit: int = 1,
     register_map: RegisterMap | None = None,
+    one_connection: bool = False,
 ) -> RunningSimulator:
     """``count`` SDM630 meters, ``F01``..., ``per_port`` of them (default: all) behind each
-    port with unit ids from ``first_unit``: RTU over TCP (a serial gateway) or Modbus TCP."""
+    port with unit ids from ``first_unit``: RTU over TCP (a serial gateway) or Modbus TCP.
+    With ``one_connection`` each port takes one connection at a time, like many gateways."""
     options = options or SimulatorOptions()
     meter_map = register_map or load_register_map(METER_MAP)
     per_port = per_port or count
@@ -124,7 +126,14 @@ def start_meters(
                 running.units[name] = unit
                 names.append(name)
             port = _listen(
-                reactor, running, framing, group, options, DEFAULT_METER_PORT, port_index
+                reactor,
+                running,
+                framing,
+                group,
+                options,
+                DEFAULT_METER_PORT,
+                port_index,
+                one_connection=one_connection,
             )
             running.ports.update(dict.fromkeys(names, port))
         _start_control(reactor, running, options)
@@ -151,9 +160,11 @@ def _listen(
     options: SimulatorOptions,
     default_port: int,
     index: int,
+    *,
+    one_connection: bool = False,
 ) -> IListeningPort:
     port = choose_port(default_port + index, options.port_base, index)
-    factory = ModbusServerFactory(framing, devices, reactor)
+    factory = ModbusServerFactory(framing, devices, reactor, one_connection=one_connection)
     return running.listen(reactor, port, factory, options.host)
 
 

@@ -5,6 +5,9 @@ sent) or several behind a gateway, by unit id. The protocol only finds the reque
 stream reader) and gets each device's response from :func:`~.core.answer`; how it goes out
 is :class:`~protocols.simulation.server.SimulatorProtocol`'s.
 
+A port can take one connection at a time (``one_connection``), as many RS485-to-TCP
+gateways do: a second connection is closed as soon as it is accepted, and counted.
+
 A request for a unit that is not there gets exception 0x0B (gateway target failed to
 respond) over Modbus TCP and silence over RTU, as from a serial bus with no such device.
 """
@@ -79,10 +82,18 @@ class ModbusServerFactory(SimulatorFactory):
         framing: Framing,
         devices: Mapping[int | None, ServedDevice],
         reactor: IReactorTime,
+        *,
+        one_connection: bool = False,
     ) -> None:
         super().__init__(reactor)
         self.framing = framing
         self.devices = dict(devices)
+        self.one_connection = one_connection
+        self.refused = 0
+        """Connections closed because another one was open (``one_connection``)."""
 
-    def buildProtocol(self, addr: object) -> ModbusServerProtocol:
+    def buildProtocol(self, addr: object) -> ModbusServerProtocol | None:
+        if self.one_connection and self.connections:
+            self.refused += 1
+            return None  # Twisted closes a connection that gets no protocol
         return ModbusServerProtocol(self)

@@ -11,7 +11,7 @@ sees what the source wrote.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,13 @@ class DummySite:
 
     def link_names(self) -> Mapping[int, str]:
         return self.links
+
+    def lease_units(self) -> frozenset[int]:
+        return frozenset(self.links)
+
+    def only(self, units: Collection[int]) -> DummySite:
+        links = {link: name for link, name in self.links.items() if link in units}
+        return DummySite(links, self.point_ids, self.profile_id)
 
 
 @dataclass
@@ -100,6 +107,10 @@ class DummyLinks:
         for recorder in self._recorders.values():
             recorder.add_status(batch)
 
+    def hand_over(self, units: Collection[int]) -> None:
+        for link_id in units:
+            self._recorders.pop(link_id, None)
+
     def stop(self) -> list[Deferred[Any]]:
         for recorder in self._recorders.values():
             recorder.go_offline("poller stopping")
@@ -109,6 +120,7 @@ class DummyLinks:
 class DummySource:
     name = "dummy"
     link_kind = DUMMY_LINKS
+    lease_model = COMaster
 
     def load(self, profile: Profile, options: PollerOptions, names: Sequence[str]) -> DummySite:
         links = COMaster.objects.filter(profile=profile, name__startswith="DUMMY")

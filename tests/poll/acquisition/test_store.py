@@ -140,3 +140,32 @@ def test_postgres_announces_the_revision_after_commit(demo) -> None:
         revision, _ = BatchStore().write(a_batch(*demo))
         notice = next(listener.notifies(timeout=10, stop_after=1))
     assert (notice.channel, notice.payload) == (NOTIFY_CHANNEL, str(revision))
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        datetime(2024, 5, 1, 12, 0, 0, 1, tzinfo=UTC),
+        datetime(2026, 12, 3, 5, 53, 54, 999999, tzinfo=UTC),
+        datetime(1969, 12, 31, 23, 59, 59, 123457, tzinfo=UTC),  # before the epoch
+        datetime(2400, 2, 29, 0, 0, 0, 654321, tzinfo=UTC),  # beyond 2**53 microseconds
+    ],
+)
+def test_times_are_stored_to_the_microsecond(demo, when: datetime) -> None:
+    """On PostgreSQL times travel as microseconds and the statement makes them times."""
+    profile, ai, di, comaster = demo
+    micros = to_micros(when)
+    batch = WriteBatch()
+    batch.set_point(PointChange(ai.pk, 1.0, 0, True, micros))
+    batch.events.append(
+        EventRow(profile.pk, comaster.pk, di.pk, 1, 0, 0, micros, 1, 0, "00cc", "k:t", micros)
+    )
+    batch.set_link(
+        "comasters", LinkStatus(comaster.pk, True, micros, micros, "", 1, 0, 0, 0, 0, 1.0)
+    )
+    BatchStore().write(batch)
+    ai.refresh_from_db()
+    comaster.refresh_from_db()
+    event = Event.objects.get(dedup_key="k:t")
+    assert ai.updated_at == event.time == event.received_at == when
+    assert comaster.state_since == comaster.last_poll_at == when

@@ -157,3 +157,31 @@ def test_an_unexpected_error_is_logged_and_the_entry_written_later(running, capl
     wait_for(lambda: journal.applied == 1)
     assert store.written == [[1]]
     assert "writing journal entry 1 failed" in caplog.text
+
+
+def test_an_entry_the_full_queue_dropped_is_read_back_not_skipped(running) -> None:
+    """Under a long overload the queue fills: an entry it cannot take is read back from
+    the journal later, even when entries after it did get into the queue (the writer had
+    taken some meanwhile). Once, the writer applied the queued run across that gap and
+    the dropped entry's events were never written."""
+    journal, store, writer, append, configs = running
+    append(1)
+    dropped = batch(2)
+    journal.append(dropped)  # journaled, but the queue was full: never submitted
+    append(3)
+    writer.start()
+    wait_for(lambda: journal.applied == 3)
+    assert [p for written in store.written for p in written] == [1, 2, 3]
+
+
+def test_how_many_entries_each_transaction_took_is_counted(running) -> None:
+    """The backlog shows in the metrics: batches grow when the writer falls behind."""
+    journal, store, writer, append, configs = running
+    for n in range(1, 4):
+        append(n)
+    writer.start()
+    wait_for(lambda: journal.applied == 3)
+    registry = writer._metrics.registry
+    assert registry.get_sample_value("smve_poll_write_batch_entries_sum") == 3
+    assert registry.get_sample_value("smve_poll_write_batch_entries_count") == 1
+    assert registry.get_sample_value("smve_poll_spool_depth") == 0

@@ -58,7 +58,7 @@ def test_the_plant_file_expands_its_register_map(db) -> None:
     profile = load_profile(read_profile_file(PLANT))
     (plc,) = profile.modbus_devices.all()
     assert (plc.port, plc.poll_interval, plc.framing) == (5020, 0.5, "tcp")
-    assert plc.points.count() == 57
+    assert plc.points.count() == 62  # 57 of the device page, the blowers (4), the high level
     level = AI.objects.get(tag="PLT_LEVEL")
     assert (level.table, level.address, level.escala, level.unit) == (
         "holding_register",

@@ -324,3 +324,16 @@ def test_stop_closes_and_does_not_reconnect(harness: Harness) -> None:
 def test_settings_are_checked():
     with pytest.raises(ValueError):
         replace(SETTINGS, attempts=0)
+
+
+def test_a_tcp_reply_from_another_unit_is_not_taken_even_with_the_right_transaction(
+    harness: Harness,
+) -> None:
+    """Devices behind one gateway count their transaction ids apart: a late reply of a
+    neighbour may carry the id this device is waiting for, but never its unit."""
+    (first,) = harness.sent()
+    other_unit = encode_pdu(ReadBitsResponse(FunctionCode.READ_COILS, (True,) + (False,) * 31))
+    harness.protocol.dataReceived(encode_tcp(first[0], 2, other_unit))
+    assert harness.sink.of("values") == [] and harness.sink.of("failed") == []
+    harness.reply(first[0], ReadBitsResponse(FunctionCode.READ_COILS, (True,) + (False,) * 31))
+    assert len(harness.sink.of("values")) == 1

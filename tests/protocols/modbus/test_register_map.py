@@ -13,8 +13,8 @@ def test_plant_map_has_every_coil_and_register_of_the_device_page() -> None:
     plant = plant_map()
     coils = {e.point.address for e in plant.entries if e.point.table is Table.COIL}
     registers = {e.point.address for e in plant.entries if e.point.table is Table.HOLDING_REGISTER}
-    assert coils == set(range(33)) - {24}
-    assert registers == set(range(25))
+    assert coils == set(range(37)) - {24}, "33..36: the blowers (the map's own)"
+    assert registers == set(range(26)), "25: the high-level setpoint (the map's own)"
     assert all(tag.startswith("PLT_") for tag in (e.point.tag for e in plant.entries))
     writable = sorted(e.point.tag for e in plant.entries if e.point.writable)
     assert "PLT_CMD_START" in writable and "PLT_P2_AER_MIN" in writable

@@ -1,6 +1,8 @@
 // Hovering a bound element shows its tag, its description and the current values of the
 // points its formulas read (asked from the server on hover, and again while it stays).
-// A click on it (Shift+click on one that opens a screen) opens a trend of those points.
+// A click on it opens a trend of those points; on an element that opens a screen or the
+// control panel (control-panel.js marks those .is-controllable) that click is taken, so the
+// trend is Shift+click, and the tooltip says which click does what.
 import { getJSON } from "./api.js";
 import { formatTime } from "./time-format.js";
 
@@ -14,11 +16,12 @@ export class Tooltips {
     this.describeLink = describeLink;
     this.screenId = null;
     this.tag = null;
+    this.node = null;
     this.timer = null;
     this.points = [];
     area.addEventListener("pointerover", (event) => {
       const node = event.target.closest?.("[tag]");
-      if (node && node.getAttribute("tag") !== this.tag) this.show(node.getAttribute("tag"));
+      if (node && node.getAttribute("tag") !== this.tag) this.show(node.getAttribute("tag"), node);
       if (!node) this.hide();
     });
     area.addEventListener("pointermove", (event) => this.place(event.clientX, event.clientY));
@@ -26,7 +29,7 @@ export class Tooltips {
     area.addEventListener("click", (event) => {
       const node = event.target.closest?.("[tag]");
       if (!node || node.getAttribute("tag") !== this.tag || !this.points.length) return;
-      if (!event.shiftKey && this.describeLink(this.tag)) return;
+      if (!event.shiftKey && (this.describeLink(this.tag) || isControllable(node))) return;
       event.preventDefault();
       location.assign(trendAddress(this.points));
     });
@@ -37,8 +40,9 @@ export class Tooltips {
     this.hide();
   }
 
-  show(tag) {
+  show(tag, node = null) {
     this.tag = tag;
+    this.node = node;
     this.panel.replaceChildren(line("tooltip-tag", tag), line("tooltip-muted", "Reading…"));
     this.panel.hidden = false;
     this.refresh();
@@ -46,6 +50,7 @@ export class Tooltips {
 
   hide() {
     this.tag = null;
+    this.node = null;
     this.points = [];
     clearTimeout(this.timer);
     this.panel.hidden = true;
@@ -76,9 +81,11 @@ export class Tooltips {
     if (info.points.length) parts.push(pointsTable(info.points, info.description));
     if (info.error) parts.push(line("tooltip-error", info.error));
     const link = this.describeLink(info.tag);
-    if (link) parts.push(line("tooltip-link", `Click to open ${link}`));
+    const controllable = isControllable(this.node);
+    if (controllable) parts.push(line("tooltip-link tooltip-control", "Click for the control panel"));
+    else if (link) parts.push(line("tooltip-link", `Click to open ${link}`));
     if (info.points.length) {
-      const click = link ? "Shift+click" : "Click";
+      const click = link || controllable ? "Shift+click" : "Click";
       parts.push(line("tooltip-link tooltip-trend", `${click} for a trend of ${info.points.map((p) => p.tag).join(", ")}`));
     }
     this.panel.replaceChildren(...parts);
@@ -92,6 +99,12 @@ export class Tooltips {
     this.panel.style.left = `${Math.max(8, left)}px`;
     this.panel.style.top = `${Math.max(8, top)}px`;
   }
+}
+
+// Whether a click on the element opens the control panel (marked by control-panel.js, which
+// takes that click before it gets here).
+function isControllable(node) {
+  return Boolean(node?.classList?.contains("is-controllable"));
 }
 
 // The Trends page showing the points (the last 24 hours).

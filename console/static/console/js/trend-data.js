@@ -67,10 +67,20 @@ export function appendTail(shown, tail, windowStart) {
   });
 }
 
+// How uPlot.join treats a pen's nulls: expanded over the times only other pens have
+// (NULL_EXPAND), so that the gap runs from the pen's last value before it to its first after
+// it; with the default (NULL_RETAIN) a gap would stop at another pen's neighbouring time and
+// the rest of the line across the outage would still be drawn.
+const NULL_EXPAND = 2;
+
 // uPlot's data: one shared time axis, then avg, min and max of each pen. A time that only
 // some pens have is left undefined for the others (drawn across), while the server's nulls
-// stay null (drawn as gaps).
+// (an outage, bad quality) stay null and widen to the pen's neighbouring values: gaps, as
+// the chart's series have spanGaps: false.
 export function chartData(pens) {
   if (!pens.length) return [[]];
-  return uPlot.join(pens.map((pen) => [pen.t, pen.avg, pen.min, pen.max]));
+  return uPlot.join(
+    pens.map((pen) => [pen.t, pen.avg, pen.min, pen.max]),
+    pens.map(() => [NULL_EXPAND, NULL_EXPAND, NULL_EXPAND, NULL_EXPAND]),
+  );
 }
