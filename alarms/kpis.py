@@ -2,8 +2,12 @@
 
 The database aggregates: activations per 10-minute bucket, per alarm, per priority, the
 chattering windows and the times to acknowledge all come back as a few rows, never one row
-per transition. Python then only walks the per-bucket counts to find flood episodes (a
-flood starts in a bucket above 10 activations and lasts until a bucket below 5).
+per transition. The activation and chattering counts are summed from the counts the database
+keeps as the journal is written (per bucket and priority, per day and alarm: migration
+0005), with the journal read only for the partial buckets and days at the period's edges:
+a month is a few thousand rows, not every activation. Python then only walks the
+per-bucket counts to find flood episodes (a flood starts in a bucket above 10 activations
+and lasts until a bucket below 5).
 
 An activation is a transition into ``unack`` by the process (``activate``): what an operator
 is called for. Buckets are 10-minute windows aligned on the epoch.
@@ -19,11 +23,12 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 
-from alarms.models import Alarm, AlarmTransition
+from alarms.models import ActivationCount, Alarm, AlarmDayCount, AlarmTransition
 from alarms.states import State
 from poll.acquisition.batch import EPOCH
 
 BUCKET_S = 600
+DAY_S = 86_400
 FLOOD_START = 10  # more than this many in a bucket starts a flood...
 FLOOD_END = 5  # ...and a bucket with fewer than this ends it
 CHATTER_COUNT = 3
@@ -58,12 +63,8 @@ def _rows(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 
 
 _TABLE = AlarmTransition._meta.db_table
-_ALARM = Alarm._meta.db_table
-_DEFINITION = "alarms_alarmdefinition"
-_ACTIVATIONS = f"""
-    SELECT alarm_id, time, priority FROM {_TABLE}
-    WHERE event = 'activate' AND to_state = 'unack' AND time >= %s AND time < %s
-"""
+_COUNTS = ActivationCount._meta.db_table
+_DAYS = AlarmDayCount._meta.db_table
 
 
 KPI_WORK_MEM = "64MB"
@@ -81,9 +82,8 @@ def compute(period: Period) -> dict[str, Any]:
 
 
 def _compute(period: Period) -> dict[str, Any]:
-    adapt = connection.ops.adapt_datetimefield_value
-    params = [adapt(period.start), adapt(period.end)]
-    buckets, by_alarm, by_priority = _activation_counts(params)
+    buckets, by_priority = _activation_counts(period)
+    by_alarm = _alarm_counts(period)
     total = sum(count for _, count in buckets)
     bucket_count = max(1, int(-(-period.seconds // BUCKET_S)))
     floods = _floods(buckets)
@@ -97,7 +97,7 @@ def _compute(period: Period) -> dict[str, Any]:
         "flood_episodes": floods,
         "time_in_flood": min(1.0, flood_buckets / bucket_count),
         "top_ten": _top_ten(by_alarm, total),
-        "chattering": _chattering(params),
+        "chattering": _chattering(by_alarm),
         "standing": _standing(period.end),
         "shelved": _listed(State.SHELVED),
         "out_of_service": _listed(State.OUT_OF_SERVICE),
@@ -135,41 +135,83 @@ def _at(bucket: int) -> datetime:
 _BUCKET = f"CAST(FLOOR({{epoch}} / {BUCKET_S}) AS BIGINT)"
 
 
+def _whole(period: Period, seconds: int) -> tuple[int, int, list[tuple[datetime, datetime]]]:
+    """The windows of ``seconds`` (buckets or days) that ``period`` covers whole, as
+    ``first, last`` (last excluded), and the partial stretches at its edges that only the
+    journal can count (at most one window each)."""
+    first = math.ceil((period.start - EPOCH).total_seconds() / seconds)
+    last = math.floor((period.end - EPOCH).total_seconds() / seconds)
+    if first >= last:  # no whole window: all from the journal
+        return 0, 0, [(period.start, period.end)]
+    at = [EPOCH + timedelta(seconds=window * seconds) for window in (first, last)]
+    return first, last, [(period.start, at[0]), (at[1], period.end)]
+
+
 def _activation_counts(
-    params: list[Any],
-) -> tuple[list[tuple[Any, ...]], dict[int, int], dict[str, int]]:
-    """Activations per bucket (in bucket order), per alarm and per priority. On
-    PostgreSQL one scan of the activations' index (``GROUPING SETS``); elsewhere three."""
+    period: Period,
+) -> tuple[list[tuple[Any, ...]], dict[str, int]]:
+    """Activations per bucket (in bucket order) and per priority: the stored counts of
+    the buckets the period covers whole, and the journal's activations in the partial
+    buckets at its edges."""
+    adapt = connection.ops.adapt_datetimefield_value
+    first, last, edges = _whole(period, BUCKET_S)
     bucket = _BUCKET.format(epoch=_epoch("time"))
-    if connection.vendor == "postgresql":
-        rows = _rows(
-            f"SELECT GROUPING(b, alarm_id, priority), b, alarm_id, priority, COUNT(*) FROM ("
-            f"SELECT {bucket} AS b, alarm_id, priority FROM ({_ACTIVATIONS}) s) a "
-            "GROUP BY GROUPING SETS ((b), (alarm_id), (priority))",
-            params,
-        )
-        # GROUPING's bits, b first: 3 = grouped by b only, 5 by alarm_id, 6 by priority.
-        buckets = sorted((b, n) for g, b, _, _, n in rows if g == 3)
-        by_alarm = {alarm: n for g, _, alarm, _, n in rows if g == 5}
-        by_priority = {priority: n for g, _, _, priority, n in rows if g == 6}
-        return buckets, by_alarm, by_priority
-    buckets = _rows(
-        f"SELECT {bucket} AS b, COUNT(*) FROM ({_ACTIVATIONS}) a GROUP BY b ORDER BY b", params
+    ranges = " OR ".join(["(time >= %s AND time < %s)"] * len(edges))
+    counted = (
+        f"SELECT bucket AS b, priority, activations AS n FROM {_COUNTS} "
+        "WHERE bucket >= %s AND bucket < %s UNION ALL "
+        f"SELECT {bucket} AS b, priority, 1 AS n FROM {_TABLE} "
+        f"WHERE event = 'activate' AND to_state = 'unack' AND ({ranges})"
     )
-    alarms = _rows(f"SELECT alarm_id, COUNT(*) FROM ({_ACTIVATIONS}) a GROUP BY alarm_id", params)
-    priorities = _rows(
-        f"SELECT priority, COUNT(*) FROM ({_ACTIVATIONS}) a GROUP BY priority", params
-    )
-    return buckets, dict(alarms), dict(priorities)
+    params = [first, last, *(adapt(when) for edge in edges for when in edge)]
+    rows = _rows(f"SELECT b, priority, SUM(n) FROM ({counted}) a GROUP BY b, priority", params)
+    by_bucket: dict[int, int] = {}
+    by_priority: dict[str, int] = {}
+    for b, priority, n in rows:
+        by_bucket[b] = by_bucket.get(b, 0) + int(n)
+        by_priority[priority] = by_priority.get(priority, 0) + int(n)
+    return sorted(by_bucket.items()), by_priority
 
 
-def _top_ten(by_alarm: dict[int, int], total: int) -> list[dict[str, Any]]:
-    top = sorted(by_alarm.items(), key=lambda item: (-item[1], item[0]))[:10]
-    tags = dict(
-        Alarm.objects.filter(pk__in=[alarm for alarm, _ in top]).values_list(
-            "pk", "definition__tag"
-        )
+def _alarm_counts(period: Period) -> dict[int, tuple[int, int]]:
+    """Each alarm's activations and chattering windows (an activation whose second
+    predecessor is at most 60 s before it): the stored counts of the days the period
+    covers whole, and the journal's activations on the partial days at its edges, whose
+    predecessors are looked for back to 60 s before the edge (not before the period)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    first, last, edges = _whole(period, DAY_S)
+    lag = f"LAG(time, {CHATTER_COUNT - 1}) OVER (PARTITION BY alarm_id ORDER BY time, id)"
+    close = f"{_epoch('time')} - {_epoch('earlier')} <= {CHATTER_WINDOW_S}"
+    journal = (
+        "SELECT alarm_id, CASE WHEN time >= %s THEN 1 ELSE 0 END AS n, "
+        f"CASE WHEN time >= %s AND earlier IS NOT NULL AND {close} THEN 1 ELSE 0 END AS c "
+        f"FROM (SELECT alarm_id, time, {lag} AS earlier FROM {_TABLE} "
+        "WHERE event = 'activate' AND to_state = 'unack' AND time >= %s AND time < %s) w"
     )
+    parts = [f"SELECT alarm_id, activations AS n, chattering AS c FROM {_DAYS} "
+             "WHERE day >= %s AND day < %s"]  # fmt: skip
+    params: list[Any] = [first, last]
+    for start, end in edges:
+        if start >= end:
+            continue
+        since = max(period.start, start - timedelta(seconds=CHATTER_WINDOW_S))
+        parts.append(journal)
+        params += [adapt(start), adapt(start), adapt(since), adapt(end)]
+    rows = _rows(
+        f"SELECT alarm_id, SUM(n), SUM(c) FROM ({' UNION ALL '.join(parts)}) a "
+        "GROUP BY alarm_id HAVING SUM(n) > 0",
+        params,
+    )
+    return {alarm: (int(n), int(c)) for alarm, n, c in rows}
+
+
+def _tags(alarms: list[int]) -> dict[int, str]:
+    return dict(Alarm.objects.filter(pk__in=alarms).values_list("pk", "definition__tag"))
+
+
+def _top_ten(by_alarm: dict[int, tuple[int, int]], total: int) -> list[dict[str, Any]]:
+    top = sorted(((alarm, n) for alarm, (n, _) in by_alarm.items()), key=lambda i: (-i[1], i[0]))
+    tags = _tags([alarm for alarm, _ in top[:10]])
     return [
         {
             "alarm": alarm,
@@ -177,25 +219,17 @@ def _top_ten(by_alarm: dict[int, int], total: int) -> list[dict[str, Any]]:
             "activations": n,
             "share": n / total if total else 0.0,
         }
-        for alarm, n in top
+        for alarm, n in top[:10]
     ]
 
 
-def _chattering(params: list[Any]) -> list[dict[str, Any]]:
-    """Alarms activated 3 or more times within 60 s: an activation whose second
-    predecessor is at most 60 s before it. The window runs in the order of the
-    activations' index (alarm, time), so PostgreSQL need not sort."""
-    lag = f"LAG(time, {CHATTER_COUNT - 1}) OVER (PARTITION BY alarm_id ORDER BY time)"
-    rows = _rows(
-        f"SELECT w.alarm_id, d.tag, COUNT(*) FROM ("
-        f"  SELECT alarm_id, time, {lag} AS earlier FROM ({_ACTIVATIONS}) a) w "
-        f"JOIN {_ALARM} al ON al.id = w.alarm_id JOIN {_DEFINITION} d ON d.id = al.definition_id "
-        f"WHERE w.earlier IS NOT NULL "
-        f"AND {_epoch('w.time')} - {_epoch('w.earlier')} <= {CHATTER_WINDOW_S} "
-        f"GROUP BY w.alarm_id, d.tag ORDER BY COUNT(*) DESC, w.alarm_id",
-        params,
+def _chattering(by_alarm: dict[int, tuple[int, int]]) -> list[dict[str, Any]]:
+    """Alarms activated 3 or more times within 60 s, by their count of such windows."""
+    windows = sorted(
+        ((alarm, c) for alarm, (_, c) in by_alarm.items() if c), key=lambda i: (-i[1], i[0])
     )
-    return [{"alarm": alarm, "tag": tag, "windows": n} for alarm, tag, n in rows]
+    tags = _tags([alarm for alarm, _ in windows])
+    return [{"alarm": alarm, "tag": tags.get(alarm, ""), "windows": c} for alarm, c in windows]
 
 
 def _standing(end: datetime) -> list[dict[str, Any]]:

@@ -176,7 +176,10 @@ class Alarm(models.Model):
             ("shelve_alarm", "Shelve and unshelve alarms"),
             ("remove_alarm_from_service", "Put alarms out of service and back"),
         ]
-        indexes = [models.Index(fields=["state"], name="alarm_state")]
+        # No index on the state or any column a transition sets: the poller's batches
+        # update thousands of alarms, and with none of their columns indexed PostgreSQL
+        # updates them in place (HOT), without touching an index. The reads by state scan
+        # one row per definition, which is cheap (migration 0006 dropped ``alarm_state``).
 
     def __str__(self) -> str:
         return f"{self.definition.tag}: {self.state}"
@@ -230,6 +233,41 @@ class AlarmTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.time:%Y-%m-%d %H:%M:%S} {self.event}: {self.from_state} -> {self.to_state}"
+
+
+class ActivationCount(models.Model):
+    """Activations per 10-minute bucket and priority, kept by the database as journal rows
+    are inserted (a trigger, migration 0005): the KPIs' counts per bucket and priority
+    over a month read a few thousand rows instead of every activation."""
+
+    bucket = models.BigIntegerField(help_text="10-minute windows since the epoch.")
+    priority = models.CharField(max_length=6, choices=Priority.choices)
+    activations = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["bucket", "priority"], name="alarm_activation_count")
+        ]
+
+    def __str__(self) -> str:
+        return f"bucket {self.bucket} {self.priority}: {self.activations}"
+
+
+class AlarmDayCount(models.Model):
+    """An alarm's activations in a day (UTC), and how many of them had their second
+    predecessor within 60 s (chattering windows), kept by the same trigger: the KPIs'
+    top ten and chattering alarms."""
+
+    day = models.BigIntegerField(help_text="Days since the epoch.")
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="+")
+    activations = models.IntegerField()
+    chattering = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "alarm"], name="alarm_day_count")]
+
+    def __str__(self) -> str:
+        return f"day {self.day}: alarm {self.alarm_id} x{self.activations}"
 
 
 class NotificationRule(models.Model):

@@ -140,6 +140,9 @@ def test_an_acknowledge_racing_a_new_activation_loses_neither(processor, ai_alar
         operator.start()
         with connection.cursor() as cursor:  # wait until the acknowledge waits for the lock
             for _ in range(10_000):
+                # pg_stat_activity is read once per transaction unless its snapshot is
+                # cleared: without this, a first read before the operator waits is final.
+                cursor.execute("SELECT pg_stat_clear_snapshot()")
                 cursor.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                     "AND datname = current_database()"

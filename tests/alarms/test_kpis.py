@@ -85,3 +85,57 @@ def test_kpis_need_a_role_and_a_valid_period(journal, client, client_as_viewer):
     ).status_code in (401, 403)
     bad = client_as_viewer.get("/api/alarm-kpis/", {"start": T0.isoformat(), "end": T0.isoformat()})
     assert bad.status_code == 400
+
+
+def _compute(start_s: float, end_s: float) -> dict:
+    from alarms.kpis import Period, compute
+
+    return compute(Period(T0 + timedelta(seconds=start_s), T0 + timedelta(seconds=end_s)))
+
+
+def test_a_period_cut_inside_buckets_counts_the_edges_from_the_journal(journal):
+    # Bucket 0 from 100 s: activations at 100..220 s (7); bucket 1 whole (6); 1200 s (1).
+    kpis = _compute(100, 1250)
+    assert kpis["activations"] == 14
+    assert kpis["peak_10_min"] == 7
+    assert kpis["priority_distribution"]["counts"]["high"] == 14
+    # Inside one bucket: 40, 60, 80, 100 and 120 s.
+    assert _compute(30, 130)["activations"] == 5
+
+
+def test_whole_days_read_the_stored_counts_and_agree_with_the_journal(journal):
+    a, _ = journal
+    day = 86_400
+    for start, end in [(-day, 2 * day), (0, day), (-30, day + 30), (100, 1250)]:
+        kpis = _compute(start, end)
+        expected = 14 if (start, end) == (100, 1250) else 21
+        assert kpis["activations"] == expected
+        # From 100 s: 100..220 s, of which 140..220 s have 2 predecessors within 60 s.
+        windows = 5 if (start, end) == (100, 1250) else 10
+        assert kpis["chattering"] == [{"alarm": a.pk, "tag": a.definition.tag, "windows": windows}]
+        assert kpis["top_ten"][0]["activations"] == expected - (0 if expected == 14 else 1)
+
+
+def test_a_batch_of_journal_rows_is_counted_per_bucket_priority_day_and_alarm(ai_alarm):
+    from alarms.models import ActivationCount, AlarmDayCount
+
+    alarm = Alarm.objects.create(definition=ai_alarm)
+    AlarmTransition.objects.bulk_create(
+        AlarmTransition(
+            alarm=alarm, event=event, from_state="normal", to_state=state,
+            time=T0 + timedelta(seconds=seconds), revision=1, priority="high",
+        )
+        for event, state, seconds in [
+            ("activate", "unack", 0), ("activate", "unack", 10), ("clear", "rtn_unack", 20),
+            ("activate", "unack", 599), ("activate", "unack", 600),
+        ]
+    )  # fmt: skip
+    add(alarm, "activate", "unack", 30, "high")  # its second predecessor, 0 s, is 30 s before
+    seconds = int((T0 - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds())
+    counts = ActivationCount.objects.order_by("bucket")
+    assert [(c.bucket - seconds // 600, c.priority, c.activations) for c in counts] == [
+        (0, "high", 4),
+        (1, "high", 1),
+    ]
+    (day,) = AlarmDayCount.objects.filter(alarm=alarm)
+    assert (day.day, day.activations, day.chattering) == (seconds // 86_400, 5, 1)
