@@ -22,6 +22,7 @@ from django.db import transaction
 from alarms.models import Alarm, AlarmDefinition, Kind, Priority
 from alarms.states import Event
 from alarms.transitions import apply, new_revision, save
+from outbox.signals import outage_began, outage_ended
 from poll.models import Profile
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,5 @@ def mail_outage_ended(sender: Any, ended_at: datetime, **kwargs: Any) -> None:
 
 def connect() -> None:
     """Subscribe to the outbox's announcements (called from ``AppConfig.ready()``)."""
-    from outbox.signals import outage_began, outage_ended
-
     outage_began.connect(mail_outage_began, dispatch_uid="smve-system-alarm-mail-began")
     outage_ended.connect(mail_outage_ended, dispatch_uid="smve-system-alarm-mail-ended")
