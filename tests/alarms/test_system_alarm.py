@@ -164,3 +164,23 @@ def test_an_outage_without_an_active_profile_still_keeps_the_mail(db, server):
     assert not Alarm.objects.exists()
     server.start()
     assert deliver(NOW + timedelta(hours=3)) == 2
+
+
+def test_a_profile_file_may_set_the_mail_alarm(db, server):
+    from poll.profiles import export_profile, load_profile
+
+    from tests.alarms.conftest import SMALL_PROFILE
+
+    entry = {
+        "tag": "system.mail",
+        "kind": "system",
+        "priority": "urgent",
+        "area": "IT",
+        "message": "Mail down: {error}",
+    }
+    profile = load_profile({**SMALL_PROFILE, "alarms": [entry]}, activate=True)
+    (exported,) = export_profile(profile)["alarms"]
+    assert (exported["kind"], exported["priority"], "point" in exported) == ("system", "urgent", False)
+    outage(server, 1, minutes=1)
+    assert mail_alarm().message.startswith("Mail down: ")
+    assert mail_alarm().definition.priority == "urgent"
