@@ -79,8 +79,10 @@ def _step(source: Source, event: Event, time: datetime, error: str | None) -> No
     with transaction.atomic():  # a savepoint inside the announcer's transaction
         definition = definition_for(source, profile)
         Alarm.objects.get_or_create(definition=definition)
-        alarm = Alarm.objects.select_for_update().select_related("definition").get(
-            definition=definition
+        alarm = (
+            Alarm.objects.select_for_update()
+            .select_related("definition")
+            .get(definition=definition)
         )
         revision = new_revision()
         transition = apply(alarm, event, time=time, revision=revision)

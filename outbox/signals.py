@@ -13,6 +13,7 @@ robustly (a failing receiver is logged, it never stops mail).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.dispatch import Signal
@@ -31,7 +32,7 @@ def announce_ended(ended_at: datetime) -> None:
     _report(outage_ended.send_robust(sender=None, ended_at=ended_at))
 
 
-def _report(results: list[tuple[object, object]]) -> None:
+def _report(results: Sequence[tuple[object, object]]) -> None:
     for receiver, result in results:
         if isinstance(result, Exception):
             log.error("mail outage receiver %r failed: %s", receiver, result)
