@@ -72,12 +72,19 @@ def clear_alarm(source: Source, time: datetime) -> None:
 
 
 def _step(source: Source, event: Event, time: datetime, error: str | None) -> None:
-    profile = Profile.objects.filter(active=True).first()
-    if profile is None:
-        log.warning("system alarm %s: no active profile to raise it in", source.tag)
-        return
-    with transaction.atomic():  # a savepoint inside the announcer's transaction
-        definition = definition_for(source, profile)
+    # A savepoint inside the announcer's transaction: a failure here rolls back only this.
+    with transaction.atomic():
+        profile = Profile.objects.filter(active=True).first()
+        if profile is None:
+            log.warning("system alarm %s: no active profile to raise it in", source.tag)
+            return
+        if event is Event.ACTIVATE:
+            definition = definition_for(source, profile)
+        else:  # nothing to clear where the fault was never raised
+            found = AlarmDefinition.objects.filter(profile=profile, tag=source.tag).first()
+            if found is None:
+                return
+            definition = found
         Alarm.objects.get_or_create(definition=definition)
         alarm = (
             Alarm.objects.select_for_update()

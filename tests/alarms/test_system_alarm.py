@@ -184,3 +184,11 @@ def test_a_profile_file_may_set_the_mail_alarm(db, server):
     outage(server, 1, minutes=1)
     assert mail_alarm().message.startswith("Mail down: ")
     assert mail_alarm().definition.priority == "urgent"
+
+
+def test_recovery_without_a_raised_alarm_makes_no_definition(db, server):
+    outage(server, 1, minutes=1)  # no active profile then
+    load_profile(SMALL_PROFILE, activate=True)
+    server.start()
+    assert deliver(NOW + timedelta(hours=3)) == 1
+    assert not AlarmDefinition.objects.filter(kind="system").exists()
