@@ -27,6 +27,7 @@ class Kind(models.TextChoices):
     DIGITAL = LimitKind.DIGITAL.value, "digital or SV abnormal state"
     COMM_LOSS = "comm_loss", "communication loss of a link"
     CONDITION = "condition", "condition in the formula language"
+    SYSTEM = "system", "system fault of SMVE itself (e.g. mail cannot be sent)"
 
 
 class Priority(models.TextChoices):

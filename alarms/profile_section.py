@@ -40,7 +40,7 @@ def load(loader: Any, profile: Profile, entries: list[dict[str, Any]]) -> None:
         loader.unique(tags, entry.get("tag"), where, "alarm tag")
         values: dict[str, Any] = {f: entry[f] for f in (*FIELDS, *FORMULA_FIELDS) if f in entry}
         point_tag = entry.get("point")
-        if point_tag is not None or entry.get("kind") not in ("comm_loss", "condition"):
+        if point_tag is not None or entry.get("kind") not in ("comm_loss", "condition", "system"):
             if point_tag not in points:
                 loader.problems.append(
                     f"{where}: point {point_tag!r} is not a point of the profile"

@@ -7,7 +7,8 @@ fails, the mail is tried again after a backoff that doubles from ``OUTBOX_RETRY`
 to an hour, the pass stops (the server is down for the others too), and one
 :class:`~outbox.models.MailOutage` is opened, logged once as an error: an SMTP outage
 delays mail and raises one alarm, it loses nothing and floods nobody. The first delivery
-that works closes the outage.
+that works closes the outage. Opening and closing are announced (outbox/signals.py) for the
+alarms to raise and clear their one system alarm.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from outbox.models import MailOutage, OutboxMail
+from outbox.signals import announce_began, announce_ended
 
 log = logging.getLogger(__name__)
 LONGEST_WAIT = timedelta(hours=1)
@@ -82,7 +84,9 @@ def deliver(now: datetime | None = None) -> int:
         OutboxMail.objects.filter(pk=mail.pk).update(sent_at=now, attempts=mail.attempts + 1)
         sent += 1
     if sent:
-        MailOutage.objects.filter(ended_at__isnull=True).update(ended_at=now)
+        with transaction.atomic():
+            if MailOutage.objects.filter(ended_at__isnull=True).update(ended_at=now):
+                announce_ended(now)
     return sent
 
 
@@ -96,6 +100,7 @@ def _failed(mail: OutboxMail, now: datetime, error: str) -> None:
         if outage is None:
             log.error("mail cannot be delivered (%s); the outbox keeps it and tries again", error)
             MailOutage.objects.create(started_at=now, last_error=error, failed_tries=1)
+            announce_began(now, error)
         else:
             MailOutage.objects.filter(pk=outage.pk).update(
                 last_error=error, failed_tries=outage.failed_tries + 1
