@@ -100,13 +100,16 @@ class Field:
 
         at = to_micros(datetime.now(UTC))
         changes = {p: PointChange(p, value, 0, True, at) for p, value in values.items()}
+        postgresql = connection.vendor == "postgresql"  # SQLite: the stream polls instead
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REVISION_LOCK_KEY])
+            if postgresql:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REVISION_LOCK_KEY])
             revision = Revision.objects.create(source="bench").pk
             self.processor.process(changes, revision)
             if then is not None:
                 then(revision)
-            cursor.execute("SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, str(revision)])
+            if postgresql:
+                cursor.execute("SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, str(revision)])
         return time.time() * 1000
 
 

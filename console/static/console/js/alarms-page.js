@@ -161,7 +161,8 @@ function paintWindow(force = false) {
   const rows = document.createDocumentFragment();
   for (const alarm of shown.slice(first, last)) rows.append(alarmRow(alarm));
   body.replaceChildren(rows);
-  if (!rowHeight && body.rows.length) rowHeight = body.rows[0].getBoundingClientRect().height;
+  // The drawn rows' mean height (one layout read): the spacers then match the rows.
+  if (body.rows.length) rowHeight = body.getBoundingClientRect().height / body.rows.length;
   const height = rowHeight || 36;
   before.hidden = first === 0;
   after.hidden = last >= shown.length;
