@@ -8,13 +8,14 @@ smve_revision``; the browser learns of it through the site stream, reads ``/api/
 and renders.
 
 - Flood: ``--flood`` alarms (default 5,000) raised by one batch on the summary page
-  (``/alarms``). Timed from the batch's commit to the moment the page's table holds every
-  row and the browser has painted it (a MutationObserver on the table until its
+  (``/alarms``). Timed from the batch's commit to the moment the page's table lists every
+  alarm and the browser has painted it (a MutationObserver on the table until its
   ``data-count`` is the flood's size, then the next animation frame; the table is
-  windowed, so only the rows in view are drawn), in the page's own wall clock (same machine). Then the page scrolls to
-  the end of the list, one step of 600 px per frame: the frames longer than 50 ms, out of
-  how many, and the longest. Median of ``--floods`` floods (cleared and acknowledged
-  between, the live page emptying by itself). Goal: all listed within 3 s, scrolling smoothly.
+  windowed, so only the rows in view are drawn), in the page's own wall clock (same
+  machine). Then the page scrolls to the end of the list, one step of 600 px per frame:
+  the frames longer than 50 ms, out of how many, and the longest. Median of ``--floods``
+  floods (cleared and acknowledged between, the live page emptying by itself). Goal: all
+  listed within 3 s, scrolling smoothly.
 - Banner: ``--singles`` alarms (default 50) raised one batch each on a page showing the
   banner; each timed from its batch's commit to the banner naming it: p50/p95/p99. No
   poll is involved (the batch is committed directly), so this is the latency beyond the
@@ -56,7 +57,8 @@ _WATCH = """([selector, kind, expected]) => {
       observer.disconnect();
       requestAnimationFrame(() => resolve(performance.timeOrigin + performance.now()));
     });
-    observer.observe(target, { attributes: true, childList: true, subtree: true, characterData: true });
+    const watch = { attributes: true, childList: true, subtree: true, characterData: true };
+    observer.observe(target, watch);
   });
 }"""
 
