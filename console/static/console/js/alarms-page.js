@@ -115,6 +115,7 @@ const MARGIN_ROWS = 20;
 let rowHeight = 0;
 let windowStart = -1;
 let windowEnd = -1;
+let drawn = new Map(); // alarm (object of the current list) -> its drawn row
 
 function alarmRow(alarm) {
   const row = document.createElement("tr");
@@ -158,9 +159,21 @@ function paintWindow(force = false) {
   const focusAction = focused?.dataset.action;
   windowStart = first;
   windowEnd = last;
-  const rows = document.createDocumentFragment();
-  for (const alarm of shown.slice(first, last)) rows.append(alarmRow(alarm));
-  body.replaceChildren(rows);
+  // Rows still in the window are kept (a scroll step draws only the rows it uncovers).
+  if (force) {
+    body.replaceChildren();
+    drawn = new Map();
+  }
+  const next = new Map();
+  for (const alarm of shown.slice(first, last)) next.set(alarm, drawn.get(alarm) ?? alarmRow(alarm));
+  for (const [alarm, row] of drawn) if (!next.has(alarm)) row.remove();
+  drawn = next;
+  let place = null;
+  for (const row of next.values()) {
+    const expected = place ? place.nextSibling : body.firstChild;
+    if (row !== expected) body.insertBefore(row, expected);
+    place = row;
+  }
   // The drawn rows' mean height (one layout read): the spacers then match the rows.
   if (body.rows.length) rowHeight = body.getBoundingClientRect().height / body.rows.length;
   const height = rowHeight || 36;
