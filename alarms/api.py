@@ -35,7 +35,7 @@ from alarms.serializers import (
 )
 from alarms.states import Event, State
 from alarms.transitions import apply, new_revision, save
-from poll.api import ApiFilterSet, RoleAccess, TimeRangeFilter
+from poll.api import ApiFilterSet, ApiPagination, RoleAccess, TimeRangeFilter
 
 if TYPE_CHECKING:
     from rest_framework.permissions import _SupportsHasPermission
@@ -90,8 +90,18 @@ def expire_shelves(now: datetime | None = None) -> int:
     return done
 
 
+class CurrentAlarmsPagination(ApiPagination):
+    """Pages of 100 by default, and up to 10,000 on request: the console reads a whole
+    flood in one request (a read of many pages, numbered while the list changes under it,
+    can skip or repeat alarms and costs one query per page)."""
+
+    max_page_size = 10_000
+
+
 class AlarmViewSet(RoleAccess, viewsets.ReadOnlyModelViewSet):
     """Current alarms: every alarm not in the normal state, by priority then newest first."""
+
+    pagination_class = CurrentAlarmsPagination
 
     serializer_class = AlarmSerializer
     filterset_class = AlarmFilter

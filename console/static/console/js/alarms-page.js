@@ -103,6 +103,101 @@ function screenLink(alarm) {
   return link;
 }
 
+// The table is windowed: a flood lists thousands of alarms, and a table of thousands of
+// rows takes seconds to lay out and makes every scroll frame slow. Only the rows in view
+// plus a margin are in the DOM; two spacer rows (outside #alarms-body) keep the scroller's
+// height that of the whole list. Rows have one fixed height (cells do not wrap).
+const scroller = document.getElementById("alarms-scroller");
+const before = document.getElementById("alarms-before");
+const after = document.getElementById("alarms-after");
+const table = document.getElementById("alarms-table");
+const MARGIN_ROWS = 20;
+let rowHeight = 0;
+let windowStart = -1;
+let windowEnd = -1;
+let drawn = new Map(); // alarm (object of the current list) -> its drawn row
+
+function alarmRow(alarm) {
+  const row = document.createElement("tr");
+  row.dataset.id = alarm.id;
+  row.dataset.priority = alarm.priority;
+  row.dataset.state = alarm.state;
+  if (UNACKNOWLEDGED.has(alarm.state)) row.classList.add("alarm-unacknowledged");
+  cell(row, alarm.priority, "alarm-priority-cell");
+  cell(row, formatDateTime(alarm.state_since));
+  cell(row, alarm.tag, "mono");
+  cell(row, alarm.message);
+  cell(row, STATE_TEXTS[alarm.state] ?? alarm.state);
+  cell(row, alarm.area ?? "");
+  row.insertCell().append(screenLink(alarm));
+  if (canAct) {
+    const actions = row.insertCell();
+    if (UNACKNOWLEDGED.has(alarm.state)) {
+      actions.append(button("Acknowledge", "acknowledge"));
+    }
+    actions.append(button("Shelve", "shelve", true));
+  }
+  return row;
+}
+
+// The rows [first, last) of `shown` that the scroller's view needs, with the margin.
+function visibleRange() {
+  const height = rowHeight || 36;
+  const top = Math.max(0, scroller.scrollTop - (table.tHead?.offsetHeight ?? 0));
+  const first = Math.max(0, Math.floor(top / height) - MARGIN_ROWS);
+  const count = Math.ceil((scroller.clientHeight || 600) / height) + 2 * MARGIN_ROWS;
+  return [first, Math.min(shown.length, first + count)];
+}
+
+// Draw the window of rows (again when `force`, after the list changed). The focused
+// button, if its row is still drawn, keeps the focus.
+function paintWindow(force = false) {
+  const [first, last] = visibleRange();
+  if (!force && first === windowStart && last === windowEnd) return;
+  const focused = body.contains(document.activeElement) ? document.activeElement : null;
+  const focusId = focused?.closest("tr")?.dataset.id;
+  const focusAction = focused?.dataset.action;
+  windowStart = first;
+  windowEnd = last;
+  // Rows still in the window are kept (a scroll step draws only the rows it uncovers).
+  if (force) {
+    body.replaceChildren();
+    drawn = new Map();
+  }
+  const next = new Map();
+  for (const alarm of shown.slice(first, last)) next.set(alarm, drawn.get(alarm) ?? alarmRow(alarm));
+  for (const [alarm, row] of drawn) if (!next.has(alarm)) row.remove();
+  drawn = next;
+  let place = null;
+  for (const row of next.values()) {
+    const expected = place ? place.nextSibling : body.firstChild;
+    if (row !== expected) body.insertBefore(row, expected);
+    place = row;
+  }
+  // The drawn rows' mean height (one layout read): the spacers then match the rows.
+  if (body.rows.length) rowHeight = body.getBoundingClientRect().height / body.rows.length;
+  const height = rowHeight || 36;
+  before.hidden = first === 0;
+  after.hidden = last >= shown.length;
+  before.rows[0].cells[0].style.height = `${first * height}px`;
+  after.rows[0].cells[0].style.height = `${(shown.length - last) * height}px`;
+  if (focusId) {
+    const row = [...body.rows].find((item) => item.dataset.id === focusId);
+    const again = row?.querySelector(`button[data-action="${focusAction}"]`) ?? row?.querySelector("a");
+    again?.focus({ preventScroll: true });
+  }
+}
+
+let windowPending = false;
+function onScroll() {
+  if (windowPending) return;
+  windowPending = true;
+  requestAnimationFrame(() => {
+    windowPending = false;
+    paintWindow();
+  });
+}
+
 function render() {
   const { alarms, error } = latest;
   offerAreas(alarms);
@@ -112,30 +207,8 @@ function render() {
     .filter((alarm) => SUMMARY_STATES.has(alarm.state))
     .filter((alarm) => (!area || alarm.area === area) && (!priority || alarm.priority === priority))
     .sort(byPriorityThenTime);
-  const rows = document.createDocumentFragment();
-  for (const alarm of shown) {
-    const row = document.createElement("tr");
-    rows.append(row);
-    row.dataset.id = alarm.id;
-    row.dataset.priority = alarm.priority;
-    row.dataset.state = alarm.state;
-    if (UNACKNOWLEDGED.has(alarm.state)) row.classList.add("alarm-unacknowledged");
-    cell(row, alarm.priority, "alarm-priority-cell");
-    cell(row, formatDateTime(alarm.state_since));
-    cell(row, alarm.tag, "mono");
-    cell(row, alarm.message);
-    cell(row, STATE_TEXTS[alarm.state] ?? alarm.state);
-    cell(row, alarm.area ?? "");
-    row.insertCell().append(screenLink(alarm));
-    if (canAct) {
-      const actions = row.insertCell();
-      if (UNACKNOWLEDGED.has(alarm.state)) {
-        actions.append(button("Acknowledge", "acknowledge"));
-      }
-      actions.append(button("Shelve", "shelve", true));
-    }
-  }
-  body.replaceChildren(rows);
+  paintWindow(true);
+  table.dataset.count = String(shown.length);
   empty.hidden = shown.length > 0;
   const total = `${shown.length} ${shown.length === 1 ? "alarm" : "alarms"}.`;
   foot.textContent = error ? `The list is not current: ${error.message}` : total;
@@ -203,6 +276,8 @@ if (canAct) {
   shelveForm.addEventListener("submit", shelve);
   document.getElementById("shelve-cancel").addEventListener("click", closeShelve);
 }
+scroller.addEventListener("scroll", onScroll, { passive: true });
+window.addEventListener("resize", onScroll);
 onAlarms((state) => {
   latest = state;
   scheduleRender();
