@@ -340,3 +340,15 @@ def test_unplaced_elements_and_their_formulas_are_flagged(as_role, screens):
     viewer = as_role("viewer")
     assert viewer.get(f"/api/elements/{element.pk}/").json()["placed"] is False
     assert viewer.get(f"/api/formulas/{formula.pk}/").json()["unplaced"] is True
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("media", ["multipart", "json"])
+def test_a_colour_with_blank_fields_is_refused_naming_them(as_role, site_profile, media):
+    colour = Colour.objects.filter(profile=site_profile).first()
+    assert colour is not None
+    answer = as_role("engineer").patch(
+        f"/api/colours/{colour.pk}/", {"css": "", "name": ""}, format=media
+    )
+    assert answer.status_code == 400
+    assert set(answer.json()) == {"css", "name"}

@@ -104,17 +104,12 @@ WRITES_MAY_REFUSE_VALID_BODIES = {
                 }
             },
         },
-        # Open question: one generated multipart PATCH of a colour with blank fields was
-        # answered 200 in this fuzz, while the same request through the test client is a 400
-        # naming both fields (tests/hmi cover the refusal). Until it is understood, negative
-        # data is not judged on that one operation.
-        {
-            "include-path": ["/api/colours/{id}/"],
-            "include-method": ["PATCH"],
-            "checks": {"negative_data_rejection": {"enabled": False}},
-        },
     ]
 }
+#: Failures under investigation, by operation and kind: one generated multipart PATCH of a
+#: colour with blank fields was answered 200 here, while the same request through the test
+#: client is a 400 naming both fields (the refusal is tested in tests/hmi).
+OPEN_QUESTIONS = {("PATCH /api/colours/{id}/", "AcceptedNegativeData")}
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -172,6 +167,8 @@ def fuzz(
             case.validate_response(response, headers=headers, checks=CHECKS)
         except (Failure, FailureGroup) as error:
             found = error.exceptions if isinstance(error, FailureGroup) else [error]
+            if (operation.label, type(found[0]).__name__) in OPEN_QUESTIONS and len(found) == 1:
+                return
             failures.update(
                 f"{operation.label} ({mode.value}) {type(failure).__name__} "
                 f"{response.status_code}: {case.as_curl_command(headers)}"
