@@ -35,7 +35,14 @@ from alarms.serializers import (
 )
 from alarms.states import Event, State
 from alarms.transitions import apply, new_revision, save
-from poll.api import ApiFilterSet, ApiPagination, RoleAccess, TimeRangeFilter
+from poll.api import (
+    MAX_ID,
+    ApiFilterSet,
+    ApiPagination,
+    RoleAccess,
+    TimeRangeFilter,
+    WholeNumberFilter,
+)
 
 if TYPE_CHECKING:
     from rest_framework.permissions import _SupportsHasPermission
@@ -63,7 +70,9 @@ class AlarmFilter(ApiFilterSet):
     priority = filters.ChoiceFilter(choices=Priority.choices, field_name="definition__priority")
     area = filters.CharFilter(field_name="definition__area", label="Area (exact)")
     state = filters.ChoiceFilter(choices=STATE_CHOICES)
-    profile = filters.NumberFilter(field_name="definition__profile", label="Profile id")
+    profile = WholeNumberFilter(
+        field_name="definition__profile", label="Profile id", min_value=0, max_value=MAX_ID
+    )
 
     class Meta:
         model = Alarm

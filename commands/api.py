@@ -150,7 +150,7 @@ class CommandViewSet(viewsets.ReadOnlyModelViewSet[CommandDefinition]):
     list=extend_schema(
         parameters=[
             OpenApiParameter(
-                "holding", bool, description="Only the requests that hold their point now."
+                "holding", bool, description="true: only the requests that hold their point now."
             )
         ]
     )
@@ -164,11 +164,17 @@ class CommandRequestViewSet(viewsets.ReadOnlyModelViewSet[CommandRequest]):
     serializer_class = RequestSerializer
     permission_classes = [Readable]
 
+    pagination_class = ApiPagination
+
     def get_queryset(self) -> QuerySet[CommandRequest]:
         found = super().get_queryset()
-        if self.action == "list" and self.request.query_params.get("holding") == "true":
-            found = service.holding(found)
-        return found
+        if self.action != "list":
+            return found
+        refuse_repeated_parameters(self.request)
+        holding = self.request.query_params.get("holding", "")
+        if holding not in ("", "true", "false"):
+            raise serializers.ValidationError({"holding": ["Give true or false."]})
+        return service.holding(found) if holding == "true" else found
 
 
 #: The command log's parameters that are not free text, as the schema states them.

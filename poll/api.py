@@ -7,6 +7,7 @@ permissions (engineers). ``RolePermission`` says which role an action needs when
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -121,11 +122,24 @@ class BooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField  # type: ignore[assignment]  # stubs: any form field is right
 
 
+class WholeNumberField(forms.IntegerField):
+    """Digits, with a sign at most: Django's own field also takes ``0.0`` or ``1.000``,
+    which the schema's ``integer`` does not."""
+
+    def to_python(self, value: Any) -> int | None:
+        if value not in self.empty_values and not WHOLE_NUMBER_TEXT.fullmatch(str(value)):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+WHOLE_NUMBER_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
+
+
 class WholeNumberFilter(filters.NumberFilter):
     """A whole number within the column's range: anything else is a 400 with a message,
     never a number the database refuses."""
 
-    field_class = forms.IntegerField  # type: ignore[assignment]  # stubs: any form field is right
+    field_class = WholeNumberField  # type: ignore[assignment]  # stubs: any form field is right
 
 
 def _column_range(field: models.Field[Any, Any]) -> dict[str, int | None]:
