@@ -17,7 +17,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, fail
 
 from poll.acquisition.mqtt.source import MqttDevices, NotPublished
-from poll.models import Point
+from poll.models import MqttDevice, Point
 
 MQTT_KINDS = frozenset({"mqtt_publish"})
 SOURCE = "mqtt"
@@ -30,6 +30,11 @@ def device_of(point_id: int) -> tuple[int | None, str]:
     if device_id is None:
         return None, "the point is on no MQTT device"
     return device_id, ""
+
+
+def broker_of(device_id: int) -> int | None:
+    """The broker connection an MQTT device is heard on: what a poller leases (database work)."""
+    return MqttDevice.objects.filter(pk=device_id).values_list("broker_id", flat=True).first()
 
 
 def render(template: str, value: float) -> bytes:

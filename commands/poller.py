@@ -31,6 +31,7 @@ from commands.models import CommandRequest
 from commands.notify import NOTIFY_CHANNEL
 from poll.acquisition.leases import lease_owners
 from poll.acquisition.link_runner import LinkRunner
+from poll.acquisition.mqtt.source import MqttDevices
 from poll.acquisition.sources import SourceRunner
 from poll.acquisition.store import NOTIFY_CHANNEL as REVISION_CHANNEL
 from poll.models import Point
@@ -148,7 +149,12 @@ class CommandFeeder:
         # A look at the reactor's dict of running links: one atomic read.
         if isinstance(runner, LinkRunner) and runner.client(where.link_id) is not None:
             return True
-        return (where.source, where.link_id) not in lease_owners()
+        unit: int | None = where.link_id
+        if where.source == mqtt_target.SOURCE:
+            if isinstance(runner, MqttDevices) and runner.runs(where.link_id):
+                return True
+            unit = mqtt_target.broker_of(where.link_id)  # leased with its broker connection
+        return (where.source, unit) not in lease_owners()
 
     # The reactor thread.
 

@@ -176,6 +176,12 @@ class MqttDevices:
             self._checker.stop()
         return [self._stop(connection) for _, connection in self._connections.values()]
 
+    def runs(self, device_id: int) -> bool:
+        """Whether this poller listens to the device now (its broker connection is here;
+        a plain dict read, safe from another thread)."""
+        recorder = self._recorders.get(device_id)
+        return recorder is not None and recorder.config.broker_id in self._connections
+
     def publish(self, device_id: int, topic: str, payload: bytes) -> Deferred[None]:
         """Publish a command for a device on its broker's connection, at QoS 1: the Deferred
         fires once the broker has taken it (its PUBACK, the command's echo), and fails when
