@@ -12,12 +12,11 @@ Bad parameters answer 400 with the parameter's name as key.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions
@@ -27,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from history.api import query_time
 from history.buckets import site_zone
 from metering import exports
 from metering.dashboard import dashboard
@@ -59,19 +59,6 @@ def _format(request: Request) -> str:
     if fmt not in FORMATS:
         raise ValidationError({"format": ["json, csv or xlsx."]})
     return fmt
-
-
-def _time(request: Request, name: str) -> datetime:
-    text = request.query_params.get(name, "")
-    try:
-        value = parse_datetime(text)
-    except ValueError:
-        value = None
-    if value is None:
-        raise ValidationError({name: [f"Give {name} as an ISO 8601 time, e.g. 2026-01-31T12:00."]})
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, site_zone())
-    return value
 
 
 def _id(text: str, name: str) -> int:
@@ -142,7 +129,7 @@ class ReadingsView(_Base):
         unknown = [str(i) for i in ids if i not in found]
         if unknown:
             raise ValidationError({"flat": [f"No flat with id {', '.join(unknown)}."]})
-        start, end = _time(request, "start"), _time(request, "end")
+        start, end = query_time(request, "start"), query_time(request, "end")
         if end <= start:
             raise ValidationError({"end": ["end must be after start."]})
         fmt = _format(request)
