@@ -72,36 +72,32 @@ def database_url(settings_dict: dict[str, Any]) -> str:
     return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
 
 
-class Simulator:
-    """``python -m protocols.mara.simulator`` with a ledger and a control port."""
+class ControlledSimulator:
+    """``python -m MODULE ... --control-port P`` in a subprocess, logging to ``workdir``,
+    and its JSON-lines control port (what every simulator of ours offers)."""
 
-    def __init__(self, profile: Path, workdir: Path, *options: str) -> None:
-        self.ledger_path = workdir / "ledger.jsonl"
+    def __init__(self, module: str, arguments: list[str], workdir: Path, log_name: str) -> None:
         self.control_port = free_port()
-        self._log = (workdir / "simulator.log").open("ab")
+        self._log = (workdir / log_name).open("ab")
         self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
-                "protocols.mara.simulator",
-                str(profile),
-                "--ledger",
-                str(self.ledger_path),
+                module,
+                *arguments,
                 "--control-port",
                 str(self.control_port),
-                "--seed",
-                "7",
-                *options,
             ],
             cwd=ROOT,
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        self._control = wait_until(self._connect, 20, "the simulator's control port")
+        self._label = module
+        self._control = wait_until(self._connect, 20, f"{module}'s control port")
         self._replies = self._control.makefile("rb")
 
     def _connect(self) -> socket.socket | None:
-        assert self.process.poll() is None, "the simulator exited"
+        assert self.process.poll() is None, f"{self._label} exited"
         try:
             return socket.create_connection(("127.0.0.1", self.control_port), timeout=10)
         except OSError:
@@ -113,13 +109,6 @@ class Simulator:
         assert reply["ok"], reply
         return reply
 
-    def state(self) -> dict[str, Any]:
-        return self.control("get_state")["comasters"]
-
-    def ledger(self) -> list[dict[str, Any]]:
-        self.control("flush_ledger")
-        return [json.loads(line) for line in self.ledger_path.read_text().splitlines()]
-
     def stop(self) -> None:
         self._replies.close()
         self._control.close()
@@ -127,6 +116,22 @@ class Simulator:
             self.process.send_signal(signal.SIGTERM)
             self.process.wait(10)
         self._log.close()
+
+
+class Simulator(ControlledSimulator):
+    """``python -m protocols.mara.simulator`` with a ledger and a control port."""
+
+    def __init__(self, profile: Path, workdir: Path, *options: str) -> None:
+        self.ledger_path = workdir / "ledger.jsonl"
+        arguments = [str(profile), "--ledger", str(self.ledger_path), "--seed", "7", *options]
+        super().__init__("protocols.mara.simulator", arguments, workdir, "simulator.log")
+
+    def state(self) -> dict[str, Any]:
+        return self.control("get_state")["comasters"]
+
+    def ledger(self) -> list[dict[str, Any]]:
+        self.control("flush_ledger")
+        return [json.loads(line) for line in self.ledger_path.read_text().splitlines()]
 
 
 class Poller:
