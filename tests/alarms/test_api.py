@@ -104,6 +104,10 @@ def test_the_journal_filters_and_exports_csv(processor, ai_alarm, client_as):
     lines = csv.content.decode().splitlines()
     assert lines[0].startswith("id,alarm,tag,point,time,event")
     assert len(lines) == 3
+    # The export ignores paging, but a page size that is not a number is still refused.
+    refused = operator.get("/api/alarm-journal/", {"format": "csv", "page_size": "ÁÆ"})
+    assert refused.status_code == 400
+    assert b"page_size" in refused.content
 
 
 def test_actions_need_csrf_in_a_session(processor, ai_alarm, role_user):
