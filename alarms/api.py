@@ -281,7 +281,8 @@ class JournalViewSet(RoleAccess, viewsets.ReadOnlyModelViewSet):
             and self.request.accepted_renderer.format == "csv"
         ):
             # Every row goes out, but a malformed page size is still an error, not ignored.
-            self.paginator.get_page_size(self.request)
+            if isinstance(self.paginator, ApiPagination):
+                self.paginator.get_page_size(self.request)
             return None
         return super().paginate_queryset(queryset)
 
