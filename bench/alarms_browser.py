@@ -1,11 +1,13 @@
 """The alarms in a real browser: a flood listed by the summary page, and one alarm's way
 to the banner.
 
-A live site (uvicorn on the bench's own PostgreSQL database, ``smve_bench_alarms``) and
+A live site (uvicorn on the bench's own PostgreSQL database, ``smve_bench_alarms`` unless
+``--database-url`` names another) and
 Debian's Chromium driven by Playwright. The bench commits batches as the poller does: one
 transaction that creates a revision, runs the alarm processor and queues ``NOTIFY
-smve_revision``; the browser learns of it through the site stream, reads ``/api/alarms/``
-and renders.
+smve_revision``; the browser learns of it through the site stream, whose message carries
+the alarms the batch changed (a flood beyond what a message carries is read from
+``/api/alarms/``), and renders.
 
 - Flood: ``--flood`` alarms (default 5,000) raised by one batch on the summary page
   (``/alarms``). Timed from the batch's commit to the moment the page's table lists every

@@ -7,10 +7,14 @@ revision, so it misses nothing. Comments (``: heartbeat``) keep proxies from clo
 idle stream. Messages are the JSON of ``GET /api/screens/ID/state``.
 
 ``GET /api/stream?topic=site`` is the site-wide channel the console's header, banner and
-lists follow: one message ``{"revision": N}`` per new committed revision (``id:`` N), read
-from the process's revision feed without any query. It tells a page *that* something was
-committed, not what; the page then reads the one API it shows (events, alarms) once, so
-nothing polls on a timer and the stream stays the same whatever apps join the site.
+lists follow: one message ``{"revision": N}`` per new committed revision (``id:`` N), from
+the process's revision feed. It tells a page *that* something was committed; the page then
+reads the one API it shows (events) once, so nothing polls on a timer. The alarms, which
+every page shows and whose latency counts, come in the message itself for users who may
+view them: ``"alarms"`` lists the ``/api/alarms/`` items of the alarms changed since the
+stream's previous message (one back to ``normal`` is to be dropped), read once per process
+and revision (:mod:`hmi.site_alarms`). A message without it (a connection's first, or
+changes too many to carry) means: read ``/api/alarms/`` whole.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any
+from contextlib import AsyncExitStack
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -31,6 +36,7 @@ from rest_framework.request import Request
 from hmi.models import Screen
 from hmi.revision_feed import RevisionFeed, read_database, revision_feed
 from hmi.screen_state import ScreenState, parse_revision, read_state
+from hmi.site_alarms import AlarmChanges, alarm_changes
 from smve.web_metrics import STREAM_MESSAGES, STREAMS_OPEN
 
 RECONNECT_MILLISECONDS = 1000
@@ -101,13 +107,21 @@ async def screen_events(
 SITE_TOPIC = "site"
 
 
-async def site_events(last_event_id: int | None, feed: RevisionFeed) -> AsyncGenerator[bytes, None]:
+async def site_events(
+    last_event_id: int | None, feed: RevisionFeed, alarms: AlarmChanges | None = None
+) -> AsyncGenerator[bytes, None]:
     """The site channel's bytes: the latest revision at once when it is not the one the
-    client has, then each newer one, with heartbeats while nothing is committed."""
+    client has, then each newer one, with heartbeats while nothing is committed; with
+    ``alarms`` (the user may view them), each message after the first carries the alarms
+    changed since the one before."""
     heartbeat = getattr(settings, "STREAM_HEARTBEAT_SECONDS", 15.0)
     yield f"retry: {RECONNECT_MILLISECONDS}\n\n".encode()
-    async with feed.subscription():
+    async with AsyncExitStack() as following:
+        await following.enter_async_context(feed.subscription())
+        if alarms is not None:
+            await following.enter_async_context(alarms.following())
         seen = last_event_id or 0
+        sent = False
         while True:
             latest = await feed.wait_beyond(seen, heartbeat)
             # 0: the feed has not read the database yet. Below ``seen``: a restored
@@ -115,9 +129,16 @@ async def site_events(last_event_id: int | None, feed: RevisionFeed) -> AsyncGen
             if latest in (seen, 0):
                 yield b": heartbeat\n\n"
                 continue
-            seen = latest
+            message: dict[str, Any] = {"revision": latest}
+            # The first message follows a gap the client must fill by reading the list.
+            if alarms is not None and sent and latest > seen:
+                changed = await alarms.since(seen, latest)
+                if changed is not None:
+                    message["alarms"] = changed
+            seen, sent = latest, True
             STREAM_MESSAGES.labels(SITE_TOPIC).inc()
-            yield f'id: {latest}\ndata: {{"revision":{latest}}}\n\n'.encode()
+            data = json.dumps(message, separators=(",", ":"))
+            yield f"id: {latest}\ndata: {data}\n\n".encode()
 
 
 async def counted(events: AsyncGenerator[bytes, None], channel: str) -> AsyncIterator[bytes]:
@@ -144,9 +165,9 @@ async def stream(request: HttpRequest) -> HttpResponseBase:
     admitted = await read_database(_admit, request)
     if isinstance(admitted, JsonResponse):
         return admitted
-    screen_id, profile_id, last_event_id = admitted
+    screen_id, profile_id, last_event_id = admitted.screen_id, admitted.profile_id, admitted.last
     events = (
-        site_events(last_event_id, revision_feed())
+        site_events(last_event_id, revision_feed(), alarm_changes() if admitted.alarms else None)
         if screen_id is None
         else screen_events(screen_id, profile_id, last_event_id, revision_feed())
     )
@@ -157,9 +178,18 @@ async def stream(request: HttpRequest) -> HttpResponseBase:
     return response
 
 
-def _admit(request: HttpRequest) -> JsonResponse | tuple[int | None, int, int | None]:
-    """The refusal, or the screen (None for the site channel), its profile and the
-    revision the client has."""
+class Admission(NamedTuple):
+    screen_id: int | None
+    """None: the site channel."""
+    profile_id: int
+    last: int | None
+    """The revision the client has."""
+    alarms: bool = False
+    """The site channel carries the alarms (the user may view them)."""
+
+
+def _admit(request: HttpRequest) -> JsonResponse | Admission:
+    """The refusal, or what to stream."""
     try:
         user = _user(request)
     except AuthenticationFailed as exc:
@@ -178,7 +208,7 @@ def _admit(request: HttpRequest) -> JsonResponse | tuple[int | None, int, int | 
     if topic is not None:
         if topic != SITE_TOPIC or "screen" in request.GET:
             return _error(400, f"topic={topic[:40]!r}: the only topic is {SITE_TOPIC!r}.")
-        return None, 0, last_event_id
+        return Admission(None, 0, last_event_id, alarms=user.has_perm("alarms.view_alarm"))
     screen_param = request.GET.get("screen", "")
     screen_id = parse_revision(screen_param)
     if screen_id is None:
@@ -186,7 +216,7 @@ def _admit(request: HttpRequest) -> JsonResponse | tuple[int | None, int, int | 
     screen = Screen.objects.filter(pk=screen_id).values("pk", "profile_id").first()
     if screen is None:
         return _error(404, f"There is no screen {screen_id}.")
-    return screen["pk"], screen["profile_id"], last_event_id
+    return Admission(screen["pk"], screen["profile_id"], last_event_id)
 
 
 def _user(request: HttpRequest) -> User | AnonymousUser:

@@ -66,9 +66,7 @@ def raise_flood(count: int) -> tuple[Field, list[int]]:
     return field, points
 
 
-def test_a_long_list_draws_a_window_of_rows_yet_scrolling_reaches_every_alarm(
-    flood_site, browser
-):
+def test_a_long_list_draws_a_window_of_rows_yet_scrolling_reaches_every_alarm(flood_site, browser):
     site = flood_site
     page = log_in(browser, site, "operator", "/alarms")
     expect(page.locator("#alarms-empty")).to_be_visible(timeout=WAIT_MS)
@@ -98,3 +96,27 @@ def test_the_live_summary_empties_after_a_flood_is_cleared_and_acknowledged(floo
     expect(page.locator("#alarms-empty")).to_be_visible(timeout=WAIT_MS)
     expect(page.locator("#alarms-body tr")).to_have_count(0)
     expect(page.locator("#alarms-foot")).to_have_text(re.compile(r"^0 alarms\.$"))
+
+
+def test_the_banner_follows_the_alarms_the_stream_carries_without_reading_them(flood_site, browser):
+    profile, points = build(1)
+    field = Field(profile.pk)
+    field.commit({points[0]: 0.0})  # a revision, for the stream's first message
+    page = log_in(browser, flood_site, "operator", "/")
+    reads: list[str] = []
+    page.on("requestfinished", lambda request: reads.append(request.url))
+    page.reload()  # every read of this load is heard
+    banner = page.locator("#alarm-banner .alarm-newest")
+    expect(banner).to_have_text("No unacknowledged alarm", timeout=WAIT_MS)
+
+    def alarm_reads() -> int:
+        return sum("/api/alarms/" in url for url in reads)
+
+    # The page reads the list whole twice: as it starts, and on the stream's first message.
+    while alarm_reads() < 2:
+        page.wait_for_event("requestfinished", timeout=WAIT_MS)
+    field.commit({points[0]: 500.0})
+    expect(banner).to_contain_text("BENCH00000:", timeout=WAIT_MS)
+    field.commit({points[0]: 0.0}, then=acknowledge_all)
+    expect(banner).to_have_text("No unacknowledged alarm", timeout=WAIT_MS)
+    assert alarm_reads() == 2

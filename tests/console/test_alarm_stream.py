@@ -1,13 +1,16 @@
 """The site-wide live channel (``/api/stream?topic=site``) the console's banner, alarm
-pages and event list follow, over a real ASGI server, on SQLite and on PostgreSQL."""
+pages and event list follow, over a real ASGI server, on SQLite and on PostgreSQL: each
+revision, and the alarms it changed for users who may view them."""
 
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import connection, transaction
 from rest_framework.authtoken.models import Token
 
+from bench.alarms import build
+from bench.alarms_browser import Field, acknowledge_all
 from poll.acquisition.store import NOTIFY_CHANNEL, REVISION_LOCK_KEY
 from poll.models import Revision
 from tests.hmi.asgi_server import EventStream, asgi_server
@@ -54,7 +57,7 @@ def test_each_committed_revision_reaches_the_site_channel(server, auth):
         assert current.id == str(first) and current.json() == {"revision": first}
         later = commit_revision()
         message = stream.next_message()
-        assert message.id == str(later) and message.json() == {"revision": later}
+        assert message.id == str(later) and message.json() == {"revision": later, "alarms": []}
     finally:
         stream.close()
 
@@ -81,3 +84,72 @@ def test_the_site_channel_refuses_what_it_cannot_serve(server, auth):
     assert status == 400 and "'site'" in body["detail"]
     assert server.get("/api/stream?topic=site&screen=1", auth)[0] == 400
     assert server.get("/api/stream?topic=site", {**auth, "Last-Event-ID": "x"})[0] == 400
+
+
+@pytest.fixture
+def fresh_server(django_db_setup, django_db_blocker):
+    """A server of the test's own: the tests below start their revisions from 1 again,
+    which a server that saw higher ones would take for a restored database."""
+    with asgi_server(STREAM_HEARTBEAT_SECONDS="0.3") as running:
+        yield running
+
+
+def current_alarms(server, auth: dict[str, str]) -> dict[int, dict]:
+    status, _, body = server.get("/api/alarms/?page_size=10000", auth)
+    assert status == 200
+    return {alarm["id"]: alarm for alarm in body["results"]}
+
+
+def test_each_message_after_the_first_carries_the_alarms_its_revision_changed(fresh_server, auth):
+    profile, points = build(3)
+    field = Field(profile.pk)
+    commit_revision()
+    stream = open_site(fresh_server, auth)
+    try:
+        first = stream.next_message().json()
+        assert "alarms" not in first  # the client reads the list whole
+        field.commit({points[0]: 500.0})
+        raised = stream.next_message().json()
+        listed = current_alarms(fresh_server, auth)
+        assert len(listed) == 1
+        assert raised["alarms"] == list(listed.values())  # the API's items, exactly
+        assert raised["alarms"][0]["state"] == "unack"
+        field.commit({points[0]: 0.0}, then=acknowledge_all)
+        cleared = stream.next_message().json()
+        assert [(a["id"], a["state"]) for a in cleared["alarms"]] == [
+            (raised["alarms"][0]["id"], "normal")
+        ]
+        assert current_alarms(fresh_server, auth) == {}
+        quiet = commit_revision()
+        assert stream.next_message().json() == {"revision": quiet, "alarms": []}
+    finally:
+        stream.close()
+
+
+def test_a_reconnecting_client_reads_the_list_whole_first(fresh_server, auth):
+    profile, points = build(1)
+    field = Field(profile.pk)
+    seen = commit_revision()
+    field.commit({points[0]: 500.0})
+    stream = open_site(fresh_server, auth, **{"Last-Event-ID": str(seen)})
+    try:
+        assert "alarms" not in stream.next_message().json()
+    finally:
+        stream.close()
+
+
+def test_a_user_who_may_not_view_alarms_gets_revisions_without_them(fresh_server):
+    profile, points = build(1)
+    field = Field(profile.pk)
+    screens_only = User.objects.create_user("screens-only")
+    screens_only.user_permissions.add(Permission.objects.get(codename="view_graphicelement"))
+    auth = {"Authorization": f"Token {Token.objects.create(user=screens_only).key}"}
+    assert fresh_server.get("/api/alarms/", auth)[0] == 403
+    commit_revision()
+    stream = open_site(fresh_server, auth)
+    try:
+        stream.next_message()
+        field.commit({points[0]: 500.0})
+        assert "alarms" not in stream.next_message().json()
+    finally:
+        stream.close()

@@ -1,5 +1,7 @@
-// The current alarms (GET /api/alarms/), read again on each revision of the site stream,
-// shared by the banner, the annunciator, the screen marks and the alarm summary page.
+// The current alarms (GET /api/alarms/), shared by the banner, the annunciator, the screen
+// marks and the alarm summary page: read whole once, then kept by the changes each revision
+// of the site stream carries; read whole again when a message carries none (a reconnect,
+// a flood too large to carry, a user the stream sends no alarms) or a read failed.
 import { getJSON } from "./api.js";
 import { onDemand } from "./on-demand.js";
 import { onRevision } from "./site-stream.js";
@@ -37,20 +39,45 @@ async function readAll() {
   return alarms;
 }
 
+let reading = false;
+
 const refresh = onDemand(async () => {
+  reading = true;
   try {
     current = { alarms: await readAll(), error: null, read: true };
   } catch (error) {
     current = { ...current, error, read: true };
+  } finally {
+    reading = false;
   }
   listeners.forEach((listener) => listener(current));
 });
+
+// Apply a revision's changed alarms to the list: each replaces the one it names unless
+// that one is newer (a whole read may have overtaken the message); "normal" drops it.
+function applyChanges(changes) {
+  const byId = new Map(current.alarms.map((alarm) => [alarm.id, alarm]));
+  for (const alarm of changes) {
+    const held = byId.get(alarm.id);
+    if (held && held.revision > alarm.revision) continue;
+    if (alarm.state === "normal") byId.delete(alarm.id);
+    else byId.set(alarm.id, alarm);
+  }
+  current = { alarms: [...byId.values()], error: null, read: true };
+  listeners.forEach((listener) => listener(current));
+}
+
+function follow(_revision, changes) {
+  // Changes apply only on top of a whole read that succeeded and is not being redone.
+  if (changes && current.read && !current.error && !reading) applyChanges(changes);
+  else refresh();
+}
 
 // Call listener({alarms, error, read}) after each read; reads start with the first listener.
 export function onAlarms(listener) {
   const first = listeners.size === 0;
   listeners.add(listener);
-  if (first) onRevision(() => refresh());
+  if (first) onRevision(follow);
   else if (current.read) listener(current);
 }
 
