@@ -10,7 +10,7 @@ acknowledge racing a new activation is applied to whichever state committed firs
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -33,6 +33,7 @@ from alarms.serializers import (
     ShelveSerializer,
     TransitionSerializer,
 )
+from alarms.shelves import expire_shelves
 from alarms.states import Event, State
 from alarms.transitions import apply, new_revision, save
 from poll.api import (
@@ -77,26 +78,6 @@ class AlarmFilter(ApiFilterSet):
     class Meta:
         model = Alarm
         fields = ("priority", "area", "state", "profile")
-
-
-def expire_shelves(now: datetime | None = None) -> int:
-    """Unshelve the alarms whose shelf has expired (an active one comes back unacknowledged);
-    answer how many. Called before alarms are listed or acted on, and by the notifier."""
-    now = now or timezone.now()
-    expired = Alarm.objects.filter(state=State.SHELVED, shelved_until__lte=now)
-    if not expired.exists():
-        return 0
-    done = 0
-    with transaction.atomic():
-        revision = new_revision()
-        for alarm in expired.select_for_update(of=("self",)).select_related("definition__point"):
-            transition = apply(
-                alarm, Event.UNSHELVE_EXPIRED, time=now, revision=revision, reason="shelf expired"
-            )
-            if transition is not None:
-                save(alarm, transition)
-                done += 1
-    return done
 
 
 class CurrentAlarmsPagination(ApiPagination):

@@ -4,8 +4,8 @@
 ``unack`` that match one of the recipient's rules (priority, area) and have waited longer
 than its delay, and were not yet mailed to them for this activation, go out in one digest
 mail, unless that recipient had a mail within the rule's period. In a flood a recipient so
-gets one digest per period, not a mail per alarm. Run it from a scheduler
-(``manage.py alarm_notifications`` loops on it). Digests go through the outbox
+gets one digest per period, not a mail per alarm. The jobs process runs it
+(:data:`alarms.jobs.JOBS`). Digests go through the outbox
 (``outbox/sending.py``): queued with the notices in one transaction, then delivered with
 retries, so an SMTP outage delays them and loses none.
 """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from rest_framework.test import APIClient
 
 SMALL_PROFILE = {
     "profile": {"name": "Alarm test site"},
@@ -65,8 +66,18 @@ def processor(ai_alarm):
 
 @pytest.fixture
 def client_as_viewer(role_user):
-    from rest_framework.test import APIClient
-
     client = APIClient()
     client.force_login(role_user("viewer"))
     return client
+
+
+@pytest.fixture
+def client_as(role_user):
+    """An API client logged in with a user of the given role."""
+
+    def make(role: str) -> APIClient:
+        client = APIClient()
+        client.force_login(role_user(role))
+        return client
+
+    return make

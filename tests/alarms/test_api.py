@@ -13,23 +13,7 @@ from rest_framework.test import APIClient
 
 from alarms.models import Alarm, AlarmTransition
 from poll.acquisition.batch import PointChange, to_micros
-
-
-@pytest.fixture
-def client_as(role_user):
-    def make(role: str) -> APIClient:
-        client = APIClient()
-        client.force_login(role_user(role))
-        return client
-
-    return make
-
-
-def raise_alarm(processor, ai_alarm, value: float = 150.0, revision: int = 1) -> Alarm:
-    change = PointChange(ai_alarm.point_id, value, 0, True, to_micros(timezone.now()))
-    with transaction.atomic():
-        processor.process({ai_alarm.point_id: change}, revision)
-    return Alarm.objects.get(definition=ai_alarm)
+from tests.alarms.support import raise_alarm
 
 
 def test_the_list_follows_the_contract(processor, ai_alarm, client_as):
