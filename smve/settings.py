@@ -210,6 +210,16 @@ except ValueError as exc:
     raise ImproperlyConfigured(
         f"STREAM_HEARTBEAT_SECONDS and STREAM_POLL_SECONDS are seconds, e.g. 15 or 0.25 ({exc})."
     ) from exc
+# The site stream carries the alarms each revision changed, up to this many (0: none, the
+# pages then read the alarm list); beyond it a page reads the whole list once.
+try:
+    STREAM_ALARMS_MAX = int(os.environ.get("STREAM_ALARMS_MAX", "1000"))
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"STREAM_ALARMS_MAX is a count of alarms, e.g. 1000 ({exc})."
+    ) from exc
+if STREAM_ALARMS_MAX < 0:
+    raise ImproperlyConfigured("STREAM_ALARMS_MAX is a count of alarms: 0 or more.")
 
 # Mail (alarm notifications): SMTP from the environment.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
