@@ -12,6 +12,7 @@ from typing import Any
 
 from alarms.models import AlarmDefinition
 from poll.models import IED, COMaster, ModbusDevice, MqttDevice, Point, Profile
+from poll.profiles import ProfileLoader
 
 KEY = "alarms"
 FIELDS = (
@@ -30,7 +31,7 @@ FORMULA_FIELDS = ("condition", "suppress_condition")
 """Written to a file only when set, so files without them read as before."""
 
 
-def load(loader: Any, profile: Profile, entries: list[dict[str, Any]]) -> None:
+def load(loader: ProfileLoader, profile: Profile, entries: list[dict[str, Any]]) -> None:
     """Create or update the definitions of ``entries`` and remove the profile's others."""
     points = dict(Point.objects.filter(profile=profile).values_list("tag", "pk"))
     tags: dict[str, str] = {}

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from commands.models import CommandDefinition
 from poll.models import Point, Profile
+from poll.profiles import ProfileLoader
 
 #: Plain fields of an entry, with the model's defaults when absent.
 FIELDS = (
@@ -17,7 +18,7 @@ FIELDS = (
 )  # fmt: skip
 
 
-def load_commands(loader: Any, profile: Profile, entries: list[Any]) -> None:
+def load_commands(loader: ProfileLoader, profile: Profile, entries: list[Any]) -> None:
     """Upsert the entries (a section of ``poll.profiles``); the problems found join the
     loader's, and then nothing is written."""
     loader.problems.extend(_load_entries(profile, entries))

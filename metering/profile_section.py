@@ -11,12 +11,13 @@ from django.utils.dateparse import parse_datetime
 
 from metering.models import Building, Flat, MeterAssignment
 from poll.models import ModbusDevice, Profile
+from poll.profiles import ProfileLoader
 
 KEY = "buildings"
 FLAT_FIELDS = ("floor", "occupant", "email", "notes")
 
 
-def _time(loader: Any, text: Any, where: str) -> Any:
+def _time(loader: ProfileLoader, text: Any, where: str) -> Any:
     if text in (None, ""):
         return None
     value = parse_datetime(text) if isinstance(text, str) else None
@@ -25,7 +26,7 @@ def _time(loader: Any, text: Any, where: str) -> Any:
     return value
 
 
-def load(loader: Any, profile: Profile, entries: list[dict[str, Any]]) -> None:
+def load(loader: ProfileLoader, profile: Profile, entries: list[dict[str, Any]]) -> None:
     """Create or update the buildings of ``entries`` and remove the profile's others."""
     meters = dict(ModbusDevice.objects.filter(profile=profile).values_list("name", "pk"))
     kept: list[int] = []

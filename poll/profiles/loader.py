@@ -1,34 +1,10 @@
-"""Profiles as data: load a profile file into the database and export one back.
-
-The file format is described in docs/profile-format.md. Loading updates a profile of the
-same name in place (COMasters by name, IEDs by offset, points by tag) so that a reload
-keeps the history of the points it keeps, and removes what the file no longer has.
-Every object is validated like the admin validates it (the model's ranges, taken from the
-protocols), and its values must also be of the right JSON type, which Django alone would
-quietly convert. A file is loaded whole or not at all: every problem is reported, each
-with its place in the file, the object and the field, and nothing is written.
-
-``retries`` was once the key of the tries of a request, counted with the first try for a
-COMaster but without it for a Modbus device; ``attempts`` (the first included) replaced it
-for both. A file with ``retries`` still loads, with the meaning it had for that object, and
-a :class:`ProfileFileWarning` saying so.
-
-Modbus devices list their points inline, or name a register map (``fixtures/modbus/``) that
-loading expands into points (with a tag prefix for a template map such as one meter's);
-inline points then override the map's by tag. A file may ``include`` other profile files,
-whose COMasters and Modbus devices join it (optionally with another Modbus poll interval):
-one profile for several sites.
-"""
+"""Loading a profile file: every object upserted and validated, or nothing written."""
 
 from __future__ import annotations
 
-import json
 import warnings
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, models, transaction
 
@@ -42,174 +18,23 @@ from poll.models import (
     PointKind,
     Profile,
 )
-from poll.models.points import HISTORY_FIELDS
-from protocols.modbus import MapEntry, RegisterMapError, Table, load_register_map
+from poll.profiles.fields import (
+    COMASTER_FIELDS,
+    FILE_ALIASES,
+    MODBUS_DEVICE_FIELDS,
+    MODBUS_POINT_FIELDS,
+    MQTT_BROKER_FIELDS,
+    MQTT_DEVICE_FIELDS,
+    MQTT_FILE_ALIASES,
+    MQTT_POINT_FIELDS,
+    POINT_FIELDS,
+    RETRIES_BEFORE_ATTEMPTS,
+)
+from poll.profiles.files import ProfileFileError, ProfileFileWarning, list_of_objects, with_included
+from poll.profiles.modbus import modbus_points
+from poll.profiles.sections import registered_sections
 
-COMASTER_FIELDS = (
-    "host",
-    "port",
-    "address",
-    "master_address",
-    "enabled",
-    "poll_interval",
-    "reply_timeout",
-    "attempts",
-    "time_set_interval",
-    "description",
-)
-POINT_FIELDS = {
-    PointKind.SV: ("offset", "bit", "description", *HISTORY_FIELDS),
-    PointKind.DI: (
-        "offset",
-        "port",
-        "bit",
-        "inverted",
-        "text_off",
-        "text_on",
-        "description",
-        *HISTORY_FIELDS,
-    ),
-    PointKind.AI: (
-        "offset",
-        "channel",
-        "unit",
-        "escala",
-        "low_limit",
-        "high_limit",
-        "description",
-        *HISTORY_FIELDS,
-    ),
-}
-MODBUS_DEVICE_FIELDS = (
-    "host",
-    "port",
-    "unit",
-    "framing",
-    "enabled",
-    "poll_interval",
-    "reply_timeout",
-    "attempts",
-    "description",
-)
-MODBUS_POINT_FIELDS = (
-    "kind",
-    "table",
-    "address",
-    "data_type",
-    "word_order",
-    "bit",
-    "escala",
-    "value_offset",
-    "unit",
-    "low_limit",
-    "high_limit",
-    "inverted",
-    "text_off",
-    "text_on",
-    "writable",
-    "alarm",
-    "description",
-    *HISTORY_FIELDS,
-)
-MQTT_BROKER_FIELDS = (
-    "host",
-    "port",
-    "client_id",
-    "username",
-    "password",
-    "tls",
-    "ca_file",
-    "cert_file",
-    "key_file",
-    "keepalive",
-    "clean_session",
-    "enabled",
-    "description",
-)
-MQTT_DEVICE_FIELDS = (
-    "expected_period",
-    "status_topic",
-    "online_payload",
-    "enabled",
-    "description",
-)
-MQTT_POINT_FIELDS = (
-    "kind",
-    "topic",
-    "payload_path",
-    "escala",
-    "value_offset",
-    "unit",
-    "stale_after",
-    "low_limit",
-    "high_limit",
-    "inverted",
-    "text_off",
-    "text_on",
-    "description",
-    *HISTORY_FIELDS,
-)
-RETRIES_BEFORE_ATTEMPTS: dict[type[models.Model], int] = {COMaster: 0, ModbusDevice: 1}
-"""What the deprecated ``retries`` key lacked to be ``attempts``: a COMaster's counted every
-try, a Modbus device's only those after the first."""
 ModelT = TypeVar("ModelT", bound=models.Model)
-# Short names accepted in files for readability.
-FILE_ALIASES = {"low": "low_limit", "high": "high_limit"}
-# Modbus points also take the names of the register maps (docs/modbus.md).
-MODBUS_FILE_ALIASES = {
-    **FILE_ALIASES,
-    "type": "data_type",
-    "scale": "escala",
-    "offset": "value_offset",
-}
-# MQTT points take the payload mapping's names too (docs/mqtt.md).
-MQTT_FILE_ALIASES = {
-    **FILE_ALIASES,
-    "path": "payload_path",
-    "scale": "escala",
-    "offset": "value_offset",
-}
-
-
-# Sections other apps add to the profile file (alarms' ``alarms``, commands' ``commands``), by
-# key: how to load the section's entries (after the points, with the loader's upsert and
-# problem list), and how to export them. Registered in the app's ``AppConfig.ready()``.
-SectionLoader = Callable[["_Loader", Profile, list[dict[str, Any]]], None]
-SectionExporter = Callable[[Profile], list[dict[str, Any]]]
-_sections: dict[str, tuple[SectionLoader, SectionExporter]] = {}
-
-
-def register_profile_section(key: str, load: SectionLoader, export: SectionExporter) -> None:
-    """Have profile files carry a list ``key`` that ``load`` reads and ``export`` writes."""
-    _sections[key] = (load, export)
-
-
-class ProfileFileError(Exception):
-    """A profile file that cannot be loaded; each problem names its place in the file."""
-
-    def __init__(self, *problems: str) -> None:
-        self.problems = list(problems)
-        if len(problems) == 1:
-            super().__init__(problems[0])
-        else:
-            listed = "\n".join(f"- {problem}" for problem in problems)
-            super().__init__(f"{len(problems)} problems, nothing was loaded:\n{listed}")
-
-
-class ProfileFileWarning(DeprecationWarning):
-    """A profile file still uses a key that is going away (it loads, with its old meaning)."""
-
-
-def read_profile_file(path: str | Path) -> dict[str, Any]:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ProfileFileError(f"cannot read {path}: {exc.strerror}") from exc
-    except json.JSONDecodeError as exc:
-        raise ProfileFileError(f"{path} is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("profile"), dict):
-        raise ProfileFileError(f'{path} has no "profile" object')
-    return data
 
 
 @transaction.atomic
@@ -220,7 +45,7 @@ def load_profile(data: dict[str, Any], activate: bool = False) -> Profile:
     problem of the file and nothing is written. A deprecated key is read with its old
     meaning and reported as a :class:`ProfileFileWarning`.
     """
-    loader = _Loader()
+    loader = ProfileLoader()
     profile = loader.load(data)
     if loader.problems:
         raise ProfileFileError(*loader.problems)
@@ -229,7 +54,7 @@ def load_profile(data: dict[str, Any], activate: bool = False) -> Profile:
     return profile
 
 
-class _Loader:
+class ProfileLoader:
     """One load of a profile file: upserts every object it can, and collects the problems
     of those it cannot (the caller's transaction then writes nothing at all).
 
@@ -258,7 +83,7 @@ class _Loader:
             "profile",
             parent=None,
         )
-        data = _with_included(data)
+        data = with_included(data)
         names: dict[str, str] = {}
         for ci, cm_data in enumerate(self.list(data, "comasters", "")):
             where = f"comasters[{ci}]"
@@ -301,7 +126,7 @@ class _Loader:
                     parent=device,
                 )
         self.load_mqtt(profile, data)
-        for key, (load_section, _) in _sections.items():
+        for key, (load_section, _) in registered_sections().items():
             load_section(self, profile, self.list(data, key, ""))
         if not self.problems:
             self.delete_the_rest(profile)
@@ -459,7 +284,7 @@ class _Loader:
 
     def list(self, parent: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
         try:
-            return _list(parent, key, where)
+            return list_of_objects(parent, key, where)
         except ProfileFileError as exc:
             self.problems += exc.problems
             return []
@@ -524,166 +349,3 @@ _JSON_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "CharField": ((str,), "a text"),
     "TextField": ((str,), "a text"),
 }
-
-
-def export_profile(profile: Profile) -> dict[str, Any]:
-    """The profile as a profile-file dictionary (configuration only, no live state)."""
-    comasters = []
-    for comaster in profile.comasters.order_by("name"):
-        ieds = []
-        for ied in comaster.ieds.order_by("offset"):
-            entry: dict[str, Any] = {"offset": ied.offset, "address": ied.address, "name": ied.name}
-            for kind in PointKind:
-                entry[kind.value] = [
-                    {"tag": p.tag, **{f: getattr(p, f) for f in POINT_FIELDS[kind]}}
-                    for p in ied.points.filter(kind=kind.value).order_by("offset", "bit")
-                ]
-            ieds.append(entry)
-        comasters.append(
-            {
-                "name": comaster.name,
-                **{f: getattr(comaster, f) for f in COMASTER_FIELDS},
-                "ieds": ieds,
-            }
-        )
-    modbus_devices = [
-        {
-            "name": device.name,
-            **{f: getattr(device, f) for f in MODBUS_DEVICE_FIELDS},
-            "points": [
-                {"tag": p.tag, **{f: getattr(p, f) for f in MODBUS_POINT_FIELDS}}
-                for p in device.points.order_by("table", "address", "bit", "tag")
-            ],
-        }
-        for device in profile.modbus_devices.order_by("name")
-    ]
-    mqtt_brokers = [
-        {
-            "name": broker.name,
-            **{f: getattr(broker, f) for f in MQTT_BROKER_FIELDS},
-            "devices": [
-                {
-                    "name": device.name,
-                    **{f: getattr(device, f) for f in MQTT_DEVICE_FIELDS},
-                    "points": [
-                        {"tag": p.tag, **{f: getattr(p, f) for f in MQTT_POINT_FIELDS}}
-                        for p in device.points.order_by("tag")
-                    ],
-                }
-                for device in broker.devices.order_by("name")
-            ],
-        }
-        for broker in profile.mqtt_brokers.order_by("name")
-    ]
-    exported: dict[str, Any] = {
-        "profile": {"name": profile.name, "description": profile.description},
-        "comasters": comasters,
-        "modbus_devices": modbus_devices,
-        **{key: export(profile) for key, (_, export) in _sections.items()},
-    }
-    if mqtt_brokers:
-        exported["mqtt_brokers"] = mqtt_brokers
-    return exported
-
-
-def modbus_points(device: dict[str, Any], where: str) -> dict[str, dict[str, Any]]:
-    """A device's points by tag, with model field names: its register map's, expanded
-    with the prefix, then its inline points (which override the map's by tag)."""
-    points: dict[str, dict[str, Any]] = {}
-    map_name = device.get("register_map")
-    if map_name:
-        try:
-            register_map = load_register_map(_project_path(map_name))
-            wire_points = register_map.points(device.get("prefix"))
-        except RegisterMapError as exc:
-            raise ProfileFileError(f"{where}.register_map: {exc}") from exc
-        only = device.get("only")
-        for entry, wire in zip(register_map.entries, wire_points, strict=True):
-            if only is None or entry.point.tag in only:
-                points[wire.tag] = _map_point(entry)
-    for pi, point_data in enumerate(_list(device, "points", where)):
-        tag = point_data.get("tag")
-        if not tag:
-            raise ProfileFileError(f"{where}.points[{pi}]: a tag is required")
-        values = {MODBUS_FILE_ALIASES.get(k, k): v for k, v in point_data.items() if k != "tag"}
-        merged = {**points.get(tag, {}), **values}
-        if "kind" not in merged and "table" in merged:
-            merged["kind"] = _kind_of(merged["table"], merged.get("bit"), merged.get("data_type"))
-        points[tag] = merged
-    return points
-
-
-def _map_point(entry: MapEntry) -> dict[str, Any]:
-    point, value_format = entry.point, entry.point.format
-    return {
-        "kind": _kind_of(point.table.value, value_format.bit, value_format.data_type.value),
-        "table": point.table.value,
-        "address": point.address,
-        "data_type": value_format.data_type.value,
-        "word_order": value_format.word_order.value,
-        "bit": value_format.bit,
-        "escala": value_format.scale,
-        "value_offset": value_format.offset,
-        "unit": entry.unit,
-        "writable": point.writable,
-        "alarm": entry.alarm,
-        "description": entry.description,
-    }
-
-
-def _kind_of(table: str, bit: int | None, data_type: str | None) -> str:
-    """Bits (coils, discrete inputs, a bool in a register) are DIs; numbers are AIs."""
-    try:
-        is_bits = Table(table).is_bits
-    except ValueError:
-        return PointKind.AI.value  # the model reports the unknown table
-    return PointKind.DI.value if is_bits or data_type == "bool" else PointKind.AI.value
-
-
-def _with_included(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` with the COMasters, Modbus devices, MQTT brokers and registered sections
-    (e.g. alarms) of the files it includes."""
-    included = data.get("include", [])
-    if not included:
-        return data
-    if not isinstance(included, list) or not all(
-        isinstance(i, str) or (isinstance(i, dict) and {"file", "poll_interval"} == set(i))
-        for i in included
-    ):
-        raise ProfileFileError(
-            'include: expected a list of file names or {"file", "poll_interval"} objects'
-        )
-    merged = {
-        **data,
-        "comasters": list(data.get("comasters", [])),
-        "modbus_devices": list(data.get("modbus_devices", [])),
-        "mqtt_brokers": list(data.get("mqtt_brokers", [])),
-        **{key: list(data.get(key, [])) for key in _sections},
-    }
-    for item in included:
-        name, interval = (
-            (item, None) if isinstance(item, str) else (item["file"], item["poll_interval"])
-        )
-        other = _with_included(read_profile_file(_project_path(name)))
-        merged["comasters"] += _list(other, "comasters", name)
-        devices = _list(other, "modbus_devices", name)
-        if interval is not None:
-            devices = [{**device, "poll_interval": interval} for device in devices]
-        merged["modbus_devices"] += devices
-        merged["mqtt_brokers"] += _list(other, "mqtt_brokers", name)
-        for key in _sections:
-            merged[key] += _list(other, key, name)
-    return merged
-
-
-def _project_path(name: str) -> Path:
-    """A file named in a profile: absolute, or relative to the project folder."""
-    path = Path(name)
-    return path if path.is_absolute() else Path(settings.BASE_DIR) / path
-
-
-def _list(parent: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
-    items = parent.get(key, [])
-    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-        raise ProfileFileError(f"{where}.{key}: expected a list of objects".lstrip("."))
-    return items
