@@ -63,7 +63,7 @@ SAMPLES = """
     ON CONFLICT (point_id, time) DO NOTHING"""
 ROLLUPS = """
     INSERT INTO history_rollup (point_id, resolution, start, min, max, avg, first, last, count,
-        good, covered) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"""
+        good, covered, last_good) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"""
 
 
 def backfill(profile_id: int, end: datetime, days: int, step: timedelta) -> int:
@@ -111,6 +111,7 @@ def backfill(profile_id: int, end: datetime, days: int, step: timedelta) -> int:
                             b.count,
                             b.good,
                             b.covered,
+                            b.last_good,
                         )
                         for b in buckets
                     ],

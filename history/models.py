@@ -15,7 +15,8 @@ class Rollup(models.Model):
     the bucket's end, whichever comes first, so a bucket is computed from its samples alone
     (and recomputed alone when a late sample lands in it). ``min``, ``max`` and ``avg`` (time
     weighted) take only good samples (quality normal, a value); ``good`` is the share of the
-    covered time (from the first sample to the bucket's end) with such a value.
+    covered time (from the first sample to the bucket's end) with such a value. The hour and
+    day buckets are computed from the 15 min ones, which ``last_good`` makes exact.
     """
 
     class Resolution(models.TextChoices):
@@ -35,6 +36,9 @@ class Rollup(models.Model):
     count = models.PositiveIntegerField()
     good = models.FloatField(help_text="Share of the covered time with a good value, 0 to 1.")
     covered = models.FloatField(help_text="Seconds from the first sample to the bucket's end.")
+    last_good = models.BooleanField(
+        null=True, help_text="Whether the last sample is good (unknown for older rows)."
+    )
 
     class Meta:
         constraints = [

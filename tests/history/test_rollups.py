@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from history.buckets import bucket_end, bucket_start
-from history.rollups import rollup
+from history.rollups import FINE, combine, rollup
 
 MADRID = ZoneInfo("Europe/Madrid")
 # Local midnight of the day before the spring change (2026-03-29: 23 hours) in UTC.
@@ -86,6 +86,31 @@ def test_rollups_equal_brute_force_across_dst(resolution, samples):
             assert (got is None) == (want[name] is None)
             if got is not None:
                 assert got == pytest.approx(want[name])
+
+
+@pytest.mark.parametrize("resolution", ["1h", "1d"])
+@settings(max_examples=60, deadline=None)
+@given(samples=samples_strategy)
+def test_hours_and_days_made_of_quarter_hours_equal_those_of_the_samples(resolution, samples):
+    """What the rollup job stores for an hour or a day, combined from the 15 min buckets,
+    is what the samples give directly (a value held across quarters, gaps, bad values)."""
+    rows = [(ORIGIN + timedelta(minutes=m), value, q) for m, value, q in samples]
+    groups: dict[datetime, list] = defaultdict(list)
+    for part in rollup(rows, FINE, MADRID):
+        groups[bucket_start(resolution, part.start, MADRID)].append(part)
+    combined = [
+        combine(parts, start, bucket_end(resolution, start, MADRID))
+        for start, parts in groups.items()
+    ]
+    direct = rollup(rows, resolution, MADRID)
+    assert len(combined) == len(direct)
+    for got, want in zip(combined, direct, strict=True):
+        for name in ("start", "min", "max", "first", "last", "count", "last_good"):
+            assert getattr(got, name) == getattr(want, name), name
+        for name in ("avg", "good", "covered"):
+            assert (getattr(got, name) is None) == (getattr(want, name) is None), name
+            if getattr(want, name) is not None:
+                assert getattr(got, name) == pytest.approx(getattr(want, name)), name
 
 
 def test_day_buckets_follow_the_site_time_zone_over_dst():

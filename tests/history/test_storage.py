@@ -5,15 +5,17 @@ raw samples. Runs on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 
 from history import retention
+from history.buckets import RESOLUTIONS
 from history.jobs import run_job
 from history.models import Rollup
 from history.retention import PARTITION_JOB, RETENTION_JOB, apply_retention, update_partitions
-from history.rollups import update_rollups
+from history.rollups import BUCKET_FIELDS, Bucket, rollup, update_rollups
 from poll.acquisition.batch import SampleRow, WriteBatch, to_micros
 from poll.acquisition.store import BatchStore
 from poll.models import Point, Sample
@@ -117,3 +119,45 @@ def test_retention_deletes_in_chunks_and_rollups_stay(point, settings, monkeypat
     update_rollups(NOW)
     assert Rollup.objects.get(pk=day.pk).min == day.min == 0.0
     assert Rollup.objects.filter(point=point, resolution="1min", start__lt=at(90)).count() == 10
+
+
+def test_rollups_kept_up_run_by_run_equal_those_of_all_the_samples(point, settings):
+    """The job reads only a quarter hour of raw samples around what is new and makes the
+    hours and days of the stored quarter hours: after runs that each add a few samples,
+    late ones included, every bucket is what all the samples give at once."""
+    settings.TIME_ZONE = "Europe/Madrid"
+    start = datetime(2031, 3, 29, 20, 50, tzinfo=UTC)  # a day after the spring change
+    minutes = [0, 7, 9, 14, 15, 31, 70, 180, 181, 700, 1500, 1501, 2900]
+    values: list[tuple[int, float | None, int]] = [
+        (m, None if m == 180 else float(m % 17), 1 if m == 31 else 0) for m in minutes
+    ]
+    for run in ([0, 1, 2], [3, 4, 5, 6], [9, 10], [7, 8], [11, 12]):  # [7, 8] comes late
+        write_samples(
+            [
+                SampleRow(point.pk, to_micros(start + timedelta(minutes=m)), v, q)
+                for m, v, q in (values[i] for i in run)
+            ]
+        )
+        update_rollups(NOW)
+    samples = [(start + timedelta(minutes=m), v, q) for m, v, q in values]
+    zone = ZoneInfo("Europe/Madrid")
+    for resolution in RESOLUTIONS:
+        stored_buckets = [
+            Bucket(**row)
+            for row in Rollup.objects.filter(point=point, resolution=resolution)
+            .order_by("start")
+            .values(*BUCKET_FIELDS)
+        ]
+        expected = rollup(samples, resolution, zone)
+        assert [b.start for b in stored_buckets] == [b.start for b in expected], resolution
+        for got, want in zip(stored_buckets, expected, strict=True):
+            assert (got.min, got.max, got.first, got.last, got.count) == (
+                want.min,
+                want.max,
+                want.first,
+                want.last,
+                want.count,
+            )
+            assert got.last_good == want.last_good
+            assert got.good == pytest.approx(want.good)
+            assert got.avg == pytest.approx(want.avg)
