@@ -83,16 +83,36 @@ def start_simulator(kind: str, count: int, *options: str) -> tuple[subprocess.Po
     return process, devices
 
 
+def device_documents(plants: Mapping, meters: Mapping) -> list[dict[str, Any]]:
+    """The simulated devices as profile-file entries (``modbus_devices``) on the ports the
+    simulators listen on: the demo's plant (read every 0.5 s) and its meter (every second
+    here, not the demo's 15 minutes), without the meter's inline points (its tags are the
+    demo meter's)."""
+    from poll.profiles import read_profile_file
+
+    plant = read_profile_file(ROOT / "fixtures" / "wastewater_plant.json")["modbus_devices"][0]
+    meter = read_profile_file(ROOT / "fixtures" / "building_meters.json")["modbus_devices"][0]
+    documents = [
+        {**plant, "name": name, "port": port, "unit": 1, "poll_interval": 0.5}
+        | {"reply_timeout": 1.0, "framing": "tcp"}
+        for name, (port, _) in plants.items()
+    ]
+    documents += [
+        {**meter, "name": name, "prefix": name, "points": [], "port": port, "unit": unit}
+        | {"poll_interval": 1.0, "reply_timeout": 1.0, "framing": "rtu"}
+        for name, (port, unit) in meters.items()
+    ]
+    return documents
+
+
 def device_configs(plants: Mapping, meters: Mapping) -> list[Any]:
     """The devices as the poller would load them from the demo profiles."""
     from poll.acquisition.history_policy import HistoryPolicy
     from poll.acquisition.modbus.config import ModbusDeviceConfig, ModbusPointSpec
-    from poll.profiles import modbus_points, read_profile_file
+    from poll.profiles import modbus_points
     from protocols.modbus import Framing
     from protocols.modbus.client import DeviceSettings
 
-    plant_file = read_profile_file(ROOT / "fixtures" / "wastewater_plant.json")
-    meter_file = read_profile_file(ROOT / "fixtures" / "building_meters.json")
     configs: list[ModbusDeviceConfig] = []
     next_id = 1
 
@@ -121,24 +141,18 @@ def device_configs(plants: Mapping, meters: Mapping) -> list[Any]:
             )
         return tuple(result)
 
-    plant_points = specs(plant_file["modbus_devices"][0])
-    for name, (port, _) in plants.items():
-        settings = DeviceSettings(
-            host="127.0.0.1", port=port, unit=1, poll_interval=0.5, reply_timeout=1.0
-        )
-        configs.append(ModbusDeviceConfig(len(configs) + 1, 1, name, settings, plant_points))
-    template = meter_file["modbus_devices"][0]
-    for name, (port, unit) in meters.items():
-        device = {**template, "name": name, "prefix": name, "points": []}
+    for device in device_documents(plants, meters):
         settings = DeviceSettings(
             host="127.0.0.1",
-            port=port,
-            unit=unit,
-            poll_interval=1.0,
-            reply_timeout=1.0,
-            framing=Framing.RTU,
+            port=device["port"],
+            unit=device["unit"],
+            poll_interval=device["poll_interval"],
+            reply_timeout=device["reply_timeout"],
+            framing=Framing(device["framing"]),
         )
-        configs.append(ModbusDeviceConfig(len(configs) + 1, 1, name, settings, specs(device)))
+        configs.append(
+            ModbusDeviceConfig(len(configs) + 1, 1, device["name"], settings, specs(device))
+        )
     return configs
 
 
