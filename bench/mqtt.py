@@ -1,25 +1,39 @@
 """MQTT acquisition under load: 1,000 points updated every second by 100 simulated devices
-(QoS 0) through the real Mosquitto, stored and streamed by one poller; a bare aiomqtt
-subscriber of the same messages is the baseline, in the same run.
+(QoS 0) through the real Mosquitto, stored and streamed by one poller, alone and beside the
+Mara and Modbus load of the other benches; a bare aiomqtt subscriber of the same messages is
+the baseline, in the same run.
 
 Processes: a publisher (``python -m bench.mqtt publish``: 100 devices, each publishing a
 10-channel status list once a second, at its own phase in the second), ``manage.py poll``
-on a fresh PostgreSQL database ``smve_bench_mqtt`` with the 100 devices and their 1,000
-points (``[number == N].vreq``, deadband 0: every message changes and samples every point
-of its device), and the baseline (``python -m bench.mqtt baseline``: subscribes to the same
-topics, parses each payload, counts). Every value is the time it was published (seconds,
-modulo 100,000), so a reader knows each change's age.
+on a PostgreSQL database (``--database``, created if missing and emptied; default
+``smve_bench_mqtt``) with the 100 devices and their 1,000 points (``[number == N].vreq``,
+deadband 0: every message changes and samples every point of its device), all stored in
+bulk, and the baseline (``python -m bench.mqtt baseline``: subscribes to the same topics,
+parses each payload, counts). Every value is the time it was published (seconds, modulo
+100,000), so a reader knows each change's age.
+
+With ``--beside-mara N`` and/or ``--beside-modbus`` (bench/mqtt_beside.py) the same
+profile also holds the poller bench's N COMasters and the Modbus bench's plant(s) and
+meters, with their simulators, and the one poller runs three phases per round, in an order
+that rotates from round to round: MQTT alone (the beside links disabled), MQTT beside the
+load, and the load alone (the publisher stopped with SIGSTOP). The links are switched in
+place and the running poller follows; each phase waits until every beside link is online
+(or offline) before it is measured. MQTT's share of the poller's CPU beside the load is the
+poller's CPU with both minus that with the load alone.
 
 This process plays a live stream: it LISTENs for the poller's ``NOTIFY smve_revision``,
-and at each one reads the points changed since the last revision it read, as a stream
+and at each one reads the MQTT points changed since the last revision it read, as a stream
 does (hmi/stream.py); a change's message-to-stream latency is the time of that read minus
-the value. Over the same window it takes the CPU of the poller and of the baseline from
-/proc. Printed: messages and points per second, poller CPU in cores and p50/p95 latency,
-the baseline's CPU and p50/p95 latency from publish to its receipt, and the ratios.
-Goals (issue #15): poller under 0.5 core, p95 under 300 ms.
+the value. Over each window it takes the CPU of the poller, of its PostgreSQL backends and
+of the baseline from /proc, and the Mara and Modbus polls and timeouts from their links'
+counters. Printed per phase: messages and point changes per second, message-to-stream
+p50/p95, the baseline's publish-to-receipt p50/p95, the CPU figures, the beside polls and
+timeouts per second; then the goals (issue #15): MQTT's poller CPU under 0.5 core and p95
+under 300 ms, alone and beside the load.
 
 Run (Mosquitto on 127.0.0.1:1883, PostgreSQL on 127.0.0.1):
-``python -m bench.mqtt [--seconds 30] [--devices 100] [--channels 10]``
+``python -m bench.mqtt [--seconds 20] [--rounds 1] [--devices 100] [--channels 10]
+[--database URL] [--beside-mara N] [--beside-modbus [--plants 1] [--meters 6]]``
 """
 
 from __future__ import annotations
