@@ -44,6 +44,7 @@ import contextlib
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -54,7 +55,17 @@ from pathlib import Path
 from typing import Any
 
 from bench.mqtt_beside import BesideLoad, Counters, beside_load
-from bench.poll import Usage, backend_pids, build_site, create_database, stop, wait_for
+from bench.poll import (
+    Usage,
+    backend_pids,
+    build_site,
+    create_database,
+    free_port,
+    metrics,
+    quantile,
+    stop,
+    wait_for,
+)
 from bench.poll_load import PROFILE_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,8 +74,9 @@ BROKER = ("127.0.0.1", 1883)
 WRAP = 100_000.0
 """Values are the publish time modulo this many seconds (exact in a double to the µs)."""
 WARM_UP = 5.0
-"""Seconds measured only once every point has a value (the poller started, subscribed,
-every device online and its first batches written)."""
+"""Seconds a phase runs before it is measured: after every MQTT point has a value (the
+poller started, subscribed, its first batches written) and the beside links settled, for
+the publisher just resumed and the links just started to reach their pace."""
 
 
 def stamp() -> float:
@@ -160,6 +172,8 @@ class Window:
     stream_ages: list[float]
     reads: int
     links: dict[str, Counters]
+    batches: dict[str, float]
+    """The poller's write batches over the window: per second, p50 and p95 seconds."""
     settled: bool
     base_ages: list[float] = field(default_factory=list)
 
@@ -328,7 +342,10 @@ def run(options: argparse.Namespace) -> int:
         )
         stream = Stream(options.database, profile_id)
         stack.callback(stream.close)
-        poller = start([python, "manage.py", "poll"], "poller.log")
+        metrics_port = free_port()
+        poller = start(
+            [python, "manage.py", "poll", "--metrics-port", str(metrics_port)], "poller.log"
+        )
         base = start(
             [python, "-m", "bench.mqtt", "baseline", "--prefix", prefix, "--report", str(report)],
             "baseline.log",
@@ -344,17 +361,8 @@ def run(options: argparse.Namespace) -> int:
             180,
             "the poller to store every MQTT point",
         )
-        windows = []
-        beside_on = False
-        for phase in schedule(options):
-            publisher.send_signal(signal.SIGCONT if phase.mqtt else signal.SIGSTOP)
-            settled = True
-            if phase.beside != beside_on:
-                settled = load.switch(phase.beside)
-                beside_on = phase.beside
-            time.sleep(WARM_UP)
-            windows.append(measure(phase, options.seconds, poller, base, stream, load, settled))
-            print(f"  {phase.name}: measured", flush=True)
+        watched = Watched(poller, base, metrics_port, stream, load)
+        windows = measure_phases(schedule(options), options.seconds, watched, publisher)
         base.send_signal(signal.SIGTERM)
         base.wait(10)
     received = json.loads(report.read_text())["received"]
@@ -365,33 +373,65 @@ def run(options: argparse.Namespace) -> int:
     return 0
 
 
-def measure(
-    phase: Phase,
-    seconds: float,
-    poller: subprocess.Popen[bytes],
-    base: subprocess.Popen[bytes],
-    stream: Stream,
-    load: BesideLoad,
-    settled: bool,
-) -> Window:
+@dataclass(frozen=True)
+class Watched:
+    """What a window measures: the poller (its process and its metrics port), the
+    baseline, the stream (whose backend is not the poller's) and the beside load."""
+
+    poller: subprocess.Popen[bytes]
+    base: subprocess.Popen[bytes]
+    metrics_port: int
+    stream: Stream
+    load: BesideLoad
+
+
+def measure_phases(
+    phases: list[Phase], seconds: float, watched: Watched, publisher: subprocess.Popen[bytes]
+) -> list[Window]:
+    """A window per phase, each once its publisher and beside load are as it wants them:
+    the publisher paused or resumed, the beside links switched and settled."""
+    windows = []
+    beside_on = False
+    for phase in phases:
+        publisher.send_signal(signal.SIGCONT if phase.mqtt else signal.SIGSTOP)
+        settled = True
+        if phase.beside != beside_on:
+            settled = watched.load.switch(phase.beside)
+            beside_on = phase.beside
+        time.sleep(WARM_UP)
+        windows.append(measure(phase, seconds, watched, settled))
+        print(f"  {phase.name}: measured", flush=True)
+    return windows
+
+
+def measure(phase: Phase, seconds: float, watched: Watched, settled: bool) -> Window:
     """One window: CPU of the poller, of its PostgreSQL backends (those serving it when
-    the window opens) and of the baseline; the stream's ages; the beside counters."""
-    backends = [pid for pid in backend_pids() if pid != stream.backend_pid]
-    watched = {
-        "poller": [Usage(poller.pid)],
+    the window opens) and of the baseline; the stream's ages; the beside counters; the
+    poller's write batches."""
+    backends = [pid for pid in backend_pids() if pid != watched.stream.backend_pid]
+    usages = {
+        "poller": [Usage(watched.poller.pid)],
         "poller database": [Usage(pid) for pid in backends],
-        "baseline": [Usage(base.pid)],
+        "baseline": [Usage(watched.base.pid)],
     }
-    links = load.counters()
-    cpu = {name: cpu_of(usages) for name, usages in watched.items()}
+    links = watched.load.counters()
+    scrape = metrics(watched.metrics_port)
+    cpu = {name: cpu_of(usage) for name, usage in usages.items()}
     start, wall = time.time(), time.monotonic()
-    ages, reads = stream.read(seconds)
+    ages, reads = watched.stream.read(seconds)
     wall = time.monotonic() - wall
-    cpu = {name: cpu_of(usages) - cpu[name] for name, usages in watched.items()}
+    cpu = {name: cpu_of(usage) - cpu[name] for name, usage in usages.items()}
     end = time.time()
+    after = metrics(watched.metrics_port)
     # The counters are written with the batches, a moment late: taken as late at both ends.
-    links = {name: counters - links[name] for name, counters in load.counters().items()}
-    return Window(phase, start, end, wall, cpu, ages, reads, links, settled)
+    links = {name: counters - links[name] for name, counters in watched.load.counters().items()}
+    histogram = "smve_poll_write_batch_seconds"
+    batches = {
+        "per second": (after[f"{histogram}_count"] - scrape[f"{histogram}_count"]) / wall,
+        "p50": quantile(scrape, after, histogram, 0.5),
+        "p95": quantile(scrape, after, histogram, 0.95),
+    }
+    return Window(phase, start, end, wall, cpu, ages, reads, links, batches, settled)
 
 
 def report_figures(options: argparse.Namespace, windows: list[Window]) -> None:
@@ -413,6 +453,9 @@ def report_figures(options: argparse.Namespace, windows: list[Window]) -> None:
     def ms(phase: Phase, which: str, share: float) -> float:
         return percentile(ages(phase, which), share) * 1000
 
+    def batch_ms(phase: Phase, which: str) -> float:
+        return statistics.median(w.batches[which] for w in of[phase]) * 1000
+
     rows: list[tuple[str, Any]] = [
         (
             "MQTT messages/s (baseline)",
@@ -427,6 +470,12 @@ def report_figures(options: argparse.Namespace, windows: list[Window]) -> None:
         ("poller CPU (cores)", lambda p: f"{cores(p, 'poller'):.3f}"),
         ("its PostgreSQL CPU (cores)", lambda p: f"{cores(p, 'poller database'):.3f}"),
         ("baseline CPU (cores)", lambda p: f"{cores(p, 'baseline'):.3f}"),
+        (
+            "write batches/s",
+            lambda p: f"{per_second(p, lambda w: w.batches['per second'] * w.wall):.1f}",
+        ),
+        ("write batch p50 ms (median)", lambda p: f"{batch_ms(p, 'p50'):.1f}"),
+        ("write batch p95 ms (median)", lambda p: f"{batch_ms(p, 'p95'):.1f}"),
     ]
     for protocol in ("Mara", "Modbus"):
         rows += [
