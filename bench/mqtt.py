@@ -169,13 +169,18 @@ class Window:
     end: float
     wall: float
     cpu: dict[str, float]
-    stream_ages: list[float]
+    changes: list[tuple[float, float]]
+    """Each MQTT change the stream read: when it read it, and its age then."""
     reads: int
     links: dict[str, Counters]
     batches: dict[str, float]
     """The poller's write batches over the window: per second, p50 and p95 seconds."""
     settled: bool
     base_ages: list[float] = field(default_factory=list)
+
+    @property
+    def stream_ages(self) -> list[float]:
+        return [old for _, old in self.changes]
 
 
 def prepare(url: str, workdir: Path, options: argparse.Namespace, prefix: str) -> tuple[int, Path]:
@@ -260,10 +265,10 @@ class Stream:
             (self.profile_id, since),
         ).fetchall()
 
-    def read(self, seconds: float) -> tuple[list[float], int]:
-        """Play the stream for ``seconds``: the age of every change when it is read, and
+    def read(self, seconds: float) -> tuple[list[tuple[float, float]], int]:
+        """Play the stream for ``seconds``: every change read, when and at what age, and
         how many reads there were."""
-        ages: list[float] = []
+        changes: list[tuple[float, float]] = []
         reads = 0
         seen = max((revision for _, revision in self.changed(0)), default=0)
         deadline = time.monotonic() + seconds
@@ -275,9 +280,9 @@ class Stream:
             reads += 1
             for value, revision in rows:
                 if value is not None:
-                    ages.append(age(value, now))
+                    changes.append((now, age(value, now)))
                 seen = max(seen, revision)
-        return ages, reads
+        return changes, reads
 
     def mqtt_points_with_values(self) -> int:
         row = self.connection.execute(
@@ -369,7 +374,10 @@ def run(options: argparse.Namespace) -> int:
     for window in windows:
         window.base_ages = [old for at, old in received if window.start <= at <= window.end]
     report_figures(options, windows)
-    print(f"  logs: {workdir}")
+    (workdir / "changes.json").write_text(
+        json.dumps([{"phase": w.phase.name, "changes": w.changes} for w in windows])
+    )
+    print(f"  logs and each change read (changes.json): {workdir}")
     return 0
 
 
@@ -418,7 +426,7 @@ def measure(phase: Phase, seconds: float, watched: Watched, settled: bool) -> Wi
     scrape = metrics(watched.metrics_port)
     cpu = {name: cpu_of(usage) for name, usage in usages.items()}
     start, wall = time.time(), time.monotonic()
-    ages, reads = watched.stream.read(seconds)
+    changes, reads = watched.stream.read(seconds)
     wall = time.monotonic() - wall
     cpu = {name: cpu_of(usage) - cpu[name] for name, usage in usages.items()}
     end = time.time()
@@ -431,7 +439,7 @@ def measure(phase: Phase, seconds: float, watched: Watched, settled: bool) -> Wi
         "p50": quantile(scrape, after, histogram, 0.5),
         "p95": quantile(scrape, after, histogram, 0.95),
     }
-    return Window(phase, start, end, wall, cpu, ages, reads, links, batches, settled)
+    return Window(phase, start, end, wall, cpu, changes, reads, links, batches, settled)
 
 
 def report_figures(options: argparse.Namespace, windows: list[Window]) -> None:
