@@ -507,7 +507,7 @@ def report_figures(options: argparse.Namespace, windows: list[Window]) -> None:
         ("write batch p50 ms (median)", lambda p: f"{batch_ms(p, 'p50'):.1f}"),
         ("write batch p95 ms (median)", lambda p: f"{batch_ms(p, 'p95'):.1f}"),
     ]
-    for protocol in ("Mara", "Modbus"):
+    for protocol in ("Mara", "Modbus") if BESIDE in phases else ():
         rows += [
             (
                 f"{protocol} polls/s (tries)",
