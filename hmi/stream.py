@@ -33,6 +33,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
+from hmi.loop_local import LoopLocal
 from hmi.models import Screen
 from hmi.revision_feed import RevisionFeed, read_database, revision_feed
 from hmi.screen_state import ScreenState, parse_revision, read_state
@@ -62,16 +63,7 @@ class SharedStateReads:
         return await asyncio.shield(read)
 
 
-_shared_reads: dict[asyncio.AbstractEventLoop, SharedStateReads] = {}
-
-
-def _reads_for_loop() -> SharedStateReads:
-    loop = asyncio.get_running_loop()
-    if loop not in _shared_reads:
-        for closed in [old for old in _shared_reads if old.is_closed()]:
-            del _shared_reads[closed]
-        _shared_reads[loop] = SharedStateReads()
-    return _shared_reads[loop]
+_shared_reads = LoopLocal(SharedStateReads)
 
 
 def format_message(state: ScreenState) -> bytes:
@@ -86,7 +78,7 @@ async def screen_events(
     """The stream's bytes: the state after ``last_event_id`` (all of it when None), then
     each change, with heartbeats while nothing changes."""
     heartbeat = getattr(settings, "STREAM_HEARTBEAT_SECONDS", 15.0)
-    reads = _reads_for_loop()
+    reads = _shared_reads.get()
     yield f"retry: {RECONNECT_MILLISECONDS}\n\n".encode()
     async with feed.screen_watch(screen_id, profile_id) as watch:
         state = await reads.read(screen_id, profile_id, last_event_id, feed.latest)
