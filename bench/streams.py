@@ -2,16 +2,17 @@
 field delivered to all of them; and the database's work while they sit idle.
 
 The deployment of tests/deploy/ (deploy/'s supervisor and nginx files, TLS, one gunicorn
-worker) runs on the database ``smve_bench_streams`` (created afresh) with the Mara
+worker) runs on the database ``smve_bench_streams`` (``--database``; created afresh) with the Mara
 simulator in the field. Each round opens a set of streams over https (asyncio, one TLS
 connection each), flips a DI a few times and takes, for every stream, the time from the
 flip to the message showing it. The contenders are one stream (the baseline) and N
 streams, interleaved round by round (bench/measure.py's rule); the figures are the p95
-latency of each, medians over rounds, and their ratio. Then, with N streams open and the
-field quiet, the database's committed transactions per second are compared with those of
-the same window with one stream: per idle stream they must be zero; and so must the web
-worker's CPU, which is measured in the same windows (a revision wakes only the streams of
-the screens it touched, after one check per process: hmi.revision_feed).
+latency of each, medians over rounds, and their ratio. Then, with the field quiet, the
+database's committed transactions per second in windows with N streams open are compared
+with those of windows with one stream, alternated (:func:`idle_rates`): per idle stream
+they must be zero; the web worker's CPU is measured in the same windows (a revision wakes
+only the streams of the screens it touched, after one check per process:
+hmi.revision_feed; what remains per idle stream is its heartbeat every 15 s).
 
 Run (PostgreSQL on 127.0.0.1, nginx and supervisor installed):
 ``python -m bench.streams [--streams 500] [--rounds 3] [--flips 5]``
@@ -33,20 +34,23 @@ from pathlib import Path
 from typing import Any
 
 DATABASE = "smve_bench_streams"
-URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 TAG = "E4DI00"
 DEADLINE = 30.0
 
 
-def prepare(workdir: Path) -> dict[str, Any]:
+def database_url(database: str) -> str:
+    return f"postgres://postgres@127.0.0.1:5432/{database}"
+
+
+def prepare(workdir: Path, database: str) -> dict[str, Any]:
     """A fresh database with the quiet demo substation, the overview screen with a
     formula on the DI, and a viewer's API token."""
     for command in ("dropdb", "createdb"):
         extra = ["--if-exists"] if command == "dropdb" else []
-        subprocess.run([command, "-h", "127.0.0.1", "-U", "postgres", *extra, DATABASE], check=True)
+        subprocess.run([command, "-h", "127.0.0.1", "-U", "postgres", *extra, database], check=True)
     # The ORM is called from the bench's event loop, between rounds, never concurrently.
     os.environ.update(
-        DATABASE_URL=URL,
+        DATABASE_URL=database_url(database),
         DJANGO_SETTINGS_MODULE="smve.settings",
         DEBUG="1",
         DJANGO_ALLOW_ASYNC_UNSAFE="true",
@@ -132,10 +136,8 @@ async def wait_for(condition: Any, what: str, limit: float = DEADLINE) -> None:
         await asyncio.sleep(0.01)
 
 
-async def measure_round(
-    count: int, flips: int, site: Any, simulator: Any, setup: dict[str, Any]
-) -> list[float]:
-    """Latencies (s) of every stream for every flip, with ``count`` streams open."""
+async def open_streams(count: int, site: Any, setup: dict[str, Any]) -> list[Stream]:
+    """``count`` streams of the screen, once each has had its first message."""
     context = ssl.create_default_context(cafile=str(site.site.tls / "fullchain.pem"))
     path = f"/api/stream?screen={setup['screen']}"
     streams = [Stream() for _ in range(count)]
@@ -145,7 +147,25 @@ async def measure_round(
         )
     # Opening hundreds of TLS streams takes long on a busy machine; it is not what is timed.
     await wait_for(lambda: all(s.fills for s in streams), f"{count} streams' first message", 180)
+    return streams
+
+
+async def close_streams(streams: list[Stream]) -> None:
+    tasks = [stream.task for stream in streams if stream.task is not None]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def measure_round(
+    count: int, flips: int, site: Any, simulator: Any, setup: dict[str, Any]
+) -> tuple[list[float], float]:
+    """Latencies (s) of every stream for every flip, with ``count`` streams open, and the
+    web worker's CPU seconds over the flips (a figure the machine's load changes less than
+    the latencies)."""
+    streams = await open_streams(count, site, setup)
     latencies = []
+    cpu_before = worker_cpu(site)
     for _ in range(flips):
         value = 1 - simulator.state()["E4"]["di"][TAG]
         fill = 1 if value else 2
@@ -156,11 +176,9 @@ async def measure_round(
         pairs = list(zip(streams, marks, strict=True))
         await wait_for(lambda p=pairs, f=fill: all(arrival(s, m, f) for s, m in p), "a flip")
         latencies += [(arrival(s, m, fill) or 0.0) - flipped for s, m in pairs]
-    for stream in streams:
-        assert stream.task is not None
-        stream.task.cancel()
-    await asyncio.gather(*(s.task for s in streams if s.task), return_exceptions=True)
-    return latencies
+    cpu = worker_cpu(site) - cpu_before
+    await close_streams(streams)
+    return latencies, cpu
 
 
 def arrival(stream: Stream, mark: int, fill: int) -> float | None:
@@ -177,7 +195,9 @@ def committed() -> int:
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_force_next_flush()")
-        cursor.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = %s", [DATABASE])
+        cursor.execute(
+            "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
+        )
         return int(cursor.fetchone()[0])
 
 
@@ -190,29 +210,35 @@ def worker_cpu(site: Any) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def idle_rate(
-    count: int, seconds: float, site: Any, setup: dict[str, Any]
-) -> tuple[float, float]:
+async def idle_window(seconds: float, site: Any) -> tuple[float, float]:
     """Transactions per second in the bench database, and the web worker's CPU (cores),
-    while ``count`` streams sit idle (the field quiet, the poller's status batches still
-    committing revisions that touch no screen)."""
-    context = ssl.create_default_context(cafile=str(site.site.tls / "fullchain.pem"))
-    path = f"/api/stream?screen={setup['screen']}"
-    streams = [Stream() for _ in range(count)]
-    tasks = [
-        asyncio.create_task(s.run(site.site.https_port, context, path, setup["token"]))
-        for s in streams
-    ]
-    await wait_for(lambda: all(s.fills for s in streams), "idle streams open", 180)
+    over ``seconds`` (the field quiet, the poller's status batches still committing
+    revisions that touch no screen)."""
     before, cpu_before, start = committed(), worker_cpu(site), time.monotonic()
     await asyncio.sleep(seconds)  # the window measured, not a synchronisation
     elapsed = time.monotonic() - start
-    rate = (committed() - before) / elapsed
-    cores = (worker_cpu(site) - cpu_before) / elapsed
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    return rate, cores
+    return (committed() - before) / elapsed, (worker_cpu(site) - cpu_before) / elapsed
+
+
+async def idle_rates(
+    count: int, seconds: float, rounds: int, site: Any, setup: dict[str, Any]
+) -> dict[int, list[tuple[float, float]]]:
+    """Idle windows (:func:`idle_window`) with 1 stream and with ``count``, alternated
+    round by round. One stream stays open throughout; the others are opened and closed
+    around their window. The window after an opening or a closing is a settling one, not
+    counted: hundreds of TLS handshakes load the machine, and the poller then catches up
+    on its journal with transactions that are not the streams'."""
+    windows: dict[int, list[tuple[float, float]]] = {1: [], count: []}
+    kept = await open_streams(1, site, setup)
+    for _ in range(rounds):
+        windows[1].append(await idle_window(seconds, site))
+        extra = await open_streams(count - 1, site, setup)
+        await idle_window(seconds, site)  # settling
+        windows[count].append(await idle_window(seconds, site))
+        await close_streams(extra)
+        await idle_window(seconds, site)  # settling
+    await close_streams(kept)
+    return windows
 
 
 async def main_async(args: argparse.Namespace) -> None:
@@ -220,25 +246,27 @@ async def main_async(args: argparse.Namespace) -> None:
     from tests.poll.acquisition.processes import Simulator
 
     workdir = Path(tempfile.mkdtemp(prefix="smve-bench-streams-"))
-    setup = prepare(workdir)
+    setup = prepare(workdir, args.database)
     simulator = Simulator(setup["profile_file"], workdir)
     try:
-        with deployed(workdir / "site", URL, web_workers=1) as site:
+        with deployed(workdir / "site", database_url(args.database), web_workers=1) as site:
             contenders = {"1 stream": 1, f"{args.streams} streams": args.streams}
             results: dict[str, list[float]] = {name: [] for name in contenders}
+            cpus: dict[str, list[float]] = {name: [] for name in contenders}
             names = list(contenders)
             for round_number in range(args.rounds):
                 shift = round_number % len(names)
                 for name in names[shift:] + names[:shift]:
-                    latencies = await measure_round(
+                    latencies, cpu = await measure_round(
                         contenders[name], args.flips, site, simulator, setup
                     )
                     results[name].append(p95(latencies))
-                    print(f"round {round_number + 1}, {name}: p95 {p95(latencies) * 1000:.0f} ms")
-            idle = {
-                name: await idle_rate(n, args.idle_seconds, site, setup)
-                for name, n in contenders.items()
-            }
+                    cpus[name].append(cpu)
+                    print(
+                        f"round {round_number + 1}, {name}: p95 {p95(latencies) * 1000:.0f} ms, "
+                        f"web worker CPU {cpu * 1000:.0f} ms over {args.flips} flips"
+                    )
+            idle = await idle_rates(args.streams, args.idle_seconds, args.rounds, site, setup)
     finally:
         simulator.stop()
     one, many = names
@@ -248,15 +276,25 @@ async def main_async(args: argparse.Namespace) -> None:
         print(f"{name}: p95 delivery {median:.0f} ms (median of {args.rounds} rounds)")
     ratio = statistics.median(m / o for m, o in zip(results[many], results[one], strict=True))
     print(f"ratio p95 {many} / {one}: {ratio:.2f}")
-    (rate_one, cpu_one), (rate_many, cpu_many) = idle[one], idle[many]
-    extra = (rate_many - rate_one) / (contenders[many] - 1)
+    per_message = statistics.median(
+        (m - o) / ((contenders[many] - 1) * args.flips)
+        for m, o in zip(cpus[many], cpus[one], strict=True)
+    )
+    print(f"web worker CPU per message to one more stream: {per_message * 1e6:.0f} µs")
+    many_streams = contenders[many]
+    (rate_one, cpu_one), (rate_many, cpu_many) = (
+        tuple(statistics.median(values) for values in zip(*idle[n], strict=True))
+        for n in (1, many_streams)
+    )
+    extra = (rate_many - rate_one) / (many_streams - 1)
     print(
-        f"database transactions/s while idle: {rate_one:.1f} with 1 stream, "
-        f"{rate_many:.1f} with {contenders[many]}: {extra:.4f} per extra idle stream"
+        f"database transactions/s while idle (medians of {args.rounds} windows): "
+        f"{rate_one:.1f} with 1 stream, {rate_many:.1f} with {many_streams}: "
+        f"{extra:.4f} per extra idle stream"
     )
     print(
         f"web worker CPU while idle: {cpu_one:.3f} core with 1 stream, {cpu_many:.3f} with "
-        f"{contenders[many]}: {(cpu_many - cpu_one) / (contenders[many] - 1) * 1e6:.1f} "
+        f"{many_streams}: {(cpu_many - cpu_one) / (many_streams - 1) * 1e6:.1f} "
         "µcore per extra idle stream"
     )
 
@@ -267,6 +305,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--flips", type=int, default=5)
     parser.add_argument("--idle-seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--database", default=DATABASE, help="created afresh (default: %(default)s)"
+    )
     asyncio.run(main_async(parser.parse_args(argv)))
     return 0
 

@@ -10,6 +10,7 @@ unknown" (:func:`fail_interrupted`); it never sends them again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -126,14 +127,27 @@ def supervise(now: datetime | None = None) -> int:
     return ended
 
 
-def fail_interrupted(now: datetime | None = None) -> int:
-    """At poller start: requests left ``sending`` may or may not have reached the field;
-    they are failed as such, never sent again. Returns how many."""
+def fail_interrupted(
+    now: datetime | None = None,
+    *,
+    sent_before: datetime | None = None,
+    only: Callable[[str | None, int | None], bool] | None = None,
+) -> int:
+    """Requests a poller left ``sending`` (it stopped or died) may or may not have reached
+    the field: they are failed as such, never sent again. Returns how many.
+
+    A lone poller fails every one at start. A poller that takes links over from another
+    fails only those of the links it took (``only(kind, point_id)``) that were sent before
+    it took them (``sent_before``): the other pollers' requests, and its own sent since,
+    are in flight, not interrupted."""
     now = now or timezone.now()
+    left = CommandRequest.objects.filter(state=State.SENDING)
+    if sent_before is not None:
+        left = left.filter(sent_at__lt=sent_before)
     count = 0
-    for request_id in CommandRequest.objects.filter(state=State.SENDING).values_list(
-        "id", flat=True
-    ):
+    for request_id, kind, point_id in left.values_list("id", "definition__kind", "point_id"):
+        if only is not None and not only(kind, point_id):
+            continue
         count += _move(
             request_id,
             State.SENDING,

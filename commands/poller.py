@@ -9,8 +9,10 @@ echoes), never on the reactor thread; a claimed request reaches its client with
 may carry a command's feedback); on SQLite it checks the queue every ``interval`` seconds.
 Feedback is supervised on every wake-up, at least every ``interval`` seconds.
 
-At start the requests a previous poller left ``sending`` are failed, never sent again
-(:func:`commands.dispatch.fail_interrupted`).
+Requests a previous poller left ``sending`` are failed, never sent again
+(:func:`commands.dispatch.fail_interrupted`): all of them when a lone poller starts, and
+with several pollers only those of the links this one takes over from another (told by
+:meth:`CommandFeeder.taken_over`), since the other pollers' requests are still in flight.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import close_old_connections, connection
+from django.utils import timezone
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.failure import Failure
 
@@ -72,6 +76,9 @@ class CommandFeeder:
         self._interval = interval
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="commands", daemon=True)
+        self._takeovers: list[tuple[datetime, Mapping[str, frozenset[int]] | None]] = []
+        """Links taken over and when, for the feeder's thread (list appends and pops are
+        atomic)."""
 
     def start(self) -> None:
         self._thread.start()
@@ -79,13 +86,15 @@ class CommandFeeder:
     def stop(self) -> None:
         self._stopping.set()
 
+    def taken_over(self, units: Mapping[str, frozenset[int]] | None) -> None:
+        # Only requests sent before now are another poller's: the ones this poller claims
+        # for those links from now on are its own, in flight.
+        self._takeovers.append((timezone.now(), units))
+
     # The feeder's thread.
 
     def _run(self) -> None:
         try:
-            failed = dispatch.fail_interrupted()
-            if failed:
-                log.warning("%d commands were interrupted by a restart: failed", failed)
             listening = self._listen()
             while not self._stopping.is_set():
                 if listening and not connection.is_usable():
@@ -93,6 +102,7 @@ class CommandFeeder:
                     listening = self._listen()
                 elif not listening:
                     close_old_connections()
+                self.fail_taken_over()
                 self._take_queued()
                 dispatch.supervise()
                 if listening:
@@ -122,6 +132,16 @@ class CommandFeeder:
         for _ in raw.notifies(timeout=self._interval, stop_after=1):
             pass
 
+    def fail_taken_over(self) -> None:
+        """Fail the requests left ``sending`` on the links taken over since the last call
+        (on the feeder's thread: database work)."""
+        while self._takeovers:
+            taken_at, units = self._takeovers.pop(0)
+            only = None if units is None else _on_units(units)
+            failed = dispatch.fail_interrupted(sent_before=taken_at, only=only)
+            if failed:
+                log.warning("%d commands were interrupted by a restart: failed", failed)
+
     def _take_queued(self) -> None:
         # The listening connection stays open (closing it would drop the LISTEN and leave
         # the feeder checking at its interval only).
@@ -149,12 +169,9 @@ class CommandFeeder:
         # A look at the reactor's dict of running links: one atomic read.
         if isinstance(runner, LinkRunner) and runner.client(where.link_id) is not None:
             return True
-        unit: int | None = where.link_id
-        if where.source == mqtt_target.SOURCE:
-            if isinstance(runner, MqttDevices) and runner.runs(where.link_id):
-                return True
-            unit = mqtt_target.broker_of(where.link_id)  # leased with its broker connection
-        return (where.source, unit) not in lease_owners()
+        if isinstance(runner, MqttDevices) and runner.runs(where.link_id):
+            return True
+        return (where.source, lease_unit(where)) not in lease_owners()
 
     # The reactor thread.
 
@@ -222,6 +239,29 @@ class CommandFeeder:
     def _record(self, step: Any, *args: Any) -> None:
         done = deferToThreadPool(self._reactor, self._reactor.getThreadPool(), step, *args)
         done.addErrback(lambda failure: log.error("commands: cannot record %s: %s", args, failure))
+
+
+def lease_unit(where: Route) -> int | None:
+    """The lease unit of a route's link (:mod:`poll.acquisition.leases`): the link itself,
+    except an MQTT device, leased with its broker connection."""
+    if where.source == mqtt_target.SOURCE and where.link_id is not None:
+        return mqtt_target.broker_of(where.link_id)
+    return where.link_id
+
+
+def _on_units(units: Mapping[str, frozenset[int]]) -> Callable[[str | None, int | None], bool]:
+    """Whether a request (its kind and point) goes to one of ``units``; one that goes to
+    no link at all was never sent by any poller, so it counts as anyone's."""
+
+    def on(kind: str | None, point_id: int | None) -> bool:
+        if kind is None or point_id is None:
+            return True
+        where = route_of(kind, point_id)
+        if where.link_id is None:
+            return True
+        return lease_unit(where) in units.get(where.source, frozenset())
+
+    return on
 
 
 def route(claimed: dispatch.Claimed) -> Route:

@@ -63,6 +63,11 @@ class Site:
         return self.prefix / "static"
 
     @property
+    def metrics_dir(self) -> Path:
+        """The web workers' shared Prometheus folder (``PROMETHEUS_MULTIPROC_DIR``)."""
+        return self.run / "smve-metrics"
+
+    @property
     def env_file(self) -> Path:
         return self.conf / "smve.env"
 
@@ -86,6 +91,7 @@ class Site:
             "/srv/smve/static/": f"{self.static}/",
             "/srv/smve": str(self.code),
             "/var/log/smve": str(self.log),
+            "/run/smve-metrics": str(self.metrics_dir),
             "/etc/ssl/smve": str(self.tls),
             "user=smve": f"user={self.user}",
             "scada.example.net": self.server_name,

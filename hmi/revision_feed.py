@@ -27,6 +27,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
 
+from hmi.loop_local import LoopLocal
 from hmi.screen_state import latest_revision, touched_screens
 from poll.models import Revision
 from smve.web_metrics import STREAM_CHECKS
@@ -239,16 +240,13 @@ def _libpq_parameters() -> dict[str, Any]:
     return params
 
 
-_feeds: dict[asyncio.AbstractEventLoop, RevisionFeed] = {}
+def _new_feed() -> RevisionFeed:
+    return RevisionFeed(poll_interval=getattr(settings, "STREAM_POLL_SECONDS", 0.25))
+
+
+_feeds = LoopLocal(_new_feed)
 
 
 def revision_feed() -> RevisionFeed:
     """This process's feed (one per event loop)."""
-    loop = asyncio.get_running_loop()
-    feed = _feeds.get(loop)
-    if feed is None:
-        for old_loop in [old for old in _feeds if old.is_closed()]:
-            del _feeds[old_loop]
-        interval = getattr(settings, "STREAM_POLL_SECONDS", 0.25)
-        feed = _feeds[loop] = RevisionFeed(poll_interval=interval)
-    return feed
+    return _feeds.get()

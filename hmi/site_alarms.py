@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 
 from alarms.changes import changed_alarms
+from hmi.loop_local import LoopLocal
 from hmi.revision_feed import read_database
 
 log = logging.getLogger(__name__)
@@ -116,16 +117,13 @@ class AlarmChanges:
         return list(newest.values())
 
 
-_logs: dict[asyncio.AbstractEventLoop, AlarmChanges] = {}
+def _new_log() -> AlarmChanges:
+    return AlarmChanges(getattr(settings, "STREAM_ALARMS_MAX", MOST_ALARMS))
+
+
+_logs = LoopLocal(_new_log)
 
 
 def alarm_changes() -> AlarmChanges:
     """This process's log (one per event loop)."""
-    loop = asyncio.get_running_loop()
-    changes = _logs.get(loop)
-    if changes is None:
-        for old_loop in [old for old in _logs if old.is_closed()]:
-            del _logs[old_loop]
-        most = getattr(settings, "STREAM_ALARMS_MAX", MOST_ALARMS)
-        changes = _logs[loop] = AlarmChanges(most)
-    return changes
+    return _logs.get()

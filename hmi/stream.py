@@ -33,6 +33,7 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
+from hmi.loop_local import LoopLocal
 from hmi.models import Screen
 from hmi.revision_feed import RevisionFeed, read_database, revision_feed
 from hmi.screen_state import ScreenState, parse_revision, read_state
@@ -42,42 +43,45 @@ from smve.web_metrics import STREAM_MESSAGES, STREAMS_OPEN
 RECONNECT_MILLISECONDS = 1000
 
 
+class ScreenMessage(NamedTuple):
+    state: ScreenState
+    data: bytes
+    """The state as a Server-Sent Events message, encoded once for all its streams."""
+
+
 class SharedStateReads:
     """Streams of one screen that are at the same revision ask the same question when a
-    new revision arrives; one query answers all of them."""
+    new revision arrives; one query answers all of them, and its message is encoded once."""
 
     def __init__(self) -> None:
-        self._reads: dict[tuple[int, int | None, int], asyncio.Future[ScreenState]] = {}
+        self._reads: dict[tuple[int, int | None, int], asyncio.Future[ScreenMessage]] = {}
 
     async def read(
         self, screen_id: int, profile_id: int, since: int | None, latest: int
-    ) -> ScreenState:
+    ) -> ScreenMessage:
         key = (screen_id, since, latest)
         read = self._reads.get(key)
         if read is None:
-            read = asyncio.ensure_future(read_database(read_state, screen_id, profile_id, since))
+            read = asyncio.ensure_future(_read_message(screen_id, profile_id, since))
             self._reads[key] = read
             read.add_done_callback(lambda _: self._reads.pop(key, None))
         # One stream going away must not cancel the read the others wait for.
         return await asyncio.shield(read)
 
 
-_shared_reads: dict[asyncio.AbstractEventLoop, SharedStateReads] = {}
-
-
-def _reads_for_loop() -> SharedStateReads:
-    loop = asyncio.get_running_loop()
-    if loop not in _shared_reads:
-        for closed in [old for old in _shared_reads if old.is_closed()]:
-            del _shared_reads[closed]
-        _shared_reads[loop] = SharedStateReads()
-    return _shared_reads[loop]
-
-
-def format_message(state: ScreenState) -> bytes:
+async def _read_message(screen_id: int, profile_id: int, since: int | None) -> ScreenMessage:
+    state = await read_database(read_state, screen_id, profile_id, since)
     data = json.dumps(state, separators=(",", ":"))
+    return ScreenMessage(state, f"id: {state['revision']}\ndata: {data}\n\n".encode())
+
+
+_shared_reads = LoopLocal(SharedStateReads)
+
+
+def sent(message: ScreenMessage) -> bytes:
+    """The message's bytes, counted as sent on one more stream."""
     STREAM_MESSAGES.labels("screen").inc()
-    return f"id: {state['revision']}\ndata: {data}\n\n".encode()
+    return message.data
 
 
 async def screen_events(
@@ -86,22 +90,23 @@ async def screen_events(
     """The stream's bytes: the state after ``last_event_id`` (all of it when None), then
     each change, with heartbeats while nothing changes."""
     heartbeat = getattr(settings, "STREAM_HEARTBEAT_SECONDS", 15.0)
-    reads = _reads_for_loop()
+    reads = _shared_reads.get()
     yield f"retry: {RECONNECT_MILLISECONDS}\n\n".encode()
     async with feed.screen_watch(screen_id, profile_id) as watch:
-        state = await reads.read(screen_id, profile_id, last_event_id, feed.latest)
+        message = await reads.read(screen_id, profile_id, last_event_id, feed.latest)
+        state = message.state
         if last_event_id is None or state["elements"] or state["revision"] < last_event_id:
-            yield format_message(state)
+            yield sent(message)
         seen = state["revision"]
         while True:
             latest = await feed.wait_screen(watch, seen, heartbeat)
             if latest <= seen:
                 yield b": heartbeat\n\n"
                 continue
-            state = await reads.read(screen_id, profile_id, seen, latest)
-            if state["elements"]:
-                yield format_message(state)
-            seen = max(seen, state["revision"])
+            message = await reads.read(screen_id, profile_id, seen, latest)
+            if message.state["elements"]:
+                yield sent(message)
+            seen = max(seen, message.state["revision"])
 
 
 SITE_TOPIC = "site"

@@ -70,6 +70,16 @@ def source_key(source_name: str) -> int:
     return zlib.crc32(f"smve-lease:{source_name}".encode()) & 0x7FFFFFFF
 
 
+def gained(before: Holdings, after: Holdings) -> Holdings:
+    """The units held ``after`` that were not held ``before``, by source (those that
+    gained some only)."""
+    return {
+        name: units - before.get(name, frozenset())
+        for name, units in after.items()
+        if units - before.get(name, frozenset())
+    }
+
+
 def lease_owners() -> dict[tuple[str, int], str]:
     """Who runs what now: (source name, unit id) -> poller name (empty on SQLite)."""
     if connection.vendor != "postgresql":
@@ -158,8 +168,7 @@ class LeaseKeeper:
         before = self._reported
         try:
             held = self._lock(self._wanted_units(config))
-            gained = {name: units - before.get(name, frozenset()) for name, units in held.items()}
-            statuses = self._statuses(config, gained)
+            statuses = self._statuses(config, gained(before, held))
         except (DatabaseError, OSError, psycopg.Error) as error:
             if not self._failing:
                 log.error(

@@ -5,6 +5,9 @@ An app registers a factory at start-up (in its ``AppConfig.ready()``, e.g. the c
 app); the poller makes one feeder of each factory per run, after its sources, with the
 reactor and the sources' runners by name. :meth:`RequestFeeder.start` runs once the
 reactor runs, :meth:`RequestFeeder.stop` at shutdown, before the links close.
+:meth:`RequestFeeder.taken_over` tells it of links this poller now runs that another may
+have left in the middle of a request: all of them before a lone poller starts, the links
+taken over from another poller's lease (:mod:`poll.acquisition.leases`) with several.
 
 A feeder must keep database work off the reactor thread (the reactor never blocks on a
 query): it reads and writes in a thread of its own and reaches a runner only through
@@ -21,6 +24,11 @@ from poll.acquisition.sources import SourceRunner
 
 
 class RequestFeeder(Protocol):
+    def taken_over(self, units: Mapping[str, frozenset[int]] | None) -> None:
+        """This poller now runs these lease units (by source name; None: every link, a
+        lone poller starting), whose requests another poller may have left half done (on
+        the reactor thread; must not block)."""
+
     def start(self) -> None:
         """Begin handing requests to the sources (on the reactor thread)."""
 

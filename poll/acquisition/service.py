@@ -35,7 +35,7 @@ from twisted.logger import STDLibLogObserver, globalLogBeginner
 from poll.acquisition.batch import LinkStatus, WriteBatch
 from poll.acquisition.commits import CommittingJournal, CommitWaiters
 from poll.acquisition.heartbeat import Heartbeat
-from poll.acquisition.leases import Holdings, LeaseKeeper, Statuses, claim_sqlite
+from poll.acquisition.leases import Holdings, LeaseKeeper, Statuses, claim_sqlite, gained
 from poll.acquisition.metrics import PollerMetrics
 from poll.acquisition.options import PollerOptions
 from poll.acquisition.processors import BatchProcessor, batch_processor_factories
@@ -179,6 +179,8 @@ class AcquisitionService:
         self._status_loop.start(self._options.status_interval, now=False)
         self._metrics.spool_depth.set(self.journal.pending)
         for feeder in self._feeders:
+            if self._leases is None:
+                feeder.taken_over(None)  # a lone poller: whatever was left is its own
             feeder.start()
 
     def stop(self) -> Any:
@@ -254,6 +256,10 @@ class AcquisitionService:
             lost = self.held.get(name, frozenset()) - held.get(name, frozenset())
             if lost:
                 runner.hand_over(lost)
+        taken = gained(self.held, held)
+        if taken:
+            for feeder in self._feeders:
+                feeder.taken_over(taken)
         self.held = held
         self._run_config(statuses)
 

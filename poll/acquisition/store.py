@@ -2,7 +2,8 @@
 
 The order inside the transaction: take the revision (on PostgreSQL under an advisory lock,
 so that revision order is commit order for every writer that takes the same lock), write
-the changed points, let the batch processors add their changes, insert the records (each
+the changed points (unless a point holds a newer state already), let the batch processors
+add their changes for the points written, insert the records (each
 at most once, by ``dedup_key``) and the history samples, update the links' state and
 insert their link events, and on PostgreSQL queue ``NOTIFY smve_revision, '<revision>'``,
 which PostgreSQL delivers when, and only if, the transaction commits.
@@ -18,6 +19,7 @@ batch fail.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -58,9 +60,10 @@ class BatchStore:
         statements = self._statements
         with transaction.atomic(), self._cursor() as cursor:
             revision = statements.new_revision(cursor, REVISION_SOURCE)
-            statements.update_points(cursor, batch.points.values(), revision)
+            written = statements.update_points(cursor, batch.points.values(), revision)
+            processed = _only_points(batch, written)
             for processor in self.processors:
-                self._process(processor, batch, revision)
+                self._process(processor, processed, revision)
             inserted = statements.insert_records(cursor, batch, revision)
             statements.insert_samples(cursor, batch.samples)
             for name, statuses in batch.links.items():
@@ -103,6 +106,15 @@ class BatchStore:
             # cheaper to send than the quoted literals of Django's client-side cursor.
             return psycopg.Cursor(connection.connection)
         return connection.cursor()
+
+
+def _only_points(batch: WriteBatch, written: frozenset[int]) -> WriteBatch:
+    """The batch with only the point changes that were written: the processors (formulas,
+    alarms) must not act on a value the database did not take."""
+    if len(written) == len(batch.points):
+        return batch
+    points = {point_id: change for point_id, change in batch.points.items() if point_id in written}
+    return dataclasses.replace(batch, points=points)
 
 
 def _by_kind(batch: WriteBatch) -> dict[str, list[Any]]:

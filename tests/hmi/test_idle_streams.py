@@ -73,6 +73,37 @@ def test_an_idle_stream_does_no_query_and_no_wake_for_another_screens_revisions(
     asyncio.run(scenario())
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_streams_of_a_screen_share_one_read_and_one_encoding_of_a_change(screens, monkeypatch):
+    reads: list[int] = []
+    real_read = stream_module.read_state
+
+    def counted_read(screen_id: int, *args: Any) -> Any:
+        reads.append(screen_id)
+        return real_read(screen_id, *args)
+
+    monkeypatch.setattr(stream_module, "read_state", counted_read)
+    screen_id, profile_id = screens["overview"]
+
+    async def scenario() -> None:
+        feed = RevisionFeed(poll_interval=0.05)
+        streams = [screen_events(screen_id, profile_id, None, feed) for _ in range(3)]
+        for events in streams:
+            await anext(events)  # retry
+            await anext(events)  # the whole state
+        opened = len(reads)
+        waiting = [asyncio.ensure_future(_next(events)) for events in streams]
+        revision = await read_database(publish, {"E4DI00": {"fill": 2}})
+        messages = await asyncio.wait_for(asyncio.gather(*waiting), WAIT)
+        assert f"id: {revision}\n".encode() in messages[0]
+        assert len(reads) == opened + 1  # one read for the three streams
+        assert all(message is messages[0] for message in messages)  # encoded once
+        for events in streams:
+            await events.aclose()
+
+    asyncio.run(scenario())
+
+
 async def _next(events: AsyncIterator[bytes]) -> bytes:
     """The next message, past heartbeats."""
     while True:

@@ -1,10 +1,14 @@
 """``GET /metrics``: the site's field links by kind and the pollers' heartbeats, for
-Prometheus with a bearer token; and the example alert rules use only metrics that exist."""
+Prometheus with a bearer token; the example alert rules use only metrics that exist; and
+the web server's workers add up their metrics (deploy/gunicorn.conf.py)."""
 
 from __future__ import annotations
 
 import re
+import runpy
 from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import yaml
@@ -12,6 +16,7 @@ from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
+from deploy.render import Site, render
 from history.models import JobRun
 from poll.models import COMaster, ModbusDevice
 from poll.profiles import load_profile, read_profile_file
@@ -89,3 +94,44 @@ def test_the_alert_rules_name_only_metrics_the_site_or_the_poller_exports(scrape
         assert names and names <= exported, (rule["alert"], names - exported)
     scrape = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus-smve.yml").read_text())
     assert {job["job_name"] for job in scrape["scrape_configs"]} == {"smve-site", "smve-poll"}
+
+
+def gunicorn_hooks() -> dict[str, Any]:
+    return runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+
+
+def test_the_web_server_starts_with_an_empty_metrics_folder(tmp_path, monkeypatch) -> None:
+    folder = tmp_path / "smve-metrics"
+    (folder / "left").mkdir(parents=True)
+    (folder / "counter_4242.db").write_bytes(b"a previous run")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    gunicorn_hooks()["on_starting"](None)
+    assert folder.is_dir() and not list(folder.iterdir())
+
+
+def test_a_dead_workers_open_streams_are_no_longer_counted(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    for pid in (101, 102):
+        (tmp_path / f"gauge_livesum_{pid}.db").write_bytes(b"")
+    (tmp_path / "counter_101.db").write_bytes(b"")
+    gunicorn_hooks()["child_exit"](None, SimpleNamespace(pid=101))
+    left = sorted(entry.name for entry in tmp_path.iterdir())
+    assert left == ["counter_101.db", "gauge_livesum_102.db"]  # its counts stay counted
+
+
+def test_production_web_servers_share_one_metrics_folder_made_at_boot(tmp_path) -> None:
+    setting = "PROMETHEUS_MULTIPROC_DIR"
+    supervisor = (ROOT / "deploy" / "supervisor-smve.conf").read_text()
+    web = supervisor[supervisor.index("[program:smve-web]") :]
+    assert f'environment={setting}="/run/smve-metrics"' in web
+    assert "--config /srv/smve/deploy/gunicorn.conf.py" in web
+    systemd = (ROOT / "deploy" / "systemd" / "smve-web.service").read_text()
+    assert f"Environment={setting}=/run/smve-metrics" in systemd
+    assert "--config /srv/smve/deploy/gunicorn.conf.py" in systemd
+    tmpfiles = (ROOT / "deploy" / "tmpfiles-smve.conf").read_text().split("\n")
+    assert "d /run/smve-metrics 0750 smve smve -" in tmpfiles
+    site = Site(prefix=tmp_path)
+    render(site)
+    rendered = (site.conf / "supervisor-smve.conf").read_text()
+    assert f'{setting}="{site.metrics_dir}"' in rendered
+    assert f'{setting}="/run/smve-metrics"' not in rendered

@@ -70,7 +70,8 @@ class PostgresStatements:
             updated_at = {_at("v.at")}, revision = %b
         FROM unnest(%b::bigint[], %b::float8[], %b::int[], %b::bool[], %b::bigint[])
             AS v(id, value, q, current, at)
-        WHERE p.id = v.id"""  # noqa: S608 - time expressions from code, values bound
+        WHERE p.id = v.id AND (p.updated_at IS NULL OR p.updated_at <= {_at("v.at")})
+        RETURNING p.id"""  # noqa: S608 - time expressions from code, values bound
     SAMPLES = """
         INSERT INTO poll_sample (point_id, time, value, q)
         SELECT v.point_id, v.time, v.value, v.q
@@ -128,10 +129,14 @@ class PostgresStatements:
         revision: int = cursor.fetchone()[0]
         return revision
 
-    def update_points(self, cursor: Any, rows: Collection[PointChange], revision: int) -> None:
+    def update_points(
+        self, cursor: Any, rows: Collection[PointChange], revision: int
+    ) -> frozenset[int]:
         arrays = columns(rows, PointChange._fields, same_time)
-        if arrays:
-            cursor.execute(self.POINTS, [revision, *arrays])
+        if not arrays:
+            return frozenset()
+        cursor.execute(self.POINTS, [revision, *arrays])
+        return frozenset(point_id for (point_id,) in cursor.fetchall())
 
     def insert_records(self, cursor: Any, batch: WriteBatch, revision: int) -> int:
         inserted = 0

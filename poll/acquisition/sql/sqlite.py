@@ -29,7 +29,7 @@ class SqliteStatements:
     POINTS = """
         UPDATE poll_point SET value = COALESCE(%s, value), q = COALESCE(%s, q), current = %s,
             updated_at = %s, revision = %s
-        WHERE id = %s"""
+        WHERE id = %s AND (updated_at IS NULL OR updated_at <= %s)"""
     SAMPLES = """
         INSERT INTO poll_sample (point_id, time, value, q)
         SELECT %s, %s, %s, %s WHERE EXISTS (SELECT 1 FROM poll_point WHERE id = %s)
@@ -70,12 +70,17 @@ class SqliteStatements:
         revision: int = cursor.lastrowid
         return revision
 
-    def update_points(self, cursor: Any, rows: Collection[PointChange], revision: int) -> None:
+    def update_points(
+        self, cursor: Any, rows: Collection[PointChange], revision: int
+    ) -> frozenset[int]:
+        # One statement a row (not executemany) for its row count: whether it was written.
         names = ("value", "q", "current", "at", "point_id")
-        cursor.executemany(
-            self.POINTS,
-            [(*row[:4], revision, row[4]) for row in self._rows(rows, names)],
-        )
+        written = []
+        for row in self._rows(rows, names):
+            cursor.execute(self.POINTS, (*row[:4], revision, row[4], row[3]))
+            if cursor.rowcount:
+                written.append(row[4])
+        return frozenset(written)
 
     def insert_records(self, cursor: Any, batch: WriteBatch, revision: int) -> int:
         inserted = 0

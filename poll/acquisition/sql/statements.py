@@ -37,7 +37,12 @@ class Statements(Protocol):
         """Number the batch: a new ``poll_revision`` row (on PostgreSQL under the revision
         lock, so that revisions commit in their order)."""
 
-    def update_points(self, cursor: Any, rows: Collection[PointChange], revision: int) -> None: ...
+    def update_points(
+        self, cursor: Any, rows: Collection[PointChange], revision: int
+    ) -> frozenset[int]:
+        """Write the points' live state, except where the point holds a newer one (a
+        stale reply, e.g. one journaled by a poller that lost its lease meanwhile, never
+        overwrites a newer value); returns the ids of the points written."""
 
     def insert_records(self, cursor: Any, batch: WriteBatch, revision: int) -> int:
         """Events, energy and field communication events; returns how many were new."""

@@ -125,6 +125,29 @@ def test_processors_see_the_changed_points_and_the_revision(demo) -> None:
     assert seen == [(sorted([ai.pk, di.pk]), revision, True)]
 
 
+def test_a_stale_reply_never_overwrites_a_newer_value(demo) -> None:
+    profile, ai, di, comaster = demo
+    seen = []
+
+    class Recorder(BatchProcessor):
+        def configure(self, profile_id: int) -> None:
+            pass
+
+        def process(self, points: Mapping[int, PointChange], revision: int) -> None:
+            seen.append(sorted(points))
+
+    store = BatchStore([Recorder()])
+    store.write(a_batch(*demo))  # both points at T0
+    stale = WriteBatch()
+    stale.set_point(PointChange(ai.pk, 99.0, 0, True, T0 - 1))  # answered before T0
+    stale.set_point(PointChange(di.pk, 0.0, 0, True, T0))  # as recent: written
+    store.write(stale)
+    ai.refresh_from_db()
+    di.refresh_from_db()
+    assert ai.value == 13.2 and di.value == 0.0
+    assert seen[-1] == [di.pk]  # the processors act on what was written only
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_postgres_announces_the_revision_after_commit(demo) -> None:
