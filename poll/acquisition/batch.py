@@ -2,13 +2,16 @@
 
 A batch is plain data: rows as named tuples, times as integer microseconds since the Unix
 epoch in UTC (exact, compact in the journal, turned into ``datetime`` only when written).
-The same batch is appended to the journal as JSON and applied to the database by the
-writer, which may coalesce several into one transaction.
+The same batch is appended to the journal in a binary form (:meth:`WriteBatch.to_bytes`)
+and applied to the database by the writer, which may coalesce several into one
+transaction. JSON (:meth:`WriteBatch.to_json`) is for people: entries the database refused,
+and journals written by pollers before the binary form, which are still read.
 """
 
 from __future__ import annotations
 
 import json
+import marshal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -129,6 +132,10 @@ class LinkEventRow(NamedTuple):
     dedup_key: str
 
 
+BYTES_FORMAT = 1
+"""Version of :meth:`WriteBatch.to_bytes`' layout: the rows' fields, in their order."""
+MARSHAL_VERSION = 4
+
 _RECORD_TYPES: dict[str, Any] = {
     "samples": SampleRow,
     "events": EventRow,
@@ -201,6 +208,33 @@ class WriteBatch:
                 "links": {kind: list(rows.values()) for kind, rows in self.links.items()},
             },
             separators=(",", ":"),
+        )
+
+    def to_bytes(self) -> bytes:
+        """The batch as the journal stores it: its rows as plain tuples through ``marshal``
+        (format :data:`MARSHAL_VERSION`, which every later Python reads). It is made on the
+        reactor thread for every answer, and costs about half of :meth:`to_json`; reading
+        it back is several times faster than JSON."""
+        rows = [list(map(tuple, self.points.values()))]
+        rows.extend(list(map(tuple, getattr(self, name))) for name in _RECORD_TYPES)
+        links = {kind: list(map(tuple, rows.values())) for kind, rows in self.links.items()}
+        return marshal.dumps((BYTES_FORMAT, rows, links), MARSHAL_VERSION)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> WriteBatch:
+        # The poller's own spool file; marshal only builds data, it runs nothing.
+        form, (points, *records), links = marshal.loads(data)  # noqa: S302
+        if form != BYTES_FORMAT:
+            raise ValueError(f"a batch of format {form!r}, not {BYTES_FORMAT}")
+        return cls(
+            points={row[0]: PointChange(*row) for row in points},
+            links={
+                kind: {row[0]: LinkStatus(*row) for row in rows} for kind, rows in links.items()
+            },
+            **{
+                name: [kind(*row) for row in rows]
+                for (name, kind), rows in zip(_RECORD_TYPES.items(), records, strict=True)
+            },
         )
 
     @classmethod
