@@ -133,7 +133,8 @@ class LinkEventRow(NamedTuple):
 
 
 BYTES_FORMAT = 1
-"""Version of :meth:`WriteBatch.to_bytes`' layout: the rows' fields, in their order."""
+"""Version of :meth:`WriteBatch.to_bytes`' layout: the points, the row types in the order of
+:data:`_RECORD_TYPES`, then the links by kind, each as the columns of its fields."""
 MARSHAL_VERSION = 4
 
 _RECORD_TYPES: dict[str, Any] = {
@@ -211,29 +212,39 @@ class WriteBatch:
         )
 
     def to_bytes(self) -> bytes:
-        """The batch as the journal stores it: its rows as plain tuples through ``marshal``
-        (format :data:`MARSHAL_VERSION`, which every later Python reads). It is made on the
-        reactor thread for every answer, and costs about half of :meth:`to_json`; reading
-        it back is several times faster than JSON."""
-        rows = [list(map(tuple, self.points.values()))]
-        rows.extend(list(map(tuple, getattr(self, name))) for name in _RECORD_TYPES)
-        links = {kind: list(map(tuple, rows.values())) for kind, rows in self.links.items()}
-        return marshal.dumps((BYTES_FORMAT, rows, links), MARSHAL_VERSION)
+        """The batch as the journal stores it: each row type as its columns, plain tuples
+        through ``marshal`` (format :data:`MARSHAL_VERSION`, which every later Python
+        reads). It is made on the reactor thread for every answer: turning named tuples
+        into columns is one ``zip`` in C, where rows would cost a ``tuple()`` each; in all
+        about a fifth of :meth:`to_json`, and reading it back is several times faster."""
+        return marshal.dumps(
+            (
+                BYTES_FORMAT,
+                tuple(zip(*self.points.values(), strict=True)),
+                *(tuple(zip(*getattr(self, name), strict=True)) for name in _RECORD_TYPES),
+                {
+                    kind: tuple(zip(*rows.values(), strict=True))
+                    for kind, rows in self.links.items()
+                },
+            ),
+            MARSHAL_VERSION,
+        )
 
     @classmethod
     def from_bytes(cls, data: bytes) -> WriteBatch:
         # The poller's own spool file; marshal only builds data, it runs nothing.
-        form, (points, *records), links = marshal.loads(data)  # noqa: S302
+        form, points, *records, links = marshal.loads(data)  # noqa: S302
         if form != BYTES_FORMAT:
             raise ValueError(f"a batch of format {form!r}, not {BYTES_FORMAT}")
         return cls(
-            points={row[0]: PointChange(*row) for row in points},
+            points={row[0]: PointChange._make(row) for row in zip(*points, strict=True)},
             links={
-                kind: {row[0]: LinkStatus(*row) for row in rows} for kind, rows in links.items()
+                kind: {row[0]: LinkStatus._make(row) for row in zip(*columns, strict=True)}
+                for kind, columns in links.items()
             },
             **{
-                name: [kind(*row) for row in rows]
-                for (name, kind), rows in zip(_RECORD_TYPES.items(), records, strict=True)
+                name: list(map(kind._make, zip(*columns, strict=True)))
+                for (name, kind), columns in zip(_RECORD_TYPES.items(), records, strict=True)
             },
         )
 
