@@ -121,7 +121,7 @@ class Journal:
             following = segments[index + 1][0] if index + 1 < len(segments) else None
             if start > last or (following is not None and following <= first):
                 continue
-            for number, data in _records(path):
+            for number, data in _records(path, first):
                 if number > last:
                     return
                 if number >= first:
@@ -201,8 +201,9 @@ class Journal:
         return FileIO(path, "a")
 
 
-def _records(path: Path) -> Iterator[tuple[int, bytes]]:
-    """The entries of a segment of either form, up to the first incomplete one."""
+def _records(path: Path, first: int = 0) -> Iterator[tuple[int, bytes]]:
+    """The entries of a segment of either form, up to the first incomplete one; of a
+    binary segment, only those from entry ``first`` on (the others are not even checked)."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -210,7 +211,7 @@ def _records(path: Path) -> Iterator[tuple[int, bytes]]:
     if path.suffix == JSON_SUFFIX:
         yield from _json_lines(data, path.name)
     else:
-        yield from _binary_records(data, path.name)
+        yield from _binary_records(data, path.name, first)
 
 
 def _decode(path: Path, data: bytes) -> WriteBatch:
@@ -219,10 +220,12 @@ def _decode(path: Path, data: bytes) -> WriteBatch:
     return WriteBatch.from_bytes(data)
 
 
-def _binary_records(data: bytes, name: str) -> Iterator[tuple[int, bytes]]:
-    """The whole records of a binary segment; one whose CRC does not match is logged and
-    skipped, as an unreadable JSON line always was."""
+def _binary_records(data: bytes, name: str, first: int = 0) -> Iterator[tuple[int, bytes]]:
+    """The whole records of a binary segment from entry ``first`` on; one whose CRC does
+    not match is logged and skipped, as an unreadable JSON line always was."""
     for number, start, end in _frames(data):
+        if number < first:
+            continue
         record = data[start:end]
         if zlib.crc32(record) == HEADER.unpack_from(data, start - HEADER.size)[2]:
             yield number, record
