@@ -215,8 +215,9 @@ class WriteBatch:
         """The batch as the journal stores it: each row type as its columns, plain tuples
         through ``marshal`` (format :data:`MARSHAL_VERSION`, which every later Python
         reads). It is made on the reactor thread for every answer: turning named tuples
-        into columns is one ``zip`` in C, where rows would cost a ``tuple()`` each; in all
-        about a fifth of :meth:`to_json`, and reading it back is several times faster."""
+        into columns is one ``zip`` in C, where rows would cost a ``tuple()`` each. It
+        takes about 40% of the time of :meth:`to_json` (9 against 22 µs for a typical
+        answer), and reading it back about 70%."""
         return marshal.dumps(
             (
                 BYTES_FORMAT,
