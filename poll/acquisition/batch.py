@@ -2,13 +2,16 @@
 
 A batch is plain data: rows as named tuples, times as integer microseconds since the Unix
 epoch in UTC (exact, compact in the journal, turned into ``datetime`` only when written).
-The same batch is appended to the journal as JSON and applied to the database by the
-writer, which may coalesce several into one transaction.
+The same batch is appended to the journal in a binary form (:meth:`WriteBatch.to_bytes`)
+and applied to the database by the writer, which may coalesce several into one
+transaction. JSON (:meth:`WriteBatch.to_json`) is for people: entries the database refused,
+and journals written by pollers before the binary form, which are still read.
 """
 
 from __future__ import annotations
 
 import json
+import marshal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -129,6 +132,11 @@ class LinkEventRow(NamedTuple):
     dedup_key: str
 
 
+BYTES_FORMAT = 1
+"""Version of :meth:`WriteBatch.to_bytes`' layout: the points, the row types in the order of
+:data:`_RECORD_TYPES`, then the links by kind, each as the columns of its fields."""
+MARSHAL_VERSION = 4
+
 _RECORD_TYPES: dict[str, Any] = {
     "samples": SampleRow,
     "events": EventRow,
@@ -201,6 +209,44 @@ class WriteBatch:
                 "links": {kind: list(rows.values()) for kind, rows in self.links.items()},
             },
             separators=(",", ":"),
+        )
+
+    def to_bytes(self) -> bytes:
+        """The batch as the journal stores it: each row type as its columns, plain tuples
+        through ``marshal`` (format :data:`MARSHAL_VERSION`, which every later Python
+        reads). It is made on the reactor thread for every answer: turning named tuples
+        into columns is one ``zip`` in C, where rows would cost a ``tuple()`` each. It
+        takes about 40% of the time of :meth:`to_json` (9 against 22 µs for a typical
+        answer), and reading it back about 70%."""
+        return marshal.dumps(
+            (
+                BYTES_FORMAT,
+                tuple(zip(*self.points.values(), strict=True)),
+                *(tuple(zip(*getattr(self, name), strict=True)) for name in _RECORD_TYPES),
+                {
+                    kind: tuple(zip(*rows.values(), strict=True))
+                    for kind, rows in self.links.items()
+                },
+            ),
+            MARSHAL_VERSION,
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> WriteBatch:
+        # The poller's own spool file; marshal only builds data, it runs nothing.
+        form, points, *records, links = marshal.loads(data)  # noqa: S302
+        if form != BYTES_FORMAT:
+            raise ValueError(f"a batch of format {form!r}, not {BYTES_FORMAT}")
+        return cls(
+            points={row[0]: PointChange._make(row) for row in zip(*points, strict=True)},
+            links={
+                kind: {row[0]: LinkStatus._make(row) for row in zip(*columns, strict=True)}
+                for kind, columns in links.items()
+            },
+            **{
+                name: list(map(kind._make, zip(*columns, strict=True)))
+                for (name, kind), columns in zip(_RECORD_TYPES.items(), records, strict=True)
+            },
         )
 
     @classmethod

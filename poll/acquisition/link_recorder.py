@@ -117,12 +117,13 @@ class LinkRecorder:
         self._count(timeouts=timeouts, last_error=f"{why.value}: {detail}"[:300])
         self._metrics.failures.labels(why.name.lower()).inc()
 
-    def _answered(self, now: int, batch: WriteBatch) -> LinkStatus:
-        """The link's state after an answer received at ``now`` (online, if it was not)."""
+    def _answered(self, now: int, batch: WriteBatch, **changes: object) -> LinkStatus:
+        """The link's state after an answer received at ``now`` (online, if it was not),
+        with the source's ``changes`` (one ``_replace``: this runs for every answer)."""
         status = self.status
         if not status.online:
             status = self._went(True, f"{self.kind.label} online", now, batch)
-        return status._replace(last_poll_at=now)
+        return status._replace(last_poll_at=now, **changes)  # type: ignore[arg-type]
 
     def _journal(self, batch: WriteBatch, status: LinkStatus) -> None:
         """Journal ``batch`` with the link's new state; if that fails, forget the points'

@@ -53,9 +53,12 @@ class PointStates:
     def update(self, point_id: int, value: float, q: int, now: int, batch: WriteBatch) -> None:
         """A value read at ``now``: a point change if it differs from what was written
         last, a history sample if the point's policy wants one."""
-        if self.last.get(point_id) != (value, q, True):
-            self.last[point_id] = (value, q, True)
-            batch.set_point(PointChange(point_id, value, q, True, now))
+        state = (value, q, True)
+        if self.last.get(point_id) != state:
+            self.last[point_id] = state
+            # With a value, nothing of an earlier change is kept (WriteBatch.set_point):
+            # set directly, as this runs for every changed value of every answer.
+            batch.points[point_id] = PointChange(point_id, value, q, True, now)
         policy = self.policies.get(point_id)
         if policy is not None:
             self._sample(point_id, value, q, policy, now, batch)

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, cast
 
+from twisted.internet import tcp
 from twisted.internet.interfaces import IConnector
 from twisted.internet.protocol import ClientFactory, connectionDone
 from twisted.internet.protocol import Protocol as TwistedProtocol
@@ -60,8 +61,11 @@ class LinkProtocol(TwistedProtocol):
         self._keeper = keeper
         self._reader = reader
         self._name = name
+        self._direct = False
 
     def connectionMade(self) -> None:
+        transport = self.transport
+        self._direct = isinstance(transport, tcp.Connection) and not transport.TLS
         set_no_delay = getattr(self.transport, "setTcpNoDelay", None)
         if set_no_delay is not None:
             set_no_delay(True)  # small request, small reply: no waiting to fill a segment
@@ -76,9 +80,28 @@ class LinkProtocol(TwistedProtocol):
         self._keeper.connection_lost(reason.getErrorMessage())
 
     def send(self, frame: bytes) -> None:
+        """Send ``frame``: on a plain TCP connection straight to the socket, which takes a
+        small frame whole; Twisted's ``write`` would register the socket for writing, wait
+        for the next turn of the loop, send and unregister it (three system calls and a
+        loop turn more for every request). Whatever the socket does not take (it is full,
+        or failing) goes to Twisted's buffer, which then sends it and reports a failure as
+        it always does; from then on every frame goes that way, behind it."""
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s -> %s", self._name, frame.hex(" "))
-        cast(_Transport, self.transport).write(frame)
+        transport = cast(_Transport, self.transport)
+        if self._direct:
+            connection = cast(tcp.Connection, transport)
+            sent = 0
+            if not connection.disconnecting:
+                try:
+                    sent = connection.getHandle().send(frame)
+                except OSError:
+                    sent = 0
+            if sent == len(frame):
+                return
+            frame = frame[sent:]
+            self._direct = False
+        transport.write(frame)
 
     def close(self) -> None:
         cast(_Transport, self.transport).loseConnection()

@@ -27,6 +27,11 @@ IED_SILENT_FLAG = 0x10
 """Bit of an IED's first SV byte: the COMaster got no answer from it after 5 attempts."""
 
 
+def _nothing_before(count: int) -> tuple[None, ...]:
+    """A previous reply's AI words when there is none to compare with: nothing is equal."""
+    return (None,) * count
+
+
 class ReplyMapper:
     """Turns one COMaster's replies into the changes of a batch."""
 
@@ -92,6 +97,8 @@ class ReplyMapper:
     def _read_di(
         self, di: tuple[int, ...], before: tuple[int, ...] | None, now: int, batch: WriteBatch
     ) -> None:
+        if di == before:
+            return  # most replies: one comparison in C
         states, count = self.points.last, len(di)
         same = before if before is not None and len(before) == count else None
         for index, members in enumerate(self.layout.di_words):
@@ -100,12 +107,15 @@ class ReplyMapper:
                     self.points.lose(point_id, now, batch)
                 continue
             word = di[index]
-            if same is not None and same[index] == word:
+            # Only the bits that moved since the last reply, whose states it wrote.
+            moved = ~0 if same is None else word ^ same[index]
+            if not moved:
                 continue
             for bit, point_id, inverted in members:
-                value = float(((word >> bit) & 1) ^ inverted)
-                if states.get(point_id) != (value, 0, True):
-                    self.points.update(point_id, value, 0, now, batch)
+                if (moved >> bit) & 1:
+                    value = float(((word >> bit) & 1) ^ inverted)
+                    if states.get(point_id) != (value, 0, True):
+                        self.points.update(point_id, value, 0, now, batch)
 
     def _read_ai(
         self,
@@ -114,17 +124,14 @@ class ReplyMapper:
         now: int,
         batch: WriteBatch,
     ) -> None:
-        silent, count = self._silent, len(ai)
-        same = before if before is not None and len(before) == count else None
-        for index, (point_id, escala, position) in enumerate(self.layout.ai):
-            if index >= count:
-                self.points.lose(point_id, now, batch)
-                continue
-            word = ai[index]
-            if same is not None and same[index] is word:
-                continue  # the parser shares one AnalogValue per word value
-            q = 1 if position in silent else word.q
-            self.points.update(point_id, word.raw * escala, q, now, batch)
+        silent, count, layout = self._silent, len(ai), self.layout.ai
+        same = before if before is not None and len(before) == count else _nothing_before(count)
+        update = self.points.update
+        for (point_id, escala, position), word, old in zip(layout, ai, same, strict=False):
+            if word is not old:  # the parser shares one AnalogValue per word value
+                update(point_id, word.raw * escala, 1 if position in silent else word.q, now, batch)
+        for point_id, _, _ in layout[count:]:
+            self.points.lose(point_id, now, batch)
 
     def _report_short(self, reply: PollReply) -> None:
         shape = (len(reply.sv), len(reply.di), len(reply.ai))

@@ -46,12 +46,13 @@ class ComasterRecorder(LinkRecorder):
     def reply_received(self, seq: int, reply: PollReply, latency: float) -> Deferred[None] | None:
         now = self._now()
         batch = WriteBatch()
-        status = self._answered(now, batch)
         self.mapper.read_values(reply, now, batch)
         records = self.mapper.read_records(reply, now, batch)
-        status = status._replace(
+        status = self._answered(
+            now,
+            batch,
             latency_ms=round(latency * 1000.0, 3),
-            events_received=status.events_received + records,
+            events_received=self.status.events_received + records,
             seq=seq,
         )
         self._journal(batch, status)

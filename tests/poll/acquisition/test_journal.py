@@ -1,5 +1,5 @@
-"""Batches: coalescing and the journal's JSON; the journal: append, read back, checkpoint,
-pruning, recovery after a crash."""
+"""Batches: coalescing, the journal's binary form and JSON; the journal: append, read back,
+checkpoint, pruning, recovery after a crash, segments of JSON left by an older poller."""
 
 from __future__ import annotations
 
@@ -50,6 +50,17 @@ def test_json_round_trip() -> None:
     assert not WriteBatch() and original
 
 
+def test_binary_round_trip_keeps_every_row_type() -> None:
+    original = batch(3)
+    original.merge(batch(4, comaster_id=2))
+    original.samples.append(SampleRow(5, 6, None, 4))
+    original.set_point(PointChange(9, None, None, False, 7))
+    decoded = WriteBatch.from_bytes(original.to_bytes())
+    assert decoded == original
+    assert type(decoded.events[0]) is EventRow and type(decoded.points[9]) is PointChange
+    assert WriteBatch.from_bytes(WriteBatch().to_bytes()) == WriteBatch()
+
+
 def test_an_entry_journaled_by_the_previous_poller_is_read_in_full() -> None:
     old = (
         '{"points":[[1,2.0,0,true,5]],"comasters":[[1,true,1,2,"",3,0,0,0,0,1.5,34]],'
@@ -90,27 +101,53 @@ def test_segments_roll_and_applied_ones_are_deleted(tmp_path) -> None:
     journal = Journal(tmp_path, segment_bytes=1)
     for n in range(1, 6):
         journal.append(batch(n))
-    assert len(list(tmp_path.glob("journal-*.log"))) == 5
+    assert len(list(tmp_path.glob("journal-*.bin"))) == 5
     assert [n for n, _ in journal.read(1, 5)] == [1, 2, 3, 4, 5]
     journal.mark_applied(3, {})
-    assert sorted(p.name for p in tmp_path.glob("journal-*.log")) == [
-        "journal-0000000000000004.log",
-        "journal-0000000000000005.log",
+    assert sorted(p.name for p in tmp_path.glob("journal-*.bin")) == [
+        "journal-0000000000000004.bin",
+        "journal-0000000000000005.bin",
     ]
     assert [n for n, _ in journal.read(4, 5)] == [4, 5]
 
 
-def test_a_line_torn_by_a_crash_is_cut_off(tmp_path) -> None:
+def test_an_entry_torn_by_a_crash_is_cut_off(tmp_path) -> None:
     journal = Journal(tmp_path)
     journal.append(batch(1))
     journal.close()
-    (segment,) = tmp_path.glob("journal-*.log")
+    (segment,) = tmp_path.glob("journal-*.bin")
+    record = segment.read_bytes()
     with segment.open("ab") as file:
-        file.write(b'2 {"points":[')
+        file.write(record[: len(record) - 3])
     reopened = Journal(tmp_path)
     assert reopened.last_entry == 1
     assert reopened.append(batch(2)) == 2
     assert [n for n, _ in reopened.read(1, 2)] == [1, 2]
+
+
+def test_a_damaged_entry_is_skipped_and_the_rest_read(tmp_path) -> None:
+    journal = Journal(tmp_path)
+    for n in (1, 2, 3):
+        journal.append(batch(n))
+    journal.close()
+    (segment,) = tmp_path.glob("journal-*.bin")
+    data = bytearray(segment.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # inside entry 2
+    segment.write_bytes(bytes(data))
+    assert [n for n, _ in Journal(tmp_path).read(1, 3)] == [1, 3]
+
+
+def test_segments_of_json_left_by_an_older_poller_are_replayed(tmp_path) -> None:
+    lines = b"".join(f"{n} {batch(n).to_json()}\n".encode() for n in (1, 2))
+    (tmp_path / "journal-0000000000000001.log").write_bytes(lines + b'3 {"poi')
+    journal = Journal(tmp_path)
+    assert (journal.last_entry, journal.stored_seqs()) == (2, {1: 0x22})
+    assert journal.append(batch(3)) == 3
+    assert [(n, b) for n, b in journal.read(1, 3)] == [(n, batch(n)) for n in (1, 2, 3)]
+    assert [p.suffix for p in sorted(tmp_path.glob("journal-*"))] == [".log", ".bin"]
+    journal.mark_applied(3, {})
+    journal.save_checkpoint()
+    assert [p.name for p in tmp_path.glob("journal-*")] == ["journal-0000000000000003.bin"]
 
 
 class DiskFullAfter(FileIO):

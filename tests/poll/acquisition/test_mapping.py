@@ -243,6 +243,14 @@ def test_words_equal_to_the_last_reply_are_skipped_but_currency_is_regained() ->
     assert len(batch.points) == 21 and all(c.current for c in batch.points.values())
 
 
+def test_only_the_bits_that_moved_in_a_changed_word_are_reported() -> None:
+    m = mapper()
+    m.read_values(reply(di=(0b0101, 1)), NOW, WriteBatch())
+    batch = WriteBatch()
+    m.read_values(reply(di=(0b0110, 1)), NOW + 1, batch)
+    assert values(batch) == {10: (0.0, 0, True), 11: (1.0, 0, True)}
+
+
 def test_ais_whose_word_did_not_change_get_their_sample_after_the_maximum_interval() -> None:
     m = mapper()
     m.read_values(reply(), NOW, WriteBatch())

@@ -14,6 +14,8 @@ from twisted.internet.protocol import Factory, Protocol
 from twisted.internet.selectreactor import SelectReactor
 
 from protocols.link import Keeper, tcp_dialer
+from protocols.link.keeper import Wire
+from protocols.link.wire import LinkFactory
 
 from .test_keeper import SETTINGS, LineConversation, LineReader
 
@@ -93,3 +95,56 @@ def test_a_refused_connection_is_reported_down(reactor: SelectReactor) -> None:
     run_until(reactor, lambda: bool(conversation.of("down")))
     assert str(conversation.of("down")[0][1]).startswith("cannot connect")
     keeper.stop()
+
+
+class Holding(Protocol):
+    """Reads nothing until told to: the client's socket fills up."""
+
+    transport: Any
+
+    def connectionMade(self) -> None:
+        self.data = bytearray()
+        self.transport.pauseProducing()
+        HOLDING.append(self)
+
+    def dataReceived(self, data: bytes) -> None:
+        self.data += data
+
+
+HOLDING: list[Holding] = []
+
+
+class Wired:
+    """An endpoint that keeps the wire it is given and ignores the rest."""
+
+    def __init__(self) -> None:
+        self.wire: Wire | None = None
+
+    def connection_made(self, wire: Wire) -> None:
+        self.wire = wire
+
+    def connection_failed(self, detail: str) -> None: ...
+
+    def connection_lost(self, detail: str) -> None: ...
+
+    def received(self, items: Sequence[object]) -> None: ...
+
+
+def test_frames_a_full_socket_does_not_take_arrive_whole_and_in_order(
+    reactor: SelectReactor,
+) -> None:
+    HOLDING.clear()
+    listening = reactor.listenTCP(0, Factory.forProtocol(Holding), interface="127.0.0.1")
+    endpoint = Wired()
+    port = listening.getHost().port
+    reactor.connectTCP("127.0.0.1", port, LinkFactory(endpoint, LineReader, "held"))
+    run_until(reactor, lambda: endpoint.wire is not None and bool(HOLDING))
+    assert endpoint.wire is not None
+    big = b"x" * 64_000_000  # more than the sockets' buffers take while nobody reads
+    endpoint.wire.send(big)
+    endpoint.wire.send(b"tail")
+    (server,) = HOLDING
+    server.transport.resumeProducing()
+    run_until(reactor, lambda: len(server.data) >= len(big) + 4)
+    assert server.data[-4:] == b"tail" and server.data.count(b"x") == len(big)
+    listening.stopListening()
