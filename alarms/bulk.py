@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db import connection
 
+from alarms import binary
 from alarms.models import Alarm, AlarmTransition
 from alarms.transitions import ALARM_FIELDS, JournalRow
 
@@ -76,21 +77,13 @@ class AlarmRow:
 _READ = ("pk", *ALARM_FIELDS)
 
 
-def _binary_cursor() -> Any:
-    """A cursor binding parameters server-side in binary (Django's quotes arrays as text,
-    several times dearer for thousands of values)."""
-    import psycopg
-
-    return psycopg.Cursor(connection.connection)
-
-
 def read(alarm_ids: Iterable[int], *, lock: bool = False) -> dict[int, AlarmRow]:
     """The alarms ``alarm_ids`` by id; with ``lock``, under a row lock (``FOR UPDATE`` on
     PostgreSQL; SQLite serialises whole write transactions): call it in a transaction."""
     ids = list(alarm_ids)
     names = ", ".join(("id", *ALARM_FIELDS))
     if connection.vendor == "postgresql":
-        with _binary_cursor() as cursor:
+        with binary.cursor() as cursor:
             cursor.execute(
                 f"SELECT {names} FROM {ALARM_TABLE} WHERE id = ANY(%b)"  # noqa: S608
                 + (" FOR UPDATE" if lock else ""),
@@ -119,7 +112,7 @@ def update(alarms: Sequence[AlarmRow]) -> set[int]:
         assignments = ", ".join(f"{field} = u.{field}" for field in ALARM_FIELDS)
         columns = [[alarm.pk for alarm in alarms], [alarm.expected for alarm in alarms]]
         columns += [[getattr(alarm, field) for alarm in alarms] for field in ALARM_FIELDS]
-        with _binary_cursor() as cursor:
+        with binary.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {ALARM_TABLE} AS a SET {assignments} "  # noqa: S608 - names from code
                 f"FROM unnest(%b::bigint[], %b::bigint[], {arrays}) "
@@ -153,7 +146,7 @@ def insert_journal(rows: Sequence[JournalRow]) -> None:
     names = ", ".join(JOURNAL_FIELDS)
     if connection.vendor == "postgresql":
         arrays = ", ".join(f"%b::{kind}[]" for kind in _JOURNAL_TYPES)
-        with _binary_cursor() as cursor:
+        with binary.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {JOURNAL_TABLE} ({names}) SELECT * FROM unnest({arrays})",  # noqa: S608
                 [list(column) for column in zip(*rows, strict=True)],

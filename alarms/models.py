@@ -247,8 +247,8 @@ class AlarmTransition(models.Model):
 
 
 class ActivationCount(models.Model):
-    """Activations per 10-minute bucket and priority, kept by the database as journal rows
-    are inserted (a trigger, migration 0005): the KPIs' counts per bucket and priority
+    """Activations per 10-minute bucket and priority, added by the writer of the journal
+    rows in their transaction (alarms/counts.py): the KPIs' counts per bucket and priority
     over a month read a few thousand rows instead of every activation."""
 
     bucket = models.BigIntegerField(help_text="10-minute windows since the epoch.")
@@ -266,8 +266,8 @@ class ActivationCount(models.Model):
 
 class AlarmDayCount(models.Model):
     """An alarm's activations in a day (UTC), and how many of them had their second
-    predecessor within 60 s (chattering windows), kept by the same trigger: the KPIs'
-    top ten and chattering alarms."""
+    predecessor within 60 s (chattering windows), added alike: the KPIs' top ten and
+    chattering alarms."""
 
     day = models.BigIntegerField(help_text="Days since the epoch.")
     alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="+")

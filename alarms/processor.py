@@ -14,7 +14,8 @@ read back from the database. The alarms' states are kept in memory too: when som
 changes, the alarms concerned are stepped from that copy and stored in one revision-checked
 statement (:func:`alarms.bulk.update`), their journal rows in another, with the batch's
 revision and the field time of the cause. The few an operator changed meanwhile (the
-statement answers them) are read again under a lock and stepped anew.
+statement answers them) are read again under a lock and stepped anew. The activations'
+KPI counts are added in one more statement (alarms/counts.py).
 
 Within a batch, suppression that begins is applied before the activations and clearings,
 and suppression that ends after them: a feeder whose breaker opens as its current drops
@@ -35,7 +36,7 @@ from typing import cast
 
 from django.db import transaction
 
-from alarms import bulk
+from alarms import bulk, counts
 from alarms.bulk import AlarmRow
 from alarms.conditions import LIMIT_KINDS, LINK_FIELDS, compile_condition, known_tags
 from alarms.detectors import Detector, Kind, Limit
@@ -76,6 +77,7 @@ class AlarmProcessor:
         self._definitions: dict[int, AlarmDefinition] = {}
         self._alarm_ids: dict[int, int] = {}  # definition id -> alarm id
         self._alarms: dict[int, AlarmRow] = {}  # alarm id -> its fields as last stored
+        self._recent: counts.Recent = {}  # alarm id -> its latest activations
         self._detectors: dict[int, Detector] = {}  # definition id -> detector
         self._suppressed: dict[int, bool] = {}  # definition id -> suppressed, as stored
         self._by_point: dict[int, list[int]] = {}  # point id -> limit definition ids
@@ -107,6 +109,7 @@ class AlarmProcessor:
         )
         self._alarm_ids = dict(rows)
         self._alarms = bulk.read(self._alarm_ids.values())
+        self._recent = counts.recent(Alarm.objects.filter(definition__profile_id=profile_id))
         stored = {
             definition_id: (alarm.active, alarm.suppressed)
             for definition_id, pk in self._alarm_ids.items()
@@ -242,6 +245,7 @@ class AlarmProcessor:
             self._alarms.update(fresh)
             self._alarms.update((alarm.pk, alarm) for alarm in restepped)
         bulk.insert_journal(journal)
+        counts.add(journal, self._recent)
 
     def _step(
         self, changes: list[Change], alarms: Mapping[int, AlarmRow], revision: int

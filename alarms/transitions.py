@@ -15,6 +15,7 @@ from typing import Any, NamedTuple, Protocol
 
 from django.db import connection
 
+from alarms import counts
 from alarms.models import Alarm, AlarmTransition
 from alarms.states import Event, State, Status, step
 from poll.acquisition.store import NOTIFY_CHANNEL, REVISION_LOCK_KEY
@@ -150,6 +151,10 @@ ALARM_FIELDS = [
 
 
 def save(alarm: Alarm, transition: AlarmTransition) -> None:
-    """Store one alarm's change and its journal row."""
+    """Store one alarm's change and its journal row (and count it if an activation)."""
+    activation = counts.is_activation(transition)
+    known = counts.recent(Alarm.objects.filter(pk=alarm.pk)) if activation else {}
     alarm.save(update_fields=ALARM_FIELDS)
     transition.save()
+    if activation:
+        counts.add([transition], known)

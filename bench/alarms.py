@@ -180,6 +180,7 @@ def flood(profile: Any, points: list[int], count: int) -> None:
 def kpis(rows: int) -> None:
     from django.db import connection, transaction
 
+    from alarms import counts
     from alarms import kpis as kpi
     from alarms.models import Alarm, AlarmDefinition, AlarmTransition
 
@@ -189,6 +190,12 @@ def kpis(rows: int) -> None:
     span = timedelta(days=30).total_seconds()
     events = [("activate", "unack"), ("acknowledge", "ack"), ("clear", "normal")]
     batch: list[AlarmTransition] = []
+    known: counts.Recent = {}  # rows go in time order: their counts follow them
+
+    def store(rows: list[AlarmTransition]) -> None:
+        AlarmTransition.objects.bulk_create(rows)
+        counts.add(rows, known)
+
     with transaction.atomic():
         for i in range(rows):
             event, state = events[i % 3]
@@ -204,9 +211,9 @@ def kpis(rows: int) -> None:
                 )
             )
             if len(batch) == 10_000:
-                AlarmTransition.objects.bulk_create(batch)
+                store(batch)
                 batch = []
-        AlarmTransition.objects.bulk_create(batch)
+        store(batch)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
