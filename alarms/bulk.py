@@ -1,5 +1,13 @@
-"""Many alarms at once, for the poller's batches: lock them, store their new states and
+"""Many alarms at once, for the poller's batches: read them, store their new states and
 their journal rows, each in one statement, without a model instance per row.
+
+The poller keeps the alarms it read in memory and takes no row lock to change them: its
+:func:`update` stores a new state only where the row's revision is still the one it read
+(``UPDATE ... WHERE revision = expected RETURNING id``) and answers the others, which the
+web changed meanwhile (an acknowledge, a shelve: every change takes a new revision). The
+poller reads those again under a lock and steps them anew, so neither change is lost. An
+operator's action that holds the row makes the update wait, and PostgreSQL then checks the
+revision against the committed row.
 
 On PostgreSQL the rows travel as one array per column, bound server-side in binary, and
 ``unnest`` turns them back into a table (``UPDATE ... FROM unnest``, ``INSERT ... SELECT
@@ -17,6 +25,7 @@ from typing import Any
 
 from django.db import connection
 
+from alarms import binary
 from alarms.models import Alarm, AlarmTransition
 from alarms.transitions import ALARM_FIELDS, JournalRow
 
@@ -35,10 +44,10 @@ _JOURNAL_TYPES = (
 
 
 class AlarmRow:
-    """An alarm's stored fields as locked for a batch: what :func:`~alarms.transitions.
-    step_alarm` reads and sets."""
+    """An alarm's stored fields: what :func:`~alarms.transitions.step_alarm` reads and
+    sets, and ``expected``, the revision of the row as stored (what :func:`update` checks)."""
 
-    __slots__ = ("pk", *ALARM_FIELDS)
+    __slots__ = ("pk", *ALARM_FIELDS, "expected")
     pk: int
     state: str
     active: bool
@@ -49,29 +58,35 @@ class AlarmRow:
     shelved_until: Any
     reason: str
     revision: int
+    expected: int
 
     def __init__(self, row: Sequence[Any]) -> None:
-        for name, value in zip(self.__slots__, row, strict=True):
+        for name, value in zip(_READ, row, strict=True):
             setattr(self, name, value)
+        self.expected = self.revision
+
+    def copy(self) -> AlarmRow:
+        """A copy to step, leaving this one as stored until the copy is."""
+        return AlarmRow([getattr(self, name) for name in _READ])
+
+    def stored(self) -> None:
+        """The update stored this row: its revision is now the one to expect."""
+        self.expected = self.revision
 
 
-def _binary_cursor() -> Any:
-    """A cursor binding parameters server-side in binary (Django's quotes arrays as text,
-    several times dearer for thousands of values)."""
-    import psycopg
-
-    return psycopg.Cursor(connection.connection)
+_READ = ("pk", *ALARM_FIELDS)
 
 
-def lock(alarm_ids: Iterable[int]) -> dict[int, AlarmRow]:
-    """The alarms ``alarm_ids`` under a row lock (``FOR UPDATE`` on PostgreSQL; SQLite
-    serialises whole write transactions), by id. Call in a transaction."""
+def read(alarm_ids: Iterable[int], *, lock: bool = False) -> dict[int, AlarmRow]:
+    """The alarms ``alarm_ids`` by id; with ``lock``, under a row lock (``FOR UPDATE`` on
+    PostgreSQL; SQLite serialises whole write transactions): call it in a transaction."""
     ids = list(alarm_ids)
     names = ", ".join(("id", *ALARM_FIELDS))
     if connection.vendor == "postgresql":
-        with _binary_cursor() as cursor:
+        with binary.cursor() as cursor:
             cursor.execute(
-                f"SELECT {names} FROM {ALARM_TABLE} WHERE id = ANY(%b) FOR UPDATE",  # noqa: S608
+                f"SELECT {names} FROM {ALARM_TABLE} WHERE id = ANY(%b)"  # noqa: S608
+                + (" FOR UPDATE" if lock else ""),
                 [ids],
             )
             rows = cursor.fetchall()
@@ -86,30 +101,42 @@ def lock(alarm_ids: Iterable[int]) -> dict[int, AlarmRow]:
     return {row[0]: AlarmRow(row) for row in rows}
 
 
-def update(alarms: Sequence[AlarmRow]) -> None:
-    """Store the alarms' fields in one statement."""
+def update(alarms: Sequence[AlarmRow]) -> set[int]:
+    """Store the alarms' fields in one statement where their revision is still the one
+    expected; answer the ids of the others (changed meanwhile, or deleted)."""
     if not alarms:
-        return
+        return set()
     if connection.vendor == "postgresql":
         names = ", ".join(ALARM_FIELDS)
         arrays = ", ".join(f"%b::{kind}[]" for kind in _ALARM_TYPES)
         assignments = ", ".join(f"{field} = u.{field}" for field in ALARM_FIELDS)
-        columns = [[alarm.pk for alarm in alarms]]
+        columns = [[alarm.pk for alarm in alarms], [alarm.expected for alarm in alarms]]
         columns += [[getattr(alarm, field) for alarm in alarms] for field in ALARM_FIELDS]
-        with _binary_cursor() as cursor:
+        with binary.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {ALARM_TABLE} AS a SET {assignments} "  # noqa: S608 - names from code
-                f"FROM unnest(%b::bigint[], {arrays}) AS u(id, {names}) WHERE a.id = u.id",
+                f"FROM unnest(%b::bigint[], %b::bigint[], {arrays}) "
+                f"AS u(id, expected, {names}) "
+                "WHERE a.id = u.id AND a.revision = u.expected RETURNING a.id",
                 columns,
             )
-        return
-    assignments = ", ".join(f"{field} = %s" for field in ALARM_FIELDS)
-    rows = [[*(_stored(getattr(a, f)) for f in ALARM_FIELDS), a.pk] for a in alarms]
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {ALARM_TABLE} SET {assignments} WHERE id = %s",  # noqa: S608
-            rows,
-        )
+            done = {row[0] for row in cursor.fetchall()}
+    else:
+        assignments = ", ".join(f"{field} = %s" for field in ALARM_FIELDS)
+        sql = f"UPDATE {ALARM_TABLE} SET {assignments} WHERE id = %s AND revision = %s"  # noqa: S608
+        done = set()
+        with connection.cursor() as cursor:
+            for alarm in alarms:
+                cursor.execute(
+                    sql,
+                    [*(_stored(getattr(alarm, f)) for f in ALARM_FIELDS), alarm.pk, alarm.expected],
+                )
+                if cursor.rowcount:
+                    done.add(alarm.pk)
+    for alarm in alarms:
+        if alarm.pk in done:
+            alarm.stored()
+    return {alarm.pk for alarm in alarms} - done
 
 
 def insert_journal(rows: Sequence[JournalRow]) -> None:
@@ -119,7 +146,7 @@ def insert_journal(rows: Sequence[JournalRow]) -> None:
     names = ", ".join(JOURNAL_FIELDS)
     if connection.vendor == "postgresql":
         arrays = ", ".join(f"%b::{kind}[]" for kind in _JOURNAL_TYPES)
-        with _binary_cursor() as cursor:
+        with binary.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {JOURNAL_TABLE} ({names}) SELECT * FROM unnest({arrays})",  # noqa: S608
                 [list(column) for column in zip(*rows, strict=True)],

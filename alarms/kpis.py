@@ -23,16 +23,13 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 
+from alarms.counts import BUCKET_S, CHATTER_COUNT, CHATTER_WINDOW_S, DAY_S
 from alarms.models import ActivationCount, Alarm, AlarmDayCount, AlarmTransition
 from alarms.states import State
 from poll.acquisition.batch import EPOCH
 
-BUCKET_S = 600
-DAY_S = 86_400
 FLOOD_START = 10  # more than this many in a bucket starts a flood...
 FLOOD_END = 5  # ...and a bucket with fewer than this ends it
-CHATTER_COUNT = 3
-CHATTER_WINDOW_S = 60
 STANDING = timedelta(hours=24)
 # EEMUA 191's guideline for the share of each priority (urgent counts with high).
 GUIDELINE = {"low": 0.80, "medium": 0.15, "high": 0.05}

@@ -189,14 +189,19 @@ class Alarm(models.Model):
 class AlarmTransition(models.Model):
     """One row of the alarm journal: who or what moved an alarm, when, with which value."""
 
-    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="transitions")
+    # Neither foreign key has an index of its own (each is one more index entry per row the
+    # poller inserts): ``alarm_transition_alarm_time`` starts with the alarm, and the user,
+    # set on the operators' few rows only, has a partial index.
+    alarm = models.ForeignKey(
+        Alarm, on_delete=models.CASCADE, related_name="transitions", db_index=False
+    )
     event = models.CharField(max_length=20, choices=EVENT_CHOICES)
     from_state = models.CharField(max_length=16, choices=STATE_CHOICES)
     to_state = models.CharField(max_length=16, choices=STATE_CHOICES)
     time = models.DateTimeField(help_text="Field time of the causing value, or of the action.")
     value = models.FloatField(null=True, blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
     )
     reason = models.CharField(max_length=200, blank=True)
     revision = models.BigIntegerField()
@@ -216,6 +221,11 @@ class AlarmTransition(models.Model):
         indexes = [
             models.Index(fields=["time"], name="alarm_transition_time"),
             models.Index(fields=["alarm", "time"], name="alarm_transition_alarm_time"),
+            models.Index(
+                fields=["user"],
+                condition=models.Q(user__isnull=False),
+                name="alarm_transition_user",
+            ),
             # The KPIs: activations by alarm in time order (chattering, standing, counts),
             # and acknowledgements by time with their delay, read from the index alone.
             models.Index(
@@ -237,8 +247,8 @@ class AlarmTransition(models.Model):
 
 
 class ActivationCount(models.Model):
-    """Activations per 10-minute bucket and priority, kept by the database as journal rows
-    are inserted (a trigger, migration 0005): the KPIs' counts per bucket and priority
+    """Activations per 10-minute bucket and priority, added by the writer of the journal
+    rows in their transaction (alarms/counts.py): the KPIs' counts per bucket and priority
     over a month read a few thousand rows instead of every activation."""
 
     bucket = models.BigIntegerField(help_text="10-minute windows since the epoch.")
@@ -256,8 +266,8 @@ class ActivationCount(models.Model):
 
 class AlarmDayCount(models.Model):
     """An alarm's activations in a day (UTC), and how many of them had their second
-    predecessor within 60 s (chattering windows), kept by the same trigger: the KPIs'
-    top ten and chattering alarms."""
+    predecessor within 60 s (chattering windows), added alike: the KPIs' top ten and
+    chattering alarms."""
 
     day = models.BigIntegerField(help_text="Days since the epoch.")
     alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="+")

@@ -10,9 +10,12 @@ In the batch's transaction, ``process(points, revision)`` feeds each changed val
 detectors of its point and the formulas that read it, and ``process_links(changes,
 revision)`` the links' states and the IEDs' link events to the comm-loss detectors, all
 from memory: a batch that touches nothing alarmed costs a set comparison, and no value is
-read back from the database. Only when some condition changes does it lock the alarms
-concerned (one query per batch) and store their states (one statement) and their journal
-rows (one statement), with the batch's revision and the field time of the cause.
+read back from the database. The alarms' states are kept in memory too: when some condition
+changes, the alarms concerned are stepped from that copy and stored in one revision-checked
+statement (:func:`alarms.bulk.update`), their journal rows in another, with the batch's
+revision and the field time of the cause. The few an operator changed meanwhile (the
+statement answers them) are read again under a lock and stepped anew. The activations'
+KPI counts are added in one more statement (alarms/counts.py).
 
 Within a batch, suppression that begins is applied before the activations and clearings,
 and suppression that ends after them: a feeder whose breaker opens as its current drops
@@ -33,7 +36,7 @@ from typing import cast
 
 from django.db import transaction
 
-from alarms import bulk
+from alarms import bulk, counts
 from alarms.bulk import AlarmRow
 from alarms.conditions import LIMIT_KINDS, LINK_FIELDS, compile_condition, known_tags
 from alarms.detectors import Detector, Kind, Limit
@@ -73,6 +76,8 @@ class AlarmProcessor:
         self._profile_id: int | None = None
         self._definitions: dict[int, AlarmDefinition] = {}
         self._alarm_ids: dict[int, int] = {}  # definition id -> alarm id
+        self._alarms: dict[int, AlarmRow] = {}  # alarm id -> its fields as last stored
+        self._recent: counts.Recent = {}  # alarm id -> its latest activations
         self._detectors: dict[int, Detector] = {}  # definition id -> detector
         self._suppressed: dict[int, bool] = {}  # definition id -> suppressed, as stored
         self._by_point: dict[int, list[int]] = {}  # point id -> limit definition ids
@@ -92,15 +97,24 @@ class AlarmProcessor:
         definitions = list(
             AlarmDefinition.objects.filter(profile_id=profile_id).select_related("point")
         )
-        missing = [d for d in definitions if not Alarm.objects.filter(definition=d).exists()]
-        Alarm.objects.bulk_create([Alarm(definition=d) for d in missing], ignore_conflicts=True)
-        rows = Alarm.objects.filter(definition__profile_id=profile_id).values_list(
-            "definition_id", "pk", "active", "suppressed"
+        having = set(
+            Alarm.objects.filter(definition__profile_id=profile_id).values_list(
+                "definition_id", flat=True
+            )
         )
+        missing = [Alarm(definition=d) for d in definitions if d.pk not in having]
+        Alarm.objects.bulk_create(missing, ignore_conflicts=True)
+        rows = Alarm.objects.filter(definition__profile_id=profile_id).values_list(
+            "definition_id", "pk"
+        )
+        self._alarm_ids = dict(rows)
+        self._alarms = bulk.read(self._alarm_ids.values())
+        self._recent = counts.recent(Alarm.objects.filter(definition__profile_id=profile_id))
         stored = {
-            definition_id: (active, suppressed) for definition_id, _, active, suppressed in rows
+            definition_id: (alarm.active, alarm.suppressed)
+            for definition_id, pk in self._alarm_ids.items()
+            if (alarm := self._alarms.get(pk)) is not None
         }
-        self._alarm_ids = {definition_id: pk for definition_id, pk, _, _ in rows}
         self._definitions = {d.pk: d for d in definitions}
         self._detectors, self._by_point, self._suppressed = {}, {}, {}
         self._links = LinkWatch()
@@ -214,16 +228,38 @@ class AlarmProcessor:
     # Storing
 
     def _store(self, changes: list[Change], revision: int) -> None:
-        """Lock the alarms concerned, step them, and store their states and journal rows."""
-        ids = self._alarm_ids
-        alarms = bulk.lock({ids[c.definition_id] for c in changes if c.definition_id in ids})
+        """Step the alarms concerned from memory and store their states and journal rows;
+        step again, from the database, those an operator changed meanwhile."""
+        journal, stepped = self._step(changes, self._alarms, revision)
+        missed = bulk.update(stepped)
+        self._alarms.update((alarm.pk, alarm) for alarm in stepped if alarm.pk not in missed)
+        if missed:
+            fresh = bulk.read(missed, lock=True)
+            ids = self._alarm_ids
+            retry = [c for c in changes if ids.get(c.definition_id) in missed]
+            again, restepped = self._step(retry, fresh, revision)
+            bulk.update(restepped)  # under the lock: the revision is the one read
+            journal = [row for row in journal if row.alarm_id not in missed] + again
+            for pk in missed - fresh.keys():  # deleted meanwhile
+                del self._alarms[pk]
+            self._alarms.update(fresh)
+            self._alarms.update((alarm.pk, alarm) for alarm in restepped)
+        bulk.insert_journal(journal)
+        counts.add(journal, self._recent)
+
+    def _step(
+        self, changes: list[Change], alarms: Mapping[int, AlarmRow], revision: int
+    ) -> tuple[list[JournalRow], list[AlarmRow]]:
+        """The journal rows of ``changes`` applied to copies of ``alarms``, and the copies
+        changed."""
+        ids, definitions = self._alarm_ids, self._definitions
         journal: list[JournalRow] = []
         changed: dict[int, AlarmRow] = {}
-        definitions = self._definitions
         for change in changes:
-            alarm = alarms.get(ids.get(change.definition_id, 0))
-            if alarm is None:  # its definition was deleted meanwhile
+            stored = alarms.get(ids.get(change.definition_id, 0))
+            if stored is None:  # its definition was deleted meanwhile
                 continue
+            alarm = changed.get(stored.pk) or stored.copy()
             row = step_alarm(
                 alarm,
                 definitions[change.definition_id],
@@ -235,8 +271,7 @@ class AlarmProcessor:
             if row is not None:
                 journal.append(row)
                 changed[alarm.pk] = alarm
-        bulk.update(list(changed.values()))
-        bulk.insert_journal(journal)
+        return journal, list(changed.values())
 
 
 def _limit(definition: AlarmDefinition) -> Limit:

@@ -1,9 +1,11 @@
 """Moving alarms through the state machine in the database: one function for the poller
 and the web alike, so both follow the same rules and both leave a journal row.
 
-Callers hold the alarm rows under ``select_for_update`` in their transaction: an operator's
-acknowledge and the poller's new activation of the same alarm are serialised by the row
-lock, and each applies its event to the state the other committed, so neither is lost.
+The web's callers hold the alarm rows under ``select_for_update`` in their transaction and
+give every change a new revision; the poller steps its copy of the rows and stores them only
+where the revision is still the one it read (:func:`alarms.bulk.update`), stepping the others
+again from the database. So an operator's acknowledge and the poller's new activation of the
+same alarm each apply to the state the other committed, and neither is lost.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, NamedTuple, Protocol
 
 from django.db import connection
 
+from alarms import counts
 from alarms.models import Alarm, AlarmTransition
 from alarms.states import Event, State, Status, step
 from poll.acquisition.store import NOTIFY_CHANNEL, REVISION_LOCK_KEY
@@ -148,6 +151,10 @@ ALARM_FIELDS = [
 
 
 def save(alarm: Alarm, transition: AlarmTransition) -> None:
-    """Store one alarm's change and its journal row."""
+    """Store one alarm's change and its journal row (and count it if an activation)."""
+    activation = counts.is_activation(transition)
+    known = counts.recent(Alarm.objects.filter(pk=alarm.pk)) if activation else {}
     alarm.save(update_fields=ALARM_FIELDS)
     transition.save()
+    if activation:
+        counts.add([transition], known)

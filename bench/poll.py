@@ -20,7 +20,8 @@ every COMaster is polled once a second. Then:
    and the ratio.
 
 It uses (and creates, if needed) the database ``smve_bench`` on the local PostgreSQL, and
-stops every process it started. Run: ``python -m bench.poll [--comasters N] [--seconds S]``.
+stops every process it started. Run: ``python -m bench.poll [--comasters N] [--seconds S]``;
+``--alarms`` defines an alarm on every AI and DI first (bench/poll_alarms.py).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import poll_alarms
 from bench.poll_load import PROFILE_NAME
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +71,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=BENCH_DATABASE)
     parser.add_argument("--keep", type=Path, help="keep the logs, ledger and spool in this folder")
     parser.add_argument("--no-baseline", action="store_true", help="measure the poller only")
+    parser.add_argument("--alarms", action="store_true", help="alarms on every AI and DI")
     args = parser.parse_args()
     os.environ.update(
         DATABASE_URL=args.database_url,
@@ -87,11 +90,14 @@ def main() -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         profile_path = build_site(args.comasters, workdir)
+        alarms = poll_alarms.define(PROFILE_NAME) if args.alarms else 0
         with simulator(profile_path, workdir) as control:
             ours = measure_poller(args, workdir, control)
             clear_records()
             baseline = {} if args.no_baseline else measure_baseline(args, workdir)
         report(args, ours, baseline)
+        if args.alarms:
+            sys.stdout.write(poll_alarms.report(alarms) + "\n")
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -143,3 +143,73 @@ def test_an_acknowledge_racing_a_new_activation_loses_neither(processor, ai_alar
     events = list(AlarmTransition.objects.order_by("id").values_list("event", "to_state"))
     assert events[-2:] == [("activate", "unack"), ("acknowledge", "ack")]
     assert Alarm.objects.get(pk=alarm.pk).state == "ack"
+
+
+@pytest.mark.django_db(transaction=True)  # the poller trusts its copy once a batch commits
+def test_an_acknowledge_after_the_poller_read_the_alarm_is_kept(processor, ai_alarm, client_as):
+    """The poller steps its copy of the alarm, read before the operator acknowledged: the
+    revision check sends it back to the database, so the clearing applies to ``ack``. (The
+    poller's revisions come from the web's sequence too: here they are kept apart by hand.)"""
+    alarm = raise_alarm(processor, ai_alarm, 150.0, 1001)
+    assert client_as("operator").post(f"/api/alarms/{alarm.pk}/acknowledge/").status_code == 200
+    raise_alarm(processor, ai_alarm, 50.0, 1002)
+    events = list(AlarmTransition.objects.order_by("id").values_list("event", "to_state"))
+    assert events == [("activate", "unack"), ("acknowledge", "ack"), ("clear", "normal")]
+    assert Alarm.objects.get(pk=alarm.pk).state == "normal"
+    raise_alarm(processor, ai_alarm, 150.0, 1003)  # the copy is up to date again
+    assert Alarm.objects.get(pk=alarm.pk).state == "unack"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_shelve_holding_the_row_makes_the_poller_wait_and_step_again(processor, ai_alarm):
+    """An operator's shelve holds the row while the poller stores a clearing: the poller's
+    update waits, then finds the revision moved, reads the shelved alarm and clears it
+    there (it stays shelved, inactive), losing neither."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: SQLite serialises whole transactions instead")
+    from alarms.states import Event
+    from alarms.transitions import apply, new_revision, save
+
+    alarm = raise_alarm(processor, ai_alarm, 150.0, 1001)
+    held, release = threading.Event(), threading.Event()
+
+    def shelve() -> None:
+        try:
+            with transaction.atomic():
+                row = Alarm.objects.select_for_update().get(pk=alarm.pk)
+                now = timezone.now()
+                transition = apply(row, Event.SHELVE, time=now, revision=new_revision(), reason="r")
+                assert transition is not None
+                row.shelved_until = now + timedelta(minutes=5)
+                save(row, transition)
+                held.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    def poll() -> None:
+        try:
+            raise_alarm(processor, ai_alarm, 50.0, 1002)
+        finally:
+            connection.close()
+
+    operator, poller = threading.Thread(target=shelve), threading.Thread(target=poll)
+    operator.start()
+    assert held.wait(30)
+    poller.start()
+    with connection.cursor() as cursor:  # wait until the poller waits for the row
+        for _ in range(10_000):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                break
+            poller.join(0.01)
+    release.set()
+    operator.join()
+    poller.join()
+    events = list(AlarmTransition.objects.order_by("id").values_list("event", "to_state"))
+    assert events == [("activate", "unack"), ("shelve", "shelved"), ("clear", "shelved")]
+    stored = Alarm.objects.get(pk=alarm.pk)
+    assert (stored.state, stored.active, stored.reason) == ("shelved", False, "r")

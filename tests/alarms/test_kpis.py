@@ -6,13 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from alarms import counts
 from alarms.models import Alarm, AlarmDefinition, AlarmTransition
 
 T0 = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)  # aligned on a 10-minute bucket
 
 
 def add(alarm: Alarm, event: str, to_state: str, seconds: float, priority: str) -> None:
-    AlarmTransition.objects.create(
+    """Store a journal row and its counts, as its writer does."""
+    known = counts.recent(Alarm.objects.filter(pk=alarm.pk))
+    row = AlarmTransition.objects.create(
         alarm=alarm,
         event=event,
         from_state="normal",
@@ -21,6 +24,7 @@ def add(alarm: Alarm, event: str, to_state: str, seconds: float, priority: str) 
         revision=1,
         priority=priority,
     )
+    counts.add([row], known)
 
 
 @pytest.fixture
@@ -120,7 +124,7 @@ def test_a_batch_of_journal_rows_is_counted_per_bucket_priority_day_and_alarm(ai
     from alarms.models import ActivationCount, AlarmDayCount
 
     alarm = Alarm.objects.create(definition=ai_alarm)
-    AlarmTransition.objects.bulk_create(
+    rows = [
         AlarmTransition(
             alarm=alarm, event=event, from_state="normal", to_state=state,
             time=T0 + timedelta(seconds=seconds), revision=1, priority="high",
@@ -129,13 +133,15 @@ def test_a_batch_of_journal_rows_is_counted_per_bucket_priority_day_and_alarm(ai
             ("activate", "unack", 0), ("activate", "unack", 10), ("clear", "rtn_unack", 20),
             ("activate", "unack", 599), ("activate", "unack", 600),
         ]
-    )  # fmt: skip
-    add(alarm, "activate", "unack", 30, "high")  # its second predecessor, 0 s, is 30 s before
+    ]  # fmt: skip
+    AlarmTransition.objects.bulk_create(rows)
+    counts.add(rows, {})
+    add(alarm, "activate", "unack", 630, "high")  # its second predecessor, 599 s, is 31 s before
     seconds = int((T0 - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds())
-    counts = ActivationCount.objects.order_by("bucket")
-    assert [(c.bucket - seconds // 600, c.priority, c.activations) for c in counts] == [
-        (0, "high", 4),
-        (1, "high", 1),
+    stored = ActivationCount.objects.order_by("bucket")
+    assert [(c.bucket - seconds // 600, c.priority, c.activations) for c in stored] == [
+        (0, "high", 3),
+        (1, "high", 2),
     ]
     (day,) = AlarmDayCount.objects.filter(alarm=alarm)
     assert (day.day, day.activations, day.chattering) == (seconds // 86_400, 5, 1)

@@ -51,3 +51,16 @@ def test_points_without_alarms_cost_no_query(processor, ai_alarm, django_assert_
     other = ai_alarm.point_id + 100_000
     with django_assert_num_queries(0):
         processor.process({other: PointChange(other, 500.0, 0, True, 0)}, 30)
+
+
+@pytest.mark.django_db(transaction=True)  # the processor keeps its counts once batches commit
+def test_the_batches_count_their_activations_and_chattering(processor, ai_alarm):
+    from alarms.models import ActivationCount, AlarmDayCount
+
+    point = ai_alarm.point_id
+    for seconds, value in [(0, 120), (10, 90), (20, 120), (30, 90), (40, 120), (200, 90)]:
+        batch(processor, point, value, seconds, 100 + seconds)
+    batch(processor, point, 120, 210, 400)  # 170 s after its second predecessor
+    assert sum(ActivationCount.objects.values_list("activations", flat=True)) == 4
+    (day,) = AlarmDayCount.objects.all()
+    assert (day.activations, day.chattering) == (4, 1)  # the one at 40 s

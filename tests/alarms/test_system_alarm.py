@@ -12,7 +12,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 from rest_framework.test import APIClient
 
-from alarms.models import Alarm, AlarmDefinition, AlarmTransition
+from alarms.models import Alarm, AlarmDayCount, AlarmDefinition, AlarmTransition
 from outbox.models import MailOutage
 from outbox.sending import deliver, enqueue
 from poll.profiles import export_profile, load_profile
@@ -134,6 +134,9 @@ def test_a_second_outage_is_a_second_activation_of_the_same_alarm(small_profile,
     alarm = mail_alarm()
     assert (alarm.state, alarm.state_since) == ("unack", NOW + timedelta(hours=4))
     assert AlarmTransition.objects.filter(alarm=alarm, event="activate").count() == 2
+    # Stored one at a time, each activation is counted for the KPIs as it is stored.
+    (day,) = AlarmDayCount.objects.filter(alarm=alarm)
+    assert (day.activations, day.chattering) == (2, 0)
 
 
 def test_an_edited_definition_keeps_its_priority_and_area(small_profile, server):
