@@ -37,7 +37,7 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.poll import Usage
+from bench.poll_metrics import Usage
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "smve_bench_mqtt"
