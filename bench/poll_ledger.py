@@ -2,10 +2,11 @@
 database holds, late and lost told apart.
 
 An event is *late* when it was handed out by the measuring window's end and is not in the
-database then, and *lost* when it is still not there once the poller has drained: every
-COMaster has had a reply stored since the window ended (SEQ moves on only once an answer
-is stored, so every answer handed out before, or its BufRetry repeat, was stored first)
-and the poller's journal holds no entry that is not in the database.
+database when first looked for, just after; it is *lost* when it is still not there once
+the poller has drained: every COMaster has had a reply stored since the window ended (SEQ
+moves on only once an answer is stored, so every answer handed out before, or its
+BufRetry repeat, was stored first) and the poller's journal holds no entry that is not in
+the database.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ def report(
         f"{'reply timeouts/s':28}{ours['timeouts']:>14.1f}",
         f"{'spool depth at the end':28}{ours['spool']:>14.0f}",
         f"{'events handed out':28}{events.handed_out:>14}   (by the window's end)",
-        f"{'events late':28}{events.late:>14}   (not stored at the window's end)",
+        f"{'events late':28}{events.late:>14}   (not stored yet just after the window)",
         f"{'events lost':28}{lost:>14}   (still not stored once the poller drained)",
         "",
         f"replies/s ratio poller / baseline: {ratio:.1f}x",
