@@ -176,7 +176,7 @@ def measure_poller(
             account = account_events(
                 events,
                 missing_events,
-                lambda: drained(metrics_port, window_end),
+                Drain(running, metrics_port, window_end),
                 args.drain_timeout,
             )
             still_missing = sorted(missing_events(events))  # lost, once it drained
@@ -186,18 +186,50 @@ def measure_poller(
     return result, account
 
 
-def drained(metrics_port: int, since: float) -> bool:
-    """Every COMaster has had a reply stored since ``since`` (so every answer handed out
-    before was stored, or asked for again and stored, first), and then the poller's
-    journal holds nothing that is not in the database."""
-    from django.db.models import Min
+class Drain:
+    """Whether the poller has drained since ``since`` (called again and again).
 
-    from poll.models import COMaster
+    Drained: every COMaster has had a reply stored since ``since`` (so every answer
+    handed out before was stored, or asked for again and stored, first), and then the
+    poller's journal holds nothing that is not in the database. An overloaded poller never
+    gets there while the field keeps it busy: when it has not drained after
+    ``QUIET_AFTER`` seconds, the simulators fall silent (they hand out nothing while
+    silent) until its journal is empty, and then answer again; the first poll after that
+    repeats any answer not stored (BufRetry)."""
 
-    oldest = COMaster.objects.aggregate(oldest=Min("last_poll_at"))["oldest"]
-    if oldest is None or oldest <= datetime.fromtimestamp(since, UTC):
-        return False
-    return metrics(metrics_port).get("smve_poll_spool_depth", 0.0) == 0
+    QUIET_AFTER = 10.0
+
+    def __init__(self, running: list[Simulator], metrics_port: int, since: float) -> None:
+        self._running, self._port = running, metrics_port
+        self._since = datetime.fromtimestamp(since, UTC)
+        self._quiet_at = time.monotonic() + self.QUIET_AFTER
+        self._silent = self._resumed = False
+
+    def __call__(self) -> bool:
+        if not self._silent and time.monotonic() > self._quiet_at:
+            self._tell_simulators("stop")
+            self._silent = True
+        if self._silent and not self._resumed:
+            if self._journal_pending():
+                return False
+            self._tell_simulators("resume")
+            self._resumed = True
+        return self._every_comaster_stored_since() and not self._journal_pending()
+
+    def _tell_simulators(self, cmd: str) -> None:
+        for simulator in self._running:
+            simulator.control(cmd)
+
+    def _journal_pending(self) -> bool:
+        return metrics(self._port).get("smve_poll_spool_depth", 0.0) > 0
+
+    def _every_comaster_stored_since(self) -> bool:
+        from django.db.models import Min
+
+        from poll.models import COMaster
+
+        oldest = COMaster.objects.aggregate(oldest=Min("last_poll_at"))["oldest"]
+        return oldest is not None and oldest > self._since
 
 
 @contextmanager
