@@ -108,7 +108,7 @@ def test_a_command_waits_until_the_last_polls_answer_is_stored() -> None:
     assert harness.sent_polls() == [poll_seq]
     harness.answer(poll_seq)
     (frame,) = harness.sent()
-    assert frame.cmd == Command.PORT and frame.seq not in (poll_seq, 0)
+    assert frame.cmd == Command.PORT and frame.seq == next_seq(next_seq(poll_seq))
     results: list[CommandEcho] = []
     done.addCallback(results.append)
     harness.feed(encode_port_command(0x40, 1, frame.seq, port=0, bit=0, state=1))
