@@ -50,7 +50,8 @@ class EventAccount:
     """Missing at the window's end, stored by the time the poller drained (all of those
     missing at the end when it never drained)."""
     lost: int | None
-    """Still missing once the poller drained; None when it did not drain in time."""
+    """Still missing once the poller drained (0 as soon as every late one is stored);
+    None when neither happened in time."""
 
 
 def account_events(
@@ -58,18 +59,21 @@ def account_events(
     missing: Callable[[set[Key]], set[Key]],
     drained: Callable[[], bool],
     patience: float,
-    every: float = 0.5,
+    every: float = 2.0,
 ) -> EventAccount:
     """Late and lost among ``events`` (handed out by the window's end): ``missing`` tells
-    which of a set are not stored, ``drained`` whether the poller has drained; it is
-    asked every ``every`` seconds for ``patience`` seconds at most."""
+    which of a set are not stored, ``drained`` whether the poller has drained. Every
+    ``every`` seconds, for ``patience`` seconds at most, it asks whether the poller has
+    drained and then which of the late events are still missing: none (a stored event
+    stays stored), or the poller drained, settles it."""
     late = missing(events)
-    if not late:
-        return EventAccount(len(events), 0, 0)
     deadline = time.monotonic() + patience
-    while not drained():
+    while late:
+        done = drained()  # before looking: what is missing then is missing once drained
+        still = missing(late)
+        if done or not still:
+            return EventAccount(len(events), len(late) - len(still), len(still))
         if time.monotonic() > deadline:
             return EventAccount(len(events), len(late), None)
         time.sleep(every)
-    lost = missing(late)
-    return EventAccount(len(events), len(late) - len(lost), len(lost))
+    return EventAccount(len(events), 0, 0)

@@ -57,6 +57,12 @@ def test_events_stored_before_the_poller_drained_are_late_not_lost() -> None:
     assert database.asked == 3, "lost is counted only once the poller drained"
 
 
+def test_once_every_late_event_is_stored_none_is_lost_drained_or_not() -> None:
+    database = Database(set(), [EVENTS], drained_after=10**9)
+    account = account_events(EVENTS, database.missing, database.drained, 10.0, every=0.0)
+    assert account == EventAccount(handed_out=4, late=4, lost=0)
+
+
 def test_nothing_missing_at_the_end_is_settled_without_waiting() -> None:
     database = Database(set(EVENTS), [], drained_after=10**9)
     account = account_events(EVENTS, database.missing, database.drained, 10.0, every=0.0)
