@@ -38,7 +38,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.poll import free_port, metrics, quantile, stop, wait_for
+from bench.poll_metrics import metrics, quantile
+from bench.poll_processes import free_port, stop, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 DATABASE = "smve_bench_commands"

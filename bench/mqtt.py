@@ -42,6 +42,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import signal
 import statistics
@@ -55,19 +56,12 @@ from pathlib import Path
 from typing import Any
 
 from bench.mqtt_beside import BesideLoad, Counters, beside_load
+from bench.poll import COMASTERS_PER_SIMULATOR
 from bench.poll import WARM_UP as POLL_WARM_UP
-from bench.poll import (
-    Usage,
-    backend_pids,
-    build_site,
-    create_database,
-    free_port,
-    metrics,
-    quantile,
-    stop,
-    wait_for,
-)
 from bench.poll_load import PROFILE_NAME
+from bench.poll_metrics import Usage, backend_pids, metrics, quantile
+from bench.poll_processes import free_port, stop, wait_for
+from bench.poll_site import build_site, create_database
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = "postgres://postgres@127.0.0.1:5432/smve_bench_mqtt"
@@ -185,10 +179,12 @@ class Window:
         return [old for _, old in self.changes]
 
 
-def prepare(url: str, workdir: Path, options: argparse.Namespace, prefix: str) -> tuple[int, Path]:
+def prepare(
+    url: str, workdir: Path, options: argparse.Namespace, prefix: str
+) -> tuple[int, list[Path]]:
     """A database holding the bench profile, active: the poller bench's COMasters (none
     without ``--beside-mara``) and the MQTT devices, in bulk. The profile's id and the
-    profile file of the Mara simulator."""
+    profile files of the Mara simulators (one per 500 COMasters)."""
     create_database(url)
     os.environ.update(
         DATABASE_URL=url,
@@ -205,10 +201,11 @@ def prepare(url: str, workdir: Path, options: argparse.Namespace, prefix: str) -
     from poll.models import Profile
 
     call_command("migrate", verbosity=0)
-    profile_file = build_site(options.beside_mara, workdir)
+    simulators = max(1, math.ceil(options.beside_mara / COMASTERS_PER_SIMULATOR))
+    profile_files = build_site(options.beside_mara, workdir, simulators)
     profile_id = Profile.objects.get(name=PROFILE_NAME).pk
     store_mqtt_devices(profile_id, prefix, options.devices, options.channels)
-    return profile_id, profile_file
+    return profile_id, profile_files
 
 
 def store_mqtt_devices(profile_id: int, prefix: str, devices: int, channels: int) -> None:
@@ -328,7 +325,7 @@ def schedule(options: argparse.Namespace) -> list[Phase]:
 def run(options: argparse.Namespace) -> int:
     prefix = f"/bench-mqtt/{uuid.uuid4().hex[:8]}"
     workdir = Path(tempfile.mkdtemp(prefix="bench-mqtt-"))
-    profile_id, profile_file = prepare(options.database, workdir, options, prefix)
+    profile_id, profile_files = prepare(options.database, workdir, options, prefix)
     report = workdir / "baseline.json"
     environment = {**os.environ, "POLL_SPOOL_DIR": str(workdir / "spool")}
     python = sys.executable
@@ -345,7 +342,7 @@ def run(options: argparse.Namespace) -> int:
 
         plants, meters = (options.plants, options.meters) if options.beside_modbus else (0, 0)
         load = stack.enter_context(
-            beside_load(profile_id, profile_file, workdir, options.beside_mara, plants, meters)
+            beside_load(profile_id, profile_files, workdir, options.beside_mara, plants, meters)
         )
         stream = Stream(options.database, profile_id)
         stack.callback(stream.close)

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.modbus import METERS_PER_GATEWAY, device_documents, start_simulator
-from bench.poll import simulator, stop
+from bench.poll_processes import simulators, stop
+from bench.poll_site import point_comasters_at
 
 SETTLE_TIMEOUT = 120.0
 """Seconds for every beside link to come online (or offline) after a switch; a poller that
@@ -87,7 +88,12 @@ class BesideLoad:
 
 @contextlib.contextmanager
 def beside_load(
-    profile_id: int, profile_file: Path, workdir: Path, comasters: int, plants: int, meters: int
+    profile_id: int,
+    profile_files: list[Path],
+    workdir: Path,
+    comasters: int,
+    plants: int,
+    meters: int,
 ) -> Iterator[BesideLoad]:
     """The simulators running and the beside links stored, disabled (the first phase
     switches them on if it wants them)."""
@@ -105,7 +111,7 @@ def beside_load(
         documents = device_documents(plant_devices, meter_devices)
         store_modbus_devices(profile_id, documents)
         if comasters:
-            stack.enter_context(simulator(profile_file, workdir))
+            stack.enter_context(simulators(profile_files, workdir, point_comasters_at))
         load = BesideLoad(profile_id, comasters, len(documents))
         load.switch(False)
         yield load

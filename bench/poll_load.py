@@ -1,10 +1,11 @@
 """The two processes of the poller bench that are not the poller (see bench/poll.py).
 
 ``python -m bench.poll_load simulate PROFILE [simulator options]``
-    The Mara simulator (``protocols.mara.simulator``) with a struct-based reply encoder
-    in place of the Construct one, which alone would take a whole core to answer 500
-    COMasters a second. Everything else (field, events, BufRetry, ledger, control port)
-    is the simulator's own, and the fast encoder is checked against the real one first.
+    The Mara simulator (``protocols.mara.simulator``) with the struct-based reply and
+    event encoders of :mod:`bench.mara_fast` in place of the Construct ones, which alone
+    would take a whole core to serve 500 COMasters a second. Everything else (field,
+    events, BufRetry, ledger, control port) is the simulator's own, and the fast encoders
+    are checked against the real ones first.
 
 ``python -m bench.poll_load baseline --seconds S``
     The baseline: the bench profile polled with the same client, but every value of
@@ -17,23 +18,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import struct
 import sys
 import time
 from datetime import datetime
 from typing import Any
 
+from bench.mara_fast import fast_event, fast_poll_reply
 from protocols.mara import (
     AnalogValue,
-    Command,
     DigitalEvent,
     PollReply,
     decode_event,
     encode_event,
     encode_poll_reply,
 )
-from protocols.mara.checksum import bcc
-from protocols.mara.constants import SOF
 
 PROFILE_NAME = "Bench substation"
 BASELINE_WARMUP = 10.0
@@ -49,27 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     return baseline(args.seconds)
 
 
-# The simulator with a fast encoder
-
-
-def fast_poll_reply(dst: int, src: int, seq: int, reply: PollReply) -> bytes:
-    """``encode_poll_reply`` for replies whose events carry their raw bytes."""
-    di, ai, events = reply.di, reply.ai, reply.events
-    body = b"".join(
-        (
-            bytes((SOF, 0, dst, src, seq, Command.POLL, len(reply.sv) + 1)),
-            reply.sv,
-            bytes((2 * len(di) + 1,)),
-            struct.pack(f"<{len(di)}H", *di),
-            bytes((2 * len(ai) + 1,)),
-            struct.pack(f"<{len(ai)}H", *(value.q << 14 | value.raw for value in ai)),
-            bytes((10 * len(events) + 1,)),
-            *(event.raw for event in events),
-        )
-    )
-    frame = bytearray(body)
-    frame[1] = len(body) + 2
-    return bytes(frame) + bcc(frame).to_bytes(2, "big")
+# The simulator with fast encoders
 
 
 def simulate(arguments: list[str]) -> int:
@@ -77,10 +55,14 @@ def simulate(arguments: list[str]) -> int:
     from protocols.mara.simulator import device
 
     # The simulator buffers events decoded from their encoding, so they carry raw bytes.
-    event = decode_event(encode_event(DigitalEvent(3, 0, 1, 1, 5, datetime(2024, 5, 1, 12))))
-    sample = PollReply(bytes(24), (1, 2, 3, 4), (AnalogValue(1, 2000),) * 32, (event,))
+    event = DigitalEvent(3, 0, 1, 1, 5, datetime(2024, 5, 1, 12, 0, 0, 123457))
+    assert fast_event(event) == encode_event(event)
+    sample = PollReply(
+        bytes(24), (1, 2, 3, 4), (AnalogValue(1, 2000),) * 32, (decode_event(encode_event(event)),)
+    )
     assert fast_poll_reply(0x40, 1, 0x21, sample) == encode_poll_reply(0x40, 1, 0x21, sample)
-    vars(device)["encode_poll_reply"] = fast_poll_reply  # the name device.py's encoder calls
+    # The names device.py's encoders are called by.
+    vars(device).update(encode_poll_reply=fast_poll_reply, encode_event=fast_event)
     return cli.main(arguments)
 
 

@@ -14,6 +14,11 @@ request in flight. :class:`PollClient` adds Mara's part, from the protocol page:
   the wrong command, layout or addresses, uses up a try; other noise does not.
 - A lost connection uses up a try, but is not by itself the COMaster going down: the SEQ
   and the count of tries survive the reconnect.
+- A command goes out only once the last poll's answer is stored: its SEQ is a new one,
+  after which the COMaster can no longer repeat that answer, so an answer not yet stored
+  (still being stored, or its storing failed) would lose its events. A command submitted
+  meanwhile waits for the next stored answer, and fails with the link as the keeper's own
+  waiting commands do.
 - A time set is sent on connect and then before a poll whenever ``time_set_interval`` has
   passed. It carries the SEQ of the last poll, so that it can never make the COMaster take
   a repeated poll for a new one, or a new poll for a repeat.
@@ -33,6 +38,7 @@ from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.python.failure import Failure
 
 from ..link.client import FieldClient
+from ..link.errors import RequestFailed
 from ..link.keeper import Answer, FailedTry, Keeper, LinkSettings, Unusable
 from ..link.wire import LinkProtocol, tcp_dialer
 from .commands import CommandEcho, FieldCommand, judge_echo
@@ -131,6 +137,8 @@ class PollClient(FieldClient[int | FieldCommand, PollReply | CommandEcho]):
         self._stored = False  # the answer to ``seq`` is stored: the next poll takes a new SEQ
         self._last_time_set: float | None = None
         self._command_seqs: dict[int, int] = {}  # id(command) -> its SEQ, kept for retries
+        self._held: list[tuple[FieldCommand, Deferred[CommandEcho]]] = []
+        """Commands waiting for the last poll's answer to be stored."""
         self._keeper: Keeper[int | FieldCommand, PollReply | CommandEcho] = Keeper(
             settings,
             self,
@@ -160,10 +168,26 @@ class PollClient(FieldClient[int | FieldCommand, PollReply | CommandEcho]):
         return (self.seq,)
 
     def send_command(self, command: FieldCommand) -> Deferred[CommandEcho]:
-        """Send ``command`` before the next poll; the Deferred fires with the echo (which
-        may report a failure) or fails with ``RequestFailed`` (no answer, connection lost).
+        """Send ``command`` before the next poll, once the last poll's answer is stored;
+        the Deferred fires with the echo (which may report a failure) or fails with
+        ``RequestFailed`` (no answer, connection lost).
         """
-        return self._keeper.submit(command)  # type: ignore[return-value]
+        if self._stored or not self._keeper.connected:
+            return self._keeper.submit(command)  # type: ignore[return-value]
+        held: Deferred[CommandEcho] = Deferred()
+        self._held.append((command, held))
+        return held
+
+    def stop(self) -> Deferred[None]:
+        self._fail_held("the link is stopped")
+        return super().stop()
+
+    def link_down(self, reason: str) -> None:
+        self._fail_held(reason)
+        super().link_down(reason)
+
+    def link_lost(self, detail: str) -> None:
+        self._fail_held(f"connection lost: {detail}")
 
     def encode(self, request: int | FieldCommand, attempt: int) -> bytes:
         if isinstance(request, FieldCommand):
@@ -214,17 +238,28 @@ class PollClient(FieldClient[int | FieldCommand, PollReply | CommandEcho]):
             log.warning("%s: command %r, try %d: %s", self.settings.host, request, attempt, why)
 
     def _command_seq(self, command: FieldCommand) -> int:
-        """A command takes the SEQ after the last poll's, so the COMaster never takes it for
-        a repeated poll, and keeps it for its retries. Once the last poll's answer is
-        stored, the polls go on after the command's SEQ; a poll still to be repeated keeps
-        its own."""
+        """A command skips one SEQ after the last poll's (whose answer is stored: see
+        :meth:`send_command`) and keeps its own for its retries; the polls go on after it.
+
+        The skipped one is where a poller restarting (or a standby taking over) resumes,
+        for it knows the stored polls' SEQs only: were it the command's, the COMaster
+        would answer that poll with the command's echo again, and again."""
         key = id(command)
         if key not in self._command_seqs:
             self._command_seqs.clear()
-            self._command_seqs[key] = next_seq(self.seq)
-            if self._stored:
-                self.seq = self._command_seqs[key]
+            self.seq = self._command_seqs[key] = next_seq(next_seq(self.seq))
         return self._command_seqs[key]
+
+    def _release_held(self) -> None:
+        """Hand the waiting commands to the keeper: they go out before the next poll."""
+        held, self._held = self._held, []
+        for command, waiting in held:
+            self._keeper.submit(command).chainDeferred(waiting)  # type: ignore[arg-type]
+
+    def _fail_held(self, reason: str) -> None:
+        held, self._held = self._held, []
+        for _, waiting in held:
+            waiting.errback(RequestFailed(reason))
 
     def _examine_echo(
         self, command: FieldCommand, frame: Frame
@@ -258,6 +293,7 @@ class PollClient(FieldClient[int | FieldCommand, PollReply | CommandEcho]):
 
     def _stored_ok(self, _: object) -> None:
         self._stored = True
+        self._release_held()
 
     def _store_failed(self, failure: Failure) -> None:
         log.error(

@@ -80,8 +80,8 @@ class SimulatedCOMaster:
             BROADCAST_ADDRESS,
         ):
             return None
-        self._catch_up()
         if frame.cmd == Command.TIME_SET:
+            self._catch_up()
             if isinstance(frame.payload, TimeSet) and frame.payload.time is not None:
                 self.clock.set(frame.payload.time)
                 self._field.restart(frame.payload.time)
@@ -89,7 +89,10 @@ class SimulatedCOMaster:
         if frame.dst == BROADCAST_ADDRESS:
             return None
         if frame.seq == self._last_seq:
+            # Before any catch-up: a retry neither moves the field on nor draws from its
+            # random numbers, so it never changes what the field hands out afterwards.
             return self._last_answer
+        self._catch_up()
         answer = self._answer(frame)
         if answer is not None:
             self._last_seq, self._last_answer = frame.seq, answer
@@ -112,7 +115,7 @@ class SimulatedCOMaster:
         if not 0 <= raw <= RAW_MAX or not 0 <= q <= 3:
             raise ValueError(f"raw must be within 0..{RAW_MAX} and q within 0..3")
         self._catch_up()
-        self._field.set_analog(tag, raw, q, hold)
+        self._field.set_analog(tag, raw, self.clock.now(), q, hold)
 
     def state(self) -> dict[str, Any]:
         """Current values by tag, clock and buffer, JSON-ready."""
@@ -124,7 +127,9 @@ class SimulatedCOMaster:
             },
             "ai": {
                 point.tag: {"q": value.q, "raw": value.raw}
-                for point, value in zip(self.profile.analog, self._field.ai_values(), strict=True)
+                for point, value in zip(
+                    self.profile.analog, self._field.ai_values(self.clock.now()), strict=True
+                )
             },
             "pending_events": len(self._events),
             "lost_events": self._lost_events,
@@ -168,7 +173,7 @@ class SimulatedCOMaster:
         reply = PollReply(
             sv=bytes(self.profile.sv_size),
             di=self._field.di_words(),
-            ai=self._field.ai_values(),
+            ai=self._field.ai_values(self.clock.now()),
             events=events,
         )
         answer = encode_poll_reply(frame.src, self.profile.address, frame.seq, reply)

@@ -1,9 +1,11 @@
 """The simulated field behind one COMaster: DIs that flip, AIs that wander, energy that
 accumulates into 15-minute periods.
 
-Time is simulated time (the COMaster's clock), passed in by the caller; everything that
-happened up to a given time is worked out when asked, in time order, so the result does
-not depend on how often it is asked.
+Time is simulated time (the COMaster's clock), passed in by the caller; the events that
+happened up to a given time are worked out when asked, in time order, so they do not
+depend on how often they are asked for. The AIs wander in one step per reading (a poll)
+and at each energy period's end, not at every event: a thousand COMasters' fields are
+simulated in one process, and a step per event tripled its cost.
 
 Besides its random flips a DI can flip at set moments after the start (``sim.opening``):
 the opening scene, which gives a demo its first breaker operations and protection trips
@@ -77,7 +79,9 @@ class SimulatedField:
             words[number // 16] |= self._wire_bit(point) << (number % 16)
         return tuple(words)
 
-    def ai_values(self) -> tuple[AnalogValue, ...]:
+    def ai_values(self, now: datetime) -> tuple[AnalogValue, ...]:
+        """The AI section at ``now``: the AIs wander up to then first."""
+        self._evolve_analog(now)
         return tuple(self.analog_value(tag) for tag in self._analog)
 
     # --- time --------------------------------------------------------------------------
@@ -107,8 +111,8 @@ class SimulatedField:
             if not candidates or min(candidates) > now:
                 break
             when = min(candidates)
-            self._evolve_analog(when)
             if when == period_end:
+                self._evolve_analog(when)  # the period's energy, up to its end
                 events.extend(self._close_period(when))
             elif when == flip_time:
                 _, order, tag = heapq.heappop(self._flips)
@@ -118,7 +122,6 @@ class SimulatedField:
             else:
                 _, _, tag = self._opening.popleft()
                 events.append(self._change(self._digital[tag], 1 - self._values[tag], when))
-        self._evolve_analog(now)
         return events
 
     # --- changes from outside ----------------------------------------------------------
@@ -147,9 +150,10 @@ class SimulatedField:
                 events.append(self._change(point, value, now))
         return bool(points), events
 
-    def set_analog(self, tag: str, raw: int, q: int = 0, hold: bool = True) -> None:
-        """Set an AI's raw value and qualifier; held, it stays there, otherwise it
-        wanders on from there."""
+    def set_analog(self, tag: str, raw: int, now: datetime, q: int = 0, hold: bool = True) -> None:
+        """Set an AI's raw value and qualifier at ``now``; held, it stays there, otherwise
+        it wanders on from there."""
+        self._evolve_analog(now)  # the energy so far, at the value it had
         self._levels[tag] = float(raw)
         self._qualifiers[tag] = q
         if hold:

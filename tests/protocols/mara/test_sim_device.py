@@ -59,6 +59,30 @@ def test_repeated_seq_gets_the_previous_answer() -> None:
     assert following.di == (0b011,)
 
 
+def test_repeats_do_not_change_what_the_field_hands_out() -> None:
+    """Two fields of one seed, polled at the same moments; one also gets a retry of every
+    poll half a second later. Their new answers are the same, byte for byte."""
+    document = profile_document()
+    document["comasters"][0]["ieds"][1]["di"][0]["sim"]["flip_per_hour"] = 3600
+    plain, retried = make_harness(document=document), make_harness(document=document)
+    answers: dict[str, list[bytes]] = {"plain": [], "retried": []}
+    for seq in range(0x20, 0x50):
+        for name, harness in (("plain", plain), ("retried", retried)):
+            answer = harness.device.handle(decode_frame(encode_poll(1, 0x40, seq)))
+            assert answer is not None
+            answers[name].append(answer)
+        retried.clock.advance(0.5)
+        again = retried.device.handle(decode_frame(encode_poll(1, 0x40, seq)))
+        assert again == answers["retried"][-1]
+        plain.clock.advance(0.5)
+        for harness in (plain, retried):
+            harness.clock.advance(0.5)
+    assert answers["retried"] == answers["plain"]
+    replies = [decode_frame(answer).payload_as(PollReply) for answer in answers["plain"]]
+    assert sum(len(reply.events) for reply in replies) > 5, "the field flipped meanwhile"
+    assert len({reply.ai for reply in replies}) > 5, "the AIs wandered meanwhile"
+
+
 def test_events_are_handed_out_once_oldest_first_as_many_as_fit() -> None:
     harness = make_harness()
     for n in range(30):
