@@ -13,6 +13,12 @@ from bench.poll_ledger import EventAccount
 from bench.poll_site import AIS_PER_IED, DIS_PER_IED, IEDS
 
 LATENESS_GOAL = 0.2
+CORES_GOAL = 1.2
+"""Poller plus PostgreSQL, at 1,000 COMasters."""
+PER_REPLY_GOAL_MS = 0.91
+"""Half the CPU per stored reply (poller + PostgreSQL) measured before the write path was
+reworked: 0.49 + 0.42 core for 500 replies/s."""
+HOT_GOAL = 0.9
 
 
 def per_reply_ms(cores: float, replies: float) -> str:
@@ -70,12 +76,24 @@ def report(
         f"{'events late':28}{events.late:>14}   (not stored yet just after the window)",
         f"{'events lost':28}{lost:>14}   (still not stored once the poller drained)",
         "",
-        f"replies/s ratio poller / baseline: {ratio:.1f}x",
-        f"goal p99 lateness < {LATENESS_GOAL * 1000:.0f} ms: "
-        + ("met" if ours["p99"] < LATENESS_GOAL else "not met")
-        + f"; poller under one core: {'met' if ours['cpu'] < 1.0 else 'not met'}"
-        + f"; zero lost events: {'met' if events.lost == 0 else 'not met'}",
+        "replies/s ratio poller / baseline: "
+        + (f"{ratio:.1f}x" if not math.isnan(ratio) else "n/a (no baseline run)"),
+        goals(ours, events),
     ]
     if math.isnan(ours["p99"]):
         lines.append("no poll lateness was measured: no poll left in the window")
     sys.stdout.write("\n".join(lines) + "\n")
+
+
+def goals(ours: dict[str, float], events: EventAccount) -> str:
+    """The goals of the poller at 1,000 COMasters, each met or not by this run."""
+    cores = ours["cpu"] + ours["pg_cpu"]
+    per_reply = cores * 1000 / ours["replies"] if ours["replies"] > 0 else math.inf
+    checks = [
+        (f"p99 lateness < {LATENESS_GOAL * 1000:.0f} ms", ours["p99"] < LATENESS_GOAL),
+        (f"poller + PostgreSQL < {CORES_GOAL:g} cores", cores < CORES_GOAL),
+        (f"CPU per stored reply <= {PER_REPLY_GOAL_MS} ms", per_reply <= PER_REPLY_GOAL_MS),
+        (f"poll_point updates >= {HOT_GOAL:.0%} HOT", ours["hot"] >= HOT_GOAL),
+        ("zero lost events", events.lost == 0),
+    ]
+    return "goals: " + "; ".join(f"{name}: {'met' if ok else 'not met'}" for name, ok in checks)
