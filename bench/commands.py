@@ -38,6 +38,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.database import create_database
 from bench.poll_metrics import metrics, quantile
 from bench.poll_processes import free_port, stop, wait_for
 
@@ -56,9 +57,7 @@ LATENESS = "smve_poll_lateness_seconds"
 def prepare(workdir: Path) -> Path:
     """A fresh database with the quiet demo substation (on free ports) and an operator;
     returns the profile file the simulator serves."""
-    for command in ("dropdb", "createdb"):
-        extra = ["--if-exists"] if command == "dropdb" else []
-        subprocess.run([command, "-h", "127.0.0.1", "-U", "postgres", *extra, DATABASE], check=True)
+    create_database(URL, fresh=True)
     os.environ.update(DATABASE_URL=URL, DJANGO_SETTINGS_MODULE="smve.settings", DEBUG="1")
     import django
 

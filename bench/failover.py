@@ -19,13 +19,14 @@ import argparse
 import collections
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 from functools import partial
 from pathlib import Path
 from typing import Any
+
+from bench.database import create_database
 
 DATABASE = "smve_bench_failover"
 URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
@@ -34,9 +35,7 @@ DEADLINE = 60.0
 
 def prepare(workdir: Path) -> dict[str, Any]:
     """A fresh database with the quiet demo substation, polled ten times a second."""
-    for command in ("dropdb", "createdb"):
-        extra = ["--if-exists"] if command == "dropdb" else []
-        subprocess.run([command, "-h", "127.0.0.1", "-U", "postgres", *extra, DATABASE], check=True)
+    create_database(URL, fresh=True)
     os.environ.update(DATABASE_URL=URL, DJANGO_SETTINGS_MODULE="smve.settings", DEBUG="1")
     import django
 

@@ -59,7 +59,7 @@ def setup_django(url: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.unlink(missing_ok=True)
     else:
-        from bench.poll_site import create_database
+        from bench.database import create_database
 
         create_database(url)
     import django

@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.database import create_database
 from poll.sample_partitions import ensure_months, months_between
 
 
@@ -44,6 +45,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--export-rows", type=int, default=5_000_000)
     parser.add_argument("--export-only", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
+    create_database(options.database_url)
     os.environ.update(
         DATABASE_URL=options.database_url,
         DJANGO_SETTINGS_MODULE="smve.settings",

@@ -20,6 +20,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.database import create_database
+
 
 def backend_cpu(pid: int) -> float:
     """CPU seconds (user + system) a local process has used so far."""
@@ -34,6 +36,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--step", type=float, default=10.0, help="seconds between samples")
     parser.add_argument("--rounds", type=int, default=10)
     options = parser.parse_args(argv)
+    create_database(options.database_url)
     os.environ.update(
         DATABASE_URL=options.database_url,
         DJANGO_SETTINGS_MODULE="smve.settings",

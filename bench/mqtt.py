@@ -55,13 +55,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.database import create_database
 from bench.mqtt_beside import BesideLoad, Counters, beside_load
 from bench.poll import COMASTERS_PER_SIMULATOR
 from bench.poll import WARM_UP as POLL_WARM_UP
 from bench.poll_load import PROFILE_NAME
 from bench.poll_metrics import Usage, backend_pids, metrics, quantile
 from bench.poll_processes import free_port, stop, wait_for
-from bench.poll_site import build_site, create_database
+from bench.poll_site import build_site
 
 ROOT = Path(__file__).resolve().parent.parent
 URL = "postgres://postgres@127.0.0.1:5432/smve_bench_mqtt"

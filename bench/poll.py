@@ -40,6 +40,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import poll_alarms
+from bench.database import create_database
 from bench.poll_ledger import EventAccount, account_events, handed_out, missing_events
 from bench.poll_load import PROFILE_NAME
 from bench.poll_metrics import (
@@ -52,7 +53,7 @@ from bench.poll_metrics import (
 )
 from bench.poll_processes import ROOT, Simulator, free_port, simulators, stop, wait_for
 from bench.poll_report import report
-from bench.poll_site import build_site, clear_records, create_database, point_comasters_at
+from bench.poll_site import build_site, clear_records, point_comasters_at
 
 BENCH_DATABASE = "postgres://postgres@127.0.0.1:5432/smve_bench"
 COMASTERS_PER_SIMULATOR = 500

@@ -16,17 +16,6 @@ AI_SPREAD = 4.0
 DI events, about a tenth of the 96 values change per reply."""
 
 
-def create_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    server = url.rsplit("/", 1)[0].replace("postgres://", "postgresql://") + "/postgres"
-    with psycopg.connect(server, autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            admin.execute(f'CREATE DATABASE "{name}"')
-
-
 def build_site(count: int, workdir: Path, simulators: int) -> list[Path]:
     """The bench profile in an emptied database (bulk inserts, active), and its COMasters
     in ``simulators`` files, one per simulator process. The COMasters' ports are those

@@ -26,12 +26,13 @@ import json
 import os
 import ssl
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from bench.database import create_database
 
 DATABASE = "smve_bench_streams"
 TAG = "E4DI00"
@@ -45,9 +46,7 @@ def database_url(database: str) -> str:
 def prepare(workdir: Path, database: str) -> dict[str, Any]:
     """A fresh database with the quiet demo substation, the overview screen with a
     formula on the DI, and a viewer's API token."""
-    for command in ("dropdb", "createdb"):
-        extra = ["--if-exists"] if command == "dropdb" else []
-        subprocess.run([command, "-h", "127.0.0.1", "-U", "postgres", *extra, database], check=True)
+    create_database(database_url(database), fresh=True)
     # The ORM is called from the bench's event loop, between rounds, never concurrently.
     os.environ.update(
         DATABASE_URL=database_url(database),
