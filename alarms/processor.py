@@ -86,6 +86,9 @@ class AlarmProcessor:
         self._formulas = FormulaWatch(())
         self._links = LinkWatch()
         self._committed = True
+        self._batch_revision: int | None = None
+        """The batch whose ``process`` made sure the copy is current: its ``process_links``
+        (same savepoint) must not reload what ``process`` has just stored."""
 
     def configure(self, profile_id: int) -> None:
         self._profile_id = profile_id
@@ -165,6 +168,7 @@ class AlarmProcessor:
             return
         if not self._committed:
             self._load()
+        self._batch_revision = revision
         if self._watched.isdisjoint(points) and not self._formulas.pending:
             return
         self._record(self._evaluate(points), revision)
@@ -172,7 +176,7 @@ class AlarmProcessor:
     def process_links(self, changes: LinkChanges, revision: int) -> None:
         if self._profile_id is None or not self._links:
             return
-        if not self._committed:
+        if not self._committed and revision != self._batch_revision:
             self._load()
         found = []
         for definition_id, lost, at in self._links.lost(changes):

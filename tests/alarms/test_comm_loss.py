@@ -176,3 +176,37 @@ def test_a_silent_comaster_raises_its_comm_loss_alarm_and_clears_it(site):  # no
     # The alarm's time is when the poller saw the link go, as the link's state says.
     since = COMaster.objects.get(name="E4").state_since
     assert alarm().state_since == since
+
+
+@pytest.mark.django_db(transaction=True)  # the copy counts as stored once batches commit
+def test_a_batch_with_values_and_links_reloads_nothing_unless_it_rolled_back(
+    comaster_loss, ai_alarm, monkeypatch
+):
+    """Its ``process`` stores the limit alarm, then its ``process_links`` (same batch) the
+    link's: the alarms are read again only after a batch whose transaction rolled back."""
+    from django.db import transaction
+
+    from poll.acquisition.batch import PointChange
+
+    processor = started(comaster_loss.profile_id)
+    loads = []
+    reload = processor._load
+    monkeypatch.setattr(processor, "_load", lambda: (loads.append(1), reload()))
+    store = BatchStore([processor])
+    comaster, point = comaster_loss.comaster_id, ai_alarm.point_id
+
+    def both(value: float, online: bool, seconds: float) -> WriteBatch:
+        batch = link_batch(comaster, online, seconds)
+        batch.set_point(PointChange(point, value, 0, True, at(seconds)))
+        return batch
+
+    store.write(both(90.0, True, 0))
+    store.write(both(130.0, False, 5))
+    assert loads == []
+    with pytest.raises(RuntimeError), transaction.atomic():
+        store.write(both(90.0, True, 10))
+        raise RuntimeError("the batch's transaction rolls back")
+    store.write(both(90.0, True, 10))
+    assert loads == [1]
+    states = dict(Alarm.objects.values_list("definition__tag", "state"))
+    assert states == {comaster_loss.tag: "rtn_unack", ai_alarm.tag: "rtn_unack"}
