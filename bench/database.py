@@ -16,3 +16,18 @@ def create_database(url: str, fresh: bool = False) -> None:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def use_database(url: str) -> None:
+    """Set Django up in this process on the bench database of ``url``, made if missing."""
+    import os
+
+    import django
+
+    create_database(url)
+    os.environ.update(
+        DATABASE_URL=url,
+        DJANGO_SETTINGS_MODULE="smve.settings",
+        SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only"),
+    )
+    django.setup()

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.database import create_database
+from bench.database import use_database
 from poll.sample_partitions import ensure_months, months_between
 
 
@@ -45,16 +44,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--export-rows", type=int, default=5_000_000)
     parser.add_argument("--export-only", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
-    create_database(options.database_url)
-    os.environ.update(
-        DATABASE_URL=options.database_url,
-        DJANGO_SETTINGS_MODULE="smve.settings",
-        SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only"),
-    )
-    import django
+    use_database(options.database_url)
     import psycopg
 
-    django.setup()
     if options.export_only:  # the child process that measures the exporter alone
         return export(options.export_rows)
     from django.core.management import call_command

@@ -20,7 +20,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.database import create_database
+from bench.database import use_database
 
 
 def backend_cpu(pid: int) -> float:
@@ -36,16 +36,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--step", type=float, default=10.0, help="seconds between samples")
     parser.add_argument("--rounds", type=int, default=10)
     options = parser.parse_args(argv)
-    create_database(options.database_url)
-    os.environ.update(
-        DATABASE_URL=options.database_url,
-        DJANGO_SETTINGS_MODULE="smve.settings",
-        SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only"),
-    )
-    import django
+    use_database(options.database_url)
     import psycopg
-
-    django.setup()
     from django.core.management import call_command
     from django.db import connection, transaction
 
