@@ -30,8 +30,10 @@ def site_profile(db):
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def server(django_db_setup, django_db_blocker):
+    # A server per test: one kept across the tests' database flushes carried their revision
+    # feed and connections into the next test, whose streams then sometimes got no answer.
     with asgi_server(STREAM_HEARTBEAT_SECONDS="0.3") as running:
         yield running
 
